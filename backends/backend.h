@@ -1,0 +1,174 @@
+// The one interface every backend plugin implements (DESIGN.md: "Backends are plugins").
+//
+// A plugin is a shared library (libsuanli-<name>.so) that exports two C symbols:
+//   int              suanli_backend_abi_version();   // must equal kBackendAbiVersion
+//   suanli::Backend* suanli_create_backend();         // owned by the caller (delete)
+// It is dlopen'ed only inside a worker process (one per backend and device), so a
+// plugin may abort or hang without taking the run down.
+//
+// The interface owns no workload knowledge: workloads (harness/) hand it kernel source,
+// defines and launch geometry, and read back buffers. No vendor header appears here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace suanli {
+
+// Bumped whenever a virtual signature or a struct below changes layout; the loader
+// refuses a plugin built against another version rather than crashing in it.
+constexpr int kBackendAbiVersion = 1;
+
+enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
+
+// Thrown by every backend call that fails. `kind` lets the harness tell a case that
+// cannot run (out of memory, unsupported) from a real fault.
+struct BackendError : std::runtime_error {
+  enum class Kind { generic, out_of_memory, compile_failed, unsupported };
+  Kind kind;
+  std::string log;  // e.g. the compiler log for compile_failed
+  BackendError(Kind k, const std::string& what, std::string log_text = {})
+      : std::runtime_error(what), kind(k), log(std::move(log_text)) {}
+};
+
+enum class DeviceType { cpu, gpu, accelerator, other };
+
+struct DeviceInfo {
+  std::string name;             // as the runtime reports it, e.g. "NVIDIA H200"
+  std::string vendor;           // e.g. "NVIDIA Corporation", "GenuineIntel"
+  std::string arch;             // e.g. "sm_90a", "gfx906", "skylake-avx512"
+  DeviceType type = DeviceType::other;
+  std::string driver_version;
+  std::string runtime_version;   // platform / runtime version string
+  std::string compiler_version;  // the kernel compiler (OpenCL C version, NVRTC, hiprtc)
+  int compute_units = 0;
+  int max_clock_mhz = 0;
+  std::uint64_t global_mem_bytes = 0;
+  std::uint64_t max_alloc_bytes = 0;
+  std::uint64_t last_level_cache_bytes = 0;  // 0 = unknown
+  std::uint64_t local_mem_bytes = 0;
+  int max_work_group_size = 0;
+  int native_vector_width_fp32 = 0;  // SIMD lanes the compiler targets (CPU peak)
+  int native_vector_width_fp64 = 0;
+  bool has_fp64 = false;
+  bool has_fp16 = false;
+  std::vector<std::string> extensions;
+};
+
+// A device-state sample; every field is optional because most runtimes expose only
+// part of it ("unknown" is a valid answer, an error is not).
+struct DeviceState {
+  std::optional<double> sm_clock_mhz;
+  std::optional<double> mem_clock_mhz;
+  std::optional<double> temperature_c;
+  std::optional<double> power_w;
+  std::optional<std::string> throttle_reasons;  // empty string = none active
+};
+
+// Opaque device memory. Owned by the Device that allocated it.
+struct Buffer {
+  void* handle = nullptr;
+  std::size_t bytes = 0;
+};
+
+struct Kernel {
+  void* handle = nullptr;
+  std::string name;
+  bool from_cache = false;  // the binary came from the on-disk compile cache
+  double compile_seconds = 0;
+};
+
+struct KernelArg {
+  enum class Kind { buffer, i32, u32, i64, f32, f64 } kind;
+  Buffer buffer{};
+  std::int64_t i = 0;
+  double f = 0;
+  static KernelArg buf(Buffer b) { KernelArg a{Kind::buffer}; a.buffer = b; return a; }
+  static KernelArg i32(std::int32_t v) { KernelArg a{Kind::i32}; a.i = v; return a; }
+  static KernelArg u32(std::uint32_t v) { KernelArg a{Kind::u32}; a.i = v; return a; }
+  static KernelArg i64(std::int64_t v) { KernelArg a{Kind::i64}; a.i = v; return a; }
+  static KernelArg f32(float v) { KernelArg a{Kind::f32}; a.f = v; return a; }
+  static KernelArg f64(double v) { KernelArg a{Kind::f64}; a.f = v; return a; }
+};
+
+struct Dim3 {
+  std::size_t x = 1, y = 1, z = 1;
+};
+
+struct Define {
+  std::string name;
+  std::string value;
+};
+
+// Row-major C(m,n) = alpha * A(m,k) * B(k,n) + beta * C, for the vendor library tier.
+struct GemmProblem {
+  DType dtype = DType::fp32;
+  std::int64_t m = 0, n = 0, k = 0;
+  double alpha = 1, beta = 0;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual const DeviceInfo& info() const = 0;
+
+  // Memory. alloc throws BackendError{out_of_memory} when the device cannot hold it.
+  virtual Buffer alloc(std::size_t bytes) = 0;
+  virtual void free(Buffer buffer) = 0;
+  virtual void upload(Buffer dst, const void* src, std::size_t bytes) = 0;
+  virtual void download(void* dst, Buffer src, std::size_t bytes) = 0;
+  // Fills the buffer with a repeated byte pattern (1, 2, 4 or 8 bytes), e.g. NaN poison.
+  virtual void fill(Buffer dst, const void* pattern, std::size_t pattern_bytes) = 0;
+
+  // Compiles `source` (portable kernels arrive without the dialect; the backend prepends
+  // its own) and returns the kernel `entry`. Cached on disk, keyed by source hash,
+  // defines, device, driver and compiler version.
+  virtual Kernel compile(const std::string& source, const std::string& entry,
+                         const std::vector<Define>& defines) = 0;
+  // grid = number of work-groups per dimension, block = work-group size (CUDA terms).
+  virtual void launch(const Kernel& kernel, Dim3 grid, Dim3 block, std::size_t shared_bytes,
+                      const std::vector<KernelArg>& args) = 0;
+  virtual void synchronize() = 0;
+
+  // Device-event timing: everything enqueued between timer_begin and timer_end is timed
+  // on the device; timer_end waits for it and returns the elapsed seconds.
+  virtual void timer_begin() = 0;
+  virtual double timer_end() = 0;
+
+  // Evicts the last-level cache (writes a buffer larger than it). Not timed.
+  virtual void flush_cache() = 0;
+  virtual DeviceState sample_state() = 0;
+
+  // Vendor library tier. `name` is e.g. "clblast 1.5.3", "cublas 13.0".
+  virtual std::string vendor_library() const = 0;  // "" when the backend has none
+  // Empty optional = can implement; otherwise the reason it cannot.
+  virtual std::optional<std::string> vendor_gemm_can_implement(const GemmProblem& p) const = 0;
+  virtual void vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) = 0;
+};
+
+struct DeviceListing {
+  int index = 0;
+  DeviceInfo info;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;  // "opencl", "cuda", "hip"
+  // Enumerates devices; throws BackendError when the runtime has none usable.
+  virtual std::vector<DeviceListing> devices() = 0;
+  virtual std::unique_ptr<Device> open(int index) = 0;
+};
+
+}  // namespace suanli
+
+extern "C" {
+using suanli_backend_abi_version_fn = int (*)();
+using suanli_create_backend_fn = suanli::Backend* (*)();
+}

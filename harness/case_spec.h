@@ -1,0 +1,37 @@
+// One benchmark case as the parent sends it to a worker (a JSON line over a pipe).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "harness/shapes.h"
+#include "harness/stats.h"
+
+namespace suanli {
+
+struct CaseSpec {
+  int id = 0;
+  std::string workload = "gemm";
+  std::string tier = "portable";  // "portable" | "native" | "vendor"
+  DType dtype = DType::fp32;
+  GemmShape shape;
+  bool hot = false;
+  std::uint64_t seed = 1;
+  SamplingPolicy policy;
+  int warmup_runs = 2;
+  std::vector<Define> extra_defines;  // appended to the kernel's defines (experiments, tests)
+};
+
+nlohmann::json to_json(const CaseSpec& c);
+CaseSpec case_spec_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+
+nlohmann::json to_json(const DeviceInfo& d);
+DeviceInfo device_info_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const DeviceState& s);  // unknown fields are null
+std::string to_string(DeviceType t);
+
+}  // namespace suanli

@@ -1,0 +1,434 @@
+#include "harness/cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "harness/case_spec.h"
+#include "harness/chips.h"
+#include "harness/coordinator.h"
+#include "harness/dtype.h"
+#include "harness/embedded_chips.h"
+#include "harness/errors.h"
+#include "harness/gbench_export.h"
+#include "harness/host_info.h"
+#include "harness/plugin_loader.h"
+#include "harness/results.h"
+#include "harness/results_view.h"
+#include "harness/shapes.h"
+#include "harness/worker.h"
+
+namespace suanli {
+namespace {
+
+const std::vector<std::string> kWorkloads = {"gemm"};
+const std::vector<std::string> kTiers = {"portable", "native", "vendor"};
+
+std::vector<std::string> split_list(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    std::stringstream s(v);
+    std::string item;
+    while (std::getline(s, item, ','))
+      if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+ChipDatabase load_chips(const std::string& path) {
+  try {
+    if (path.empty()) return ChipDatabase::parse(embedded_chips_json(), "embedded results/chips.json");
+    return ChipDatabase::load_file(path);
+  } catch (const ChipDbError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+PeakEstimate peak_for(const ChipDatabase& db, const DeviceInfo& info, const std::string& dtype) {
+  if (const Chip* chip = db.match(info.name)) return datasheet_peak(*chip, dtype);
+  if (info.type == DeviceType::cpu) {
+    const int lanes = dtype == "fp64" ? info.native_vector_width_fp64 : info.native_vector_width_fp32;
+    return computed_cpu_peak(info.compute_units, lanes, info.max_clock_mhz, dtype);
+  }
+  return {std::nullopt, "unknown", "no chips.json entry matches device name '" + info.name + "'"};
+}
+
+std::string gib(std::uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+}
+
+// ---- devices --------------------------------------------------------------------------
+
+int cmd_devices(bool as_json, const std::string& chips_path) {
+  const ChipDatabase db = load_chips(chips_path);
+  const auto statuses = probe_backends();
+  if (as_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& st : statuses) {
+      nlohmann::json devs = nlohmann::json::array();
+      for (const auto& d : st.devices) {
+        const Chip* chip = db.match(d.info.name);
+        devs.push_back({{"index", d.index}, {"info", to_json(d.info)}, {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)}});
+      }
+      out.push_back({{"backend", st.backend}, {"available", st.available}, {"reason", st.reason}, {"plugin_path", st.plugin_path}, {"devices", devs}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& st : statuses) {
+    if (!st.available) {
+      std::cout << st.backend << ": unavailable: " << st.reason << "\n";
+      continue;
+    }
+    std::cout << st.backend << ": " << st.devices.size() << " device(s)  [" << st.plugin_path << "]\n";
+    for (const auto& d : st.devices) {
+      const Chip* chip = db.match(d.info.name);
+      std::cout << "  " << d.index << ": " << d.info.name << "  (" << to_string(d.info.type) << ", " << d.info.arch << ", "
+                << d.info.compute_units << " CUs, " << d.info.max_clock_mhz << " MHz, " << gib(d.info.global_mem_bytes)
+                << ", driver " << d.info.driver_version << ")  chip: " << (chip ? chip->name : "no chips.json entry") << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+// ---- chips ----------------------------------------------------------------------------
+
+int cmd_chips(bool as_json, const std::string& chips_path) {
+  const ChipDatabase db = load_chips(chips_path);
+  if (as_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : db.chips()) out.push_back(chip_to_json(c));
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  const char* dtypes[] = {"fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8"};
+  std::printf("%-14s %-28s %4s", "vendor", "chip", "year");
+  for (const char* d : dtypes) std::printf(" %8s", d);
+  std::printf("  %s\n", "confidence");
+  for (const auto& c : db.chips()) {
+    std::printf("%-14s %-28s %4d", c.vendor.c_str(), c.name.c_str(), c.launch_year);
+    for (const char* d : dtypes) {
+      const auto p = datasheet_peak(c, d);
+      if (p.tflops) std::printf(" %8.1f", *p.tflops);
+      else std::printf(" %8s", "-");
+    }
+    std::printf("  %s\n", c.confidence.c_str());
+  }
+  std::printf("dense TFLOPS (TOPS for int8); sources per chip: suanli chips --json\n");
+  return kExitOk;
+}
+
+// ---- run ------------------------------------------------------------------------------
+
+struct RunOptions {
+  std::string workload = "gemm";
+  std::string backend;
+  int device = 0;
+  std::vector<std::string> tiers = {"portable,vendor"};
+  std::vector<std::string> dtypes = {"fp32"};
+  std::vector<std::string> shapes;
+  std::string shape_set;
+  bool hot = false;
+  std::string out;
+  std::string csv;
+  std::string gbench_out;
+  std::string chips;
+  std::uint64_t seed = 42;
+  int min_samples = 10;
+  int max_samples = 1000;
+  double target_ci = 0.01;
+  double max_time = 5.0;
+  int warmup = 2;
+  double timeout = 900;
+  std::vector<std::string> kernel_defines;
+};
+
+std::string default_out_name() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "suanli-run-%Y%m%d-%H%M%S.json", &tm);
+  return buf;
+}
+
+class Progress {
+ public:
+  explicit Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+  void update(std::size_t done, const std::string& what) {
+    if (!tty_) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %.0f s  %s", done, total_, s, what.c_str());
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  std::size_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
+  // Validate everything the user typed before touching a device or a file.
+  if (std::find(kWorkloads.begin(), kWorkloads.end(), o.workload) == kWorkloads.end())
+    throw UsageError("unknown workload '" + o.workload + "' (known: " + join(kWorkloads) + ")");
+  const auto tiers = split_list(o.tiers);
+  for (const auto& t : tiers)
+    if (std::find(kTiers.begin(), kTiers.end(), t) == kTiers.end()) throw UsageError("unknown tier '" + t + "' (known: " + join(kTiers) + ")");
+  std::vector<DType> dtypes;
+  for (const auto& d : split_list(o.dtypes)) {
+    const auto dt = parse_dtype(d);
+    if (!dt) throw UsageError("unknown dtype '" + d + "' (known: " + all_dtype_names() + ")");
+    dtypes.push_back(*dt);
+  }
+  if (tiers.empty()) throw UsageError("--tier: no tier given");
+  if (dtypes.empty()) throw UsageError("--dtype: no dtype given");
+  std::vector<GemmShape> explicit_shapes;
+  for (const auto& s : o.shapes) explicit_shapes.push_back(parse_gemm_shape(s));
+  if (!o.shape_set.empty()) gemm_shape_set(o.shape_set, DeviceType::gpu);  // validates the name
+  if (o.device < 0) throw UsageError("--device must be >= 0, got " + std::to_string(o.device));
+  if (o.min_samples < 1) throw UsageError("--min-samples must be >= 1");
+  if (o.max_samples < o.min_samples) throw UsageError("--max-samples must be >= --min-samples");
+  if (!(o.target_ci > 0)) throw UsageError("--target-ci must be > 0");
+  if (!(o.max_time > 0)) throw UsageError("--max-time must be > 0");
+  if (!(o.timeout > 0)) throw UsageError("--timeout must be > 0");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
+  std::vector<Define> extra_defines;
+  for (const auto& d : o.kernel_defines) {
+    const auto eq = d.find('=');
+    const std::string name = d.substr(0, eq);
+    if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+      throw UsageError("--kernel-define '" + d + "': expected NAME or NAME=VALUE with NAME an identifier");
+    extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
+  }
+  const ChipDatabase db = load_chips(o.chips);
+
+  // Reserve the outputs now: an unwritable path fails before minutes of work.
+  PendingOutput out(o.out.empty() ? default_out_name() : o.out);
+  std::unique_ptr<PendingOutput> csv_out, gbench_out;
+  if (!o.csv.empty() && o.csv != "-") csv_out = std::make_unique<PendingOutput>(o.csv);
+  if (!o.gbench_out.empty()) gbench_out = std::make_unique<PendingOutput>(o.gbench_out);
+
+  const std::string started = utc_now_iso8601();
+  const auto statuses = probe_backends();
+  const BackendStatus* chosen = nullptr;
+  if (!o.backend.empty()) {
+    for (const auto& st : statuses)
+      if (st.backend == o.backend) chosen = &st;
+    if (!chosen) {
+      std::vector<std::string> names;
+      for (const auto& st : statuses) names.push_back(st.backend);
+      throw UsageError("unknown backend '" + o.backend + "' (known: " + join(names) + ")");
+    }
+    if (!chosen->available) throw UsageError("backend " + o.backend + " is unavailable: " + chosen->reason);
+  } else {
+    for (const auto& st : statuses)
+      if (!chosen && st.available) chosen = &st;
+    if (!chosen) {
+      std::string why;
+      for (const auto& st : statuses) why += (why.empty() ? "" : "; ") + st.backend + ": " + st.reason;
+      throw UsageError("no backend has a usable device (" + why + ")");
+    }
+  }
+  if (o.device >= static_cast<int>(chosen->devices.size()))
+    throw UsageError("--device " + std::to_string(o.device) + " does not exist: backend " + chosen->backend + " has " +
+                     std::to_string(chosen->devices.size()) + " device(s) (see suanli devices)");
+  const DeviceInfo& listed = chosen->devices[static_cast<std::size_t>(o.device)].info;
+
+  std::vector<GemmShape> shapes = explicit_shapes;
+  if (!o.shape_set.empty()) {
+    const auto set = gemm_shape_set(o.shape_set, listed.type);
+    shapes.insert(shapes.end(), set.begin(), set.end());
+  }
+  if (shapes.empty()) shapes = default_gemm_shapes(listed.type);
+
+  std::vector<CaseSpec> cases;
+  for (const auto& shape : shapes)
+    for (DType dt : dtypes)
+      for (const auto& tier : tiers) {
+        CaseSpec c;
+        c.id = static_cast<int>(cases.size());
+        c.workload = o.workload;
+        c.tier = tier;
+        c.dtype = dt;
+        c.shape = shape;
+        c.hot = o.hot;
+        c.seed = o.seed;
+        c.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
+        c.warmup_runs = o.warmup;
+        c.extra_defines = extra_defines;
+        cases.push_back(c);
+      }
+
+  Progress progress(cases.size());
+  std::size_t done = 0;
+  progress.update(0, "starting " + chosen->backend + ":" + std::to_string(o.device));
+  const DeviceRun run = run_on_device(chosen->backend, o.device, cases, o.timeout, [&](const nlohmann::json& rec) {
+    ++done;
+    progress.update(done, rec.value("tier", "") + " " + rec.value("dtype", "") + " " + rec.value("status", ""));
+  });
+  progress.finish();
+  if (!run.started) throw UsageError("cannot open " + chosen->backend + " device " + std::to_string(o.device) + ": " + run.error);
+
+  const std::string device_id = chosen->backend + ":" + std::to_string(o.device);
+  nlohmann::json peaks = nlohmann::json::object();
+  std::vector<nlohmann::json> records = run.cases;
+  for (auto& rec : records) {
+    const std::string dt = rec.value("dtype", "fp32");
+    const PeakEstimate peak = peak_for(db, run.info, dt);
+    peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
+    finalize_case(rec, chosen->backend, device_id, run.info.name, peak);
+  }
+  const Chip* chip = db.match(run.info.name);
+  nlohmann::json backends = nlohmann::json::array();
+  for (const auto& st : statuses)
+    backends.push_back({{"backend", st.backend}, {"available", st.available}, {"reason", st.reason}, {"plugin_path", st.plugin_path}});
+
+  nlohmann::json doc = {
+      {"schema_version", kResultsSchemaVersion},
+      {"tool", tool_json()},
+      {"created_utc", started},
+      {"finished_utc", utc_now_iso8601()},
+      {"command", argv},
+      {"seed", o.seed},
+      {"host", host_info_json()},
+      {"backends", backends},
+      {"devices",
+       {{{"id", device_id},
+         {"backend", chosen->backend},
+         {"index", o.device},
+         {"info", to_json(run.info)},
+         {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)},
+         {"peaks", peaks}}}},
+      {"cases", records},
+      {"summary", summary_json(records)},
+  };
+
+  out.commit(doc.dump(2) + "\n");
+  if (o.csv == "-") std::cout << results_csv(doc);
+  else std::cout << results_table(doc);
+  if (csv_out) csv_out->commit(results_csv(doc));
+  if (gbench_out) {
+    write_gbench_json(doc, gbench_out->temp_path());
+    gbench_out->commit();
+  }
+  std::cerr << "results: " << out.target().string() << "\n";
+  return doc["summary"]["failed"].get<int>() > 0 ? kExitCaseFailed : kExitOk;
+}
+
+const char* kRunExamples = R"(
+Examples:
+  suanli run                                   default GEMM set on the first available device
+  suanli run --backend opencl --dtype fp32,fp64 --shape 2048x2048x2048
+  suanli run --shapes llm --tier vendor --out llm.json --csv llm.csv
+  suanli run --shape 4096x4096x4096 --hot --gbench-out gb.json   (for Google Benchmark's compare.py)
+)";
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"suanli (算力): measured GEMM FLOPS, verified, beside the datasheet peak"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("suanli ") + tool_json()["version"].get<std::string>() + " (" +
+                                        tool_json()["git_revision"].get<std::string>() + ")");
+  std::vector<std::string> all_args(argv, argv + argc);
+
+  bool devices_json = false;
+  std::string chips_path;
+  auto* devices = app.add_subcommand("devices", "List backends and their devices (unavailable ones with the reason)");
+  devices->add_flag("--json", devices_json, "Print JSON");
+  devices->add_option("--chips", chips_path, "Chip database file (default: the embedded results/chips.json)");
+
+  bool chips_json = false;
+  auto* chips = app.add_subcommand("chips", "List the chip database (datasheet peaks with sources)");
+  chips->add_flag("--json", chips_json, "Print JSON (every figure's source)");
+  chips->add_option("--chips", chips_path, "Chip database file (default: the embedded results/chips.json)");
+
+  RunOptions ro;
+  auto* run = app.add_subcommand("run", "Run benchmarks: verify every case, then time it");
+  run->footer(kRunExamples);
+  run->add_option("--workload", ro.workload, "Workload: gemm")->capture_default_str();
+  run->add_option("--backend", ro.backend, "Backend: cuda, hip, opencl (default: the first available)");
+  run->add_option("--device", ro.device, "Device index within the backend (see suanli devices)")->capture_default_str();
+  run->add_option("--tier", ro.tiers, "Tiers, comma-separated: portable, native, vendor")->capture_default_str()->delimiter(' ');
+  run->add_option("--dtype", ro.dtypes, "Data types, comma-separated: fp64, fp32, tf32, fp16, bf16, fp8, int8")->capture_default_str();
+  run->add_option("--shape", ro.shapes, "GEMM shape MxNxK (repeatable)");
+  run->add_option("--shapes", ro.shape_set, "Named shape set: square, llm");
+  run->add_flag("--hot", ro.hot, "Keep caches warm (no last-level-cache flush between samples)");
+  run->add_option("--out", ro.out, "Results JSON (default: suanli-run-<UTC time>.json)");
+  run->add_option("--csv", ro.csv, "Also write CSV to FILE ('-': print CSV instead of the table)");
+  run->add_option("--gbench-out", ro.gbench_out, "Also write Google Benchmark JSON (for its tools/compare.py)");
+  run->add_option("--chips", ro.chips, "Chip database file (default: the embedded results/chips.json)");
+  run->add_option("--seed", ro.seed, "Seed of the random inputs")->capture_default_str();
+  run->add_option("--min-samples", ro.min_samples, "Fewest timed samples per case")->capture_default_str();
+  run->add_option("--max-samples", ro.max_samples, "Most timed samples per case")->capture_default_str();
+  run->add_option("--target-ci", ro.target_ci, "Stop when the median's 95% CI half-width is below this fraction")->capture_default_str();
+  run->add_option("--max-time", ro.max_time, "Seconds of timed sampling per case before stopping anyway")->capture_default_str();
+  run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
+  run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();
+  run->add_option("--kernel-define", ro.kernel_defines, "Extra kernel define NAME[=VALUE] (experiments, tests)");
+
+  std::string worker_backend;
+  int worker_device = 0;
+  bool worker_list = false;
+  auto* worker = app.add_subcommand("worker", "");  // internal: one backend in its own process
+  worker->group("");
+  worker->add_option("--backend", worker_backend)->required();
+  worker->add_option("--device", worker_device);
+  worker->add_flag("--list", worker_list);
+
+  // CLI11 answers a mistyped command with "A subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string cmd = argv[1];
+    if (cmd != "devices" && cmd != "chips" && cmd != "run" && cmd != "worker") {
+      std::cerr << "suanli: unknown command '" << cmd << "' (commands: devices, chips, run; see suanli --help)\n";
+      return kExitUsage;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "suanli: " << e.what() << "\n";
+    return kExitUsage;
+  }
+
+  try {
+    if (*worker) return worker_main(worker_backend, worker_device, worker_list);
+    if (*devices) return cmd_devices(devices_json, chips_path);
+    if (*chips) return cmd_chips(chips_json, chips_path);
+    if (*run) return cmd_run(ro, all_args);
+  } catch (const UsageError& e) {
+    std::cerr << "suanli: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "suanli: error: " << e.what() << "\n";
+    return kExitCaseFailed;
+  }
+  return kExitUsage;
+}
+
+}  // namespace suanli

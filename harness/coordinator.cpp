@@ -1,0 +1,155 @@
+#include "harness/coordinator.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "harness/plugin_loader.h"
+#include "harness/worker_process.h"
+
+namespace suanli {
+namespace {
+
+nlohmann::json parse_line(const std::string& line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("type")) return {{"type", "garbage"}, {"text", line.substr(0, 200)}};
+  return j;
+}
+
+nlohmann::json failed_case(const CaseSpec& spec, const std::string& reason) {
+  return {{"id", spec.id},
+          {"workload", spec.workload},
+          {"tier", spec.tier},
+          {"dtype", to_json(spec)["dtype"]},
+          {"shape", {{"m", spec.shape.m}, {"n", spec.shape.n}, {"k", spec.shape.k}}},
+          {"shape_label", spec.shape.label},
+          {"hot", spec.hot},
+          {"seed", spec.seed},
+          {"verified", false},
+          {"status", "failed"},
+          {"reason", reason}};
+}
+
+}  // namespace
+
+std::vector<BackendStatus> probe_backends(double timeout_s) {
+  std::vector<BackendStatus> out;
+  const auto plugins = find_plugins();
+  std::vector<std::string> names = known_backends();
+  for (const auto& p : plugins)
+    if (std::find(names.begin(), names.end(), p.backend) == names.end()) names.push_back(p.backend);
+  for (const auto& name : names) {
+    BackendStatus st;
+    st.backend = name;
+    auto it = std::find_if(plugins.begin(), plugins.end(), [&](const PluginFile& f) { return f.backend == name; });
+    if (it == plugins.end()) {
+      st.reason = "not built in this configuration (no libsuanli-" + name + ".so in the plugin path)";
+      out.push_back(st);
+      continue;
+    }
+    st.plugin_path = it->path.string();
+    try {
+      WorkerProcess w({"worker", "--backend", name, "--list"});
+      w.close_input();
+      std::string line;
+      const auto rs = w.read_line(line, timeout_s);
+      if (rs == WorkerProcess::ReadStatus::timeout) {
+        w.kill_now();
+        st.reason = "listing devices timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s";
+      } else if (rs == WorkerProcess::ReadStatus::eof) {
+        st.reason = "worker ended without an answer (" + w.wait_exit() + ")";
+      } else {
+        const auto j = parse_line(line);
+        if (j["type"] == "devices") {
+          for (const auto& d : j["devices"]) st.devices.push_back({d.at("index").get<int>(), device_info_from_json(d.at("info"))});
+          st.available = !st.devices.empty();
+          if (!st.available) st.reason = "the runtime reports no devices";
+        } else if (j["type"] == "error") {
+          st.reason = j.value("message", "unknown error");
+        } else {
+          st.reason = "worker answered something unexpected: " + line.substr(0, 200);
+        }
+      }
+    } catch (const std::exception& e) {
+      st.reason = e.what();
+    }
+    out.push_back(st);
+  }
+  return out;
+}
+
+DeviceRun run_on_device(const std::string& backend, int device_index, const std::vector<CaseSpec>& cases,
+                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case) {
+  DeviceRun run;
+  std::size_t next = 0;
+  auto record = [&](nlohmann::json rec) {
+    on_case(rec);
+    run.cases.push_back(std::move(rec));
+    ++next;
+  };
+  while (next < cases.size()) {
+    WorkerProcess w({"worker", "--backend", backend, "--device", std::to_string(device_index)});
+    std::string line;
+    // Opening a device (runtime start-up, context creation) gets the case budget too.
+    const auto rs = w.read_line(line, case_timeout_s);
+    if (rs != WorkerProcess::ReadStatus::line) {
+      if (rs == WorkerProcess::ReadStatus::timeout) w.kill_now();
+      const std::string why = rs == WorkerProcess::ReadStatus::timeout ? "opening the device timed out" : "worker ended: " + w.wait_exit();
+      if (!run.started) {
+        run.error = why;
+        return run;
+      }
+      record(failed_case(cases[next], why));
+      continue;
+    }
+    const auto hello = parse_line(line);
+    if (hello["type"] != "ready") {
+      const std::string why = hello["type"] == "error" ? hello.value("message", "unknown error") : "unexpected worker answer: " + line.substr(0, 200);
+      if (!run.started) {
+        run.error = why;
+        return run;
+      }
+      record(failed_case(cases[next], why));
+      continue;
+    }
+    run.started = true;
+    run.info = device_info_from_json(hello["device"]);
+
+    // One case in flight at a time, so the watchdog knows which case hung.
+    bool restart = false;
+    while (next < cases.size() && !restart) {
+      const CaseSpec& spec = cases[next];
+      if (!w.send_line(to_json(spec).dump())) {
+        record(failed_case(spec, "worker ended before the case started: " + w.wait_exit()));
+        restart = true;
+        break;
+      }
+      const auto r = w.read_line(line, case_timeout_s);
+      if (r == WorkerProcess::ReadStatus::timeout) {
+        w.kill_now();
+        w.wait_exit();
+        record(failed_case(spec, "watchdog: no result after " + std::to_string(static_cast<int>(case_timeout_s)) +
+                                     " s; the worker was killed"));
+        restart = true;
+      } else if (r == WorkerProcess::ReadStatus::eof) {
+        record(failed_case(spec, "worker died during the case: " + w.wait_exit()));
+        restart = true;
+      } else {
+        const auto j = parse_line(line);
+        if (j["type"] == "result") {
+          record(j["case"]);
+        } else {
+          record(failed_case(spec, j["type"] == "error" ? j.value("message", "worker error") : "unexpected worker answer: " + line.substr(0, 200)));
+          w.kill_now();
+          restart = true;
+        }
+      }
+    }
+    if (!restart) {
+      w.close_input();
+      w.wait_exit();
+    }
+  }
+  return run;
+}
+
+}  // namespace suanli

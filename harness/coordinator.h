@@ -1,0 +1,40 @@
+// The parent side of a run: probes backends and drives one worker per device, with a
+// per-case watchdog. Never loads a plugin itself.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "harness/case_spec.h"
+
+namespace suanli {
+
+struct BackendStatus {
+  std::string backend;
+  std::string plugin_path;  // "" when this build has no plugin for it
+  bool available = false;
+  std::string reason;  // why not available (loader / runtime message)
+  std::vector<DeviceListing> devices;
+};
+
+// One entry per backend known to suanli or found as a plugin, in preference order.
+std::vector<BackendStatus> probe_backends(double timeout_s = 120.0);
+
+struct DeviceRun {
+  bool started = false;
+  std::string error;  // why the worker could not open the device
+  DeviceInfo info;
+  std::vector<nlohmann::json> cases;  // one record per requested case, in order
+};
+
+// Runs `cases` on (backend, device) in a worker. A case that outlives `case_timeout_s`, or
+// a worker that dies, fails that case with the reason; a fresh worker takes the rest.
+// `on_case` is called as each record arrives (progress, journaling).
+DeviceRun run_on_device(const std::string& backend, int device_index, const std::vector<CaseSpec>& cases,
+                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case);
+
+}  // namespace suanli

@@ -1,0 +1,100 @@
+#include "harness/results.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "harness/errors.h"
+
+#ifndef SUANLI_VERSION
+#define SUANLI_VERSION "0.0.0"
+#endif
+#ifndef SUANLI_GIT_REVISION
+#define SUANLI_GIT_REVISION "unknown"
+#endif
+#ifndef SUANLI_BUILD_TYPE
+#define SUANLI_BUILD_TYPE "unknown"
+#endif
+#ifndef SUANLI_COMPILER
+#define SUANLI_COMPILER "unknown"
+#endif
+
+namespace suanli {
+
+nlohmann::json tool_json() {
+  return {{"name", "suanli"},
+          {"version", SUANLI_VERSION},
+          {"git_revision", SUANLI_GIT_REVISION},
+          {"build_type", SUANLI_BUILD_TYPE},
+          {"compiler", SUANLI_COMPILER}};
+}
+
+void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
+                   const std::string& device_name, const PeakEstimate& peak) {
+  rec["backend"] = backend;
+  rec["device"] = device_id;
+  rec["device_name"] = device_name;
+  rec["peak_tflops"] = peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr);
+  rec["peak_basis"] = peak.basis;
+  const bool ok = rec.value("status", "") == "ok" && rec.value("verified", false);
+  if (!ok) {
+    rec["tflops"] = nullptr;
+    rec["pct_of_peak"] = nullptr;
+    if (!rec.contains("stats")) rec["stats"] = nullptr;
+    if (!rec.contains("samples_s")) rec["samples_s"] = nlohmann::json::array();
+    return;
+  }
+  const double tflops = rec.at("tflops").get<double>();
+  rec["pct_of_peak"] = peak.tflops && *peak.tflops > 0 ? nlohmann::json(100.0 * tflops / *peak.tflops) : nlohmann::json(nullptr);
+}
+
+nlohmann::json summary_json(const std::vector<nlohmann::json>& cases) {
+  int ok = 0, failed = 0, skipped = 0;
+  for (const auto& c : cases) {
+    const auto s = c.value("status", "");
+    if (s == "ok") ++ok;
+    else if (s == "skipped") ++skipped;
+    else ++failed;
+  }
+  return {{"cases", cases.size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
+}
+
+PendingOutput::PendingOutput(std::filesystem::path target) : target_(std::move(target)) {
+  if (target_.empty()) throw UsageError("--out: empty path");
+  std::error_code ec;
+  if (std::filesystem::is_directory(target_, ec)) throw UsageError("--out " + target_.string() + ": is a directory");
+  temp_ = target_;
+  temp_ += ".tmp." + std::to_string(getpid());
+  std::FILE* f = std::fopen(temp_.c_str(), "w");
+  if (!f) throw UsageError("--out " + target_.string() + ": cannot write there (" + std::strerror(errno) + ")");
+  std::fclose(f);
+}
+
+PendingOutput::~PendingOutput() {
+  if (!committed_) {
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);
+  }
+}
+
+void PendingOutput::commit(const std::string& content) {
+  {
+    std::ofstream f(temp_, std::ios::binary | std::ios::trunc);
+    f << content;
+    f.flush();
+    if (!f) throw std::runtime_error("writing " + temp_.string() + " failed");
+  }
+  commit();
+}
+
+void PendingOutput::commit() {
+  std::error_code ec;
+  std::filesystem::rename(temp_, target_, ec);
+  if (ec) throw std::runtime_error("renaming " + temp_.string() + " to " + target_.string() + ": " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace suanli

@@ -1,0 +1,62 @@
+// The results document (one JSON per run, schema below) and its atomic writing.
+//
+// Schema (schema_version 1):
+//   schema_version, tool {name, version, git_revision, build_type, compiler},
+//   created_utc, finished_utc, command [argv], seed, host {…},
+//   backends [{backend, available, reason, plugin_path}],
+//   devices [{id "backend:index", backend, index, info {…}, chip {…}|null,
+//             peaks {dtype: {tflops|null, basis, method}}}],
+//   cases [{id, workload, backend, device, device_name, tier, dtype, shape {m,n,k},
+//           shape_label, kernel {…}, hot, seed, stats {median_s, min_s, max_s, p10_s,
+//           p90_s, mean_s, cv, n, median_rel_ci95, stop_reason, loop_s}, samples_s [],
+//           flops, tflops, peak_tflops, peak_basis, pct_of_peak, verified,
+//           verification {…}, status "ok"|"failed"|"skipped", reason,
+//           state_before {…}, state_after {…}}],
+//   summary {cases, ok, failed, skipped}
+// A case that is not "ok" carries no tflops / pct_of_peak (null): a number from an
+// unverified or unfinished case is never reported.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/chips.h"
+
+namespace suanli {
+
+constexpr int kResultsSchemaVersion = 1;
+
+nlohmann::json tool_json();
+
+// Adds device/backend identity and the peak fields to a worker's case record; clears the
+// performance fields of any case that is not "ok".
+void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
+                   const std::string& device_name, const PeakEstimate& peak);
+
+nlohmann::json summary_json(const std::vector<nlohmann::json>& cases);
+
+// An output file reserved at the start of a run: a temp file beside the target is created
+// at once (so an unwritable path fails before any work), and commit() renames it over the
+// target. Destroyed without commit, it removes the temp file: never a partial result.
+class PendingOutput {
+ public:
+  explicit PendingOutput(std::filesystem::path target);  // throws UsageError
+  ~PendingOutput();
+  PendingOutput(const PendingOutput&) = delete;
+  PendingOutput& operator=(const PendingOutput&) = delete;
+  void commit(const std::string& content);  // throws std::runtime_error
+  // For writers that produce the file themselves: write to temp_path(), then commit().
+  void commit();
+  const std::filesystem::path& temp_path() const { return temp_; }
+  const std::filesystem::path& target() const { return target_; }
+
+ private:
+  std::filesystem::path target_, temp_;
+  bool committed_ = false;
+};
+
+}  // namespace suanli

@@ -1,0 +1,119 @@
+#include "harness/results_view.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+namespace suanli {
+namespace {
+
+std::string num(const nlohmann::json& v, const char* fmt, double scale = 1.0) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v.get<double>() * scale);
+  return buf;
+}
+
+std::string shape_text(const nlohmann::json& c) {
+  const auto& s = c.at("shape");
+  if (!s.is_object()) return "-";
+  return std::to_string(s.value("m", 0L)) + "x" + std::to_string(s.value("n", 0L)) + "x" + std::to_string(s.value("k", 0L));
+}
+
+std::string kernel_text(const nlohmann::json& c) {
+  if (!c.contains("kernel") || !c["kernel"].is_object()) return "-";
+  const auto& k = c["kernel"];
+  std::string name = k.value("name", "-");
+  if (k.contains("config") && k["config"].is_object()) name += " (" + k["config"].value("name", "") + ")";
+  return name;
+}
+
+std::string csv_escape(std::string s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+const nlohmann::json& stats_of(const nlohmann::json& c) {
+  static const nlohmann::json kNull;
+  return c.contains("stats") && c["stats"].is_object() ? c["stats"] : kNull;
+}
+
+nlohmann::json field(const nlohmann::json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) ? obj[key] : nlohmann::json();
+}
+
+}  // namespace
+
+std::string results_table(const nlohmann::json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"device", "tier", "dtype", "shape", "kernel", "median ms", "TFLOPS", "% peak", "cv %", "n", "status"});
+  for (const auto& c : doc.at("cases")) {
+    const auto& st = stats_of(c);
+    std::string status = c.value("status", "?");
+    if (status == "ok" && !c.value("verified", false)) status = "unverified";
+    if (status != "ok") status += ": " + c.value("reason", std::string());
+    rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), shape_text(c), kernel_text(c),
+                    num(field(st, "median_s"), "%.3f", 1e3), num(field(c, "tflops"), "%.4g"),
+                    num(field(c, "pct_of_peak"), "%.1f"), num(field(st, "cv"), "%.1f", 100.0),
+                    field(st, "n").is_number() ? std::to_string(st["n"].get<int>()) : "-", status});
+  }
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i + 1 < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::ostringstream out;
+  for (const auto& d : doc.at("devices")) {
+    out << d.value("id", "?") << ": " << d.at("info").value("name", "?");
+    if (d.contains("chip") && d["chip"].is_object()) out << "  [chips.json: " << d["chip"].value("name", "?") << "]";
+    out << "\n";
+    for (auto it = d.at("peaks").begin(); it != d.at("peaks").end(); ++it)
+      out << "  peak " << it.key() << ": " << it.value().value("method", "") << "\n";
+  }
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t i = 0; i < rows[r].size(); ++i) {
+      out << rows[r][i];
+      if (i + 1 < rows[r].size()) out << std::string(width[i] - rows[r][i].size() + 2, ' ');
+    }
+    out << "\n";
+  }
+  const auto& s = doc.at("summary");
+  out << s.value("cases", 0) << " cases: " << s.value("ok", 0) << " ok, " << s.value("failed", 0) << " failed, "
+      << s.value("skipped", 0) << " skipped\n";
+  return out.str();
+}
+
+std::string results_csv(const nlohmann::json& doc) {
+  std::ostringstream out;
+  out << "backend,device,device_name,workload,tier,dtype,m,n,k,kernel,median_s,min_s,max_s,p10_s,p90_s,cv,n,"
+         "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason\n";
+  auto cell = [](const nlohmann::json& v) -> std::string {
+    if (v.is_null()) return "";
+    if (v.is_string()) return csv_escape(v.get<std::string>());
+    if (v.is_number_float()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
+      return buf;
+    }
+    return v.dump();
+  };
+  for (const auto& c : doc.at("cases")) {
+    const auto& st = stats_of(c);
+    const auto& sh = c.at("shape");
+    out << cell(field(c, "backend")) << ',' << cell(field(c, "device")) << ',' << cell(field(c, "device_name")) << ','
+        << cell(field(c, "workload")) << ',' << cell(field(c, "tier")) << ',' << cell(field(c, "dtype")) << ','
+        << cell(field(sh, "m")) << ',' << cell(field(sh, "n")) << ',' << cell(field(sh, "k")) << ','
+        << csv_escape(kernel_text(c)) << ',' << cell(field(st, "median_s")) << ',' << cell(field(st, "min_s")) << ','
+        << cell(field(st, "max_s")) << ',' << cell(field(st, "p10_s")) << ',' << cell(field(st, "p90_s")) << ','
+        << cell(field(st, "cv")) << ',' << cell(field(st, "n")) << ',' << cell(field(c, "tflops")) << ','
+        << cell(field(c, "peak_tflops")) << ',' << cell(field(c, "peak_basis")) << ',' << cell(field(c, "pct_of_peak"))
+        << ',' << cell(field(c, "verified")) << ',' << cell(field(c, "status")) << ',' << cell(field(c, "reason")) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace suanli

@@ -1,0 +1,44 @@
+// OpenCL dialect preamble: maps suanli's portable kernel dialect onto OpenCL C 1.2.
+// Prepended by the OpenCL backend to every portable kernel before clBuildProgram.
+//
+// The dialect (every backend's preamble defines all of these):
+//   KERNEL             a kernel entry point (extern "C" __global__ on CUDA / HIP)
+//   GLOBAL             address space of a kernel's buffer arguments
+//   LOCAL              work-group shared memory, for arrays declared in a kernel body
+//   RESTRICT           no-alias qualifier for pointer arguments
+//   INLINE             a helper function usable from kernels
+//   BARRIER()          work-group barrier over local memory
+//   local_id(d) group_id(d) local_size(d) num_groups(d)   with d a constant 0, 1 or 2
+//   SUANLI_HAS_FP16 / SUANLI_HAS_FP64   defined when the device supports the type
+//   half_t             the 16-bit float type (only where SUANLI_HAS_FP16)
+#ifndef SUANLI_DIALECT_OPENCL_H
+#define SUANLI_DIALECT_OPENCL_H
+
+#define SUANLI_DIALECT_OPENCL 1
+
+#if defined(cl_khr_fp64)
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#define SUANLI_HAS_FP64 1
+#elif defined(__opencl_c_fp64)
+#define SUANLI_HAS_FP64 1
+#endif
+
+#if defined(cl_khr_fp16)
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
+#define SUANLI_HAS_FP16 1
+typedef half half_t;
+#endif
+
+#define KERNEL __kernel
+#define GLOBAL __global
+#define LOCAL __local
+#define RESTRICT restrict
+#define INLINE inline
+#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+
+#define local_id(d) ((int)get_local_id(d))
+#define group_id(d) ((int)get_group_id(d))
+#define local_size(d) ((int)get_local_size(d))
+#define num_groups(d) ((int)get_num_groups(d))
+
+#endif  // SUANLI_DIALECT_OPENCL_H

@@ -1,0 +1,265 @@
+// Portable GEMM: C = alpha * A * B + beta * C, all matrices row-major.
+//   A: (M, K) row-major, lda = K
+//   B: (K, N) row-major, ldb = N
+//   C: (M, N) row-major, ldc = N
+//
+// Written once in suanli's portable dialect (kernels/dialect/*.h) and compiled at run
+// time by OpenCL, NVRTC and hiprtc; tunables and the dtype arrive as -D defines.
+//
+// Technique: shared-memory (local-memory) tiling plus register blocking.
+//   - A work-group owns a GEMM_TILE_M x GEMM_TILE_N tile of C. It walks K in steps of
+//     GEMM_TILE_K, staging the matching A and B panels in local memory, so each global
+//     element is read once per work-group instead of once per output.
+//   - Each work-item accumulates a GEMM_WPT_M x GEMM_WPT_N block of C in private
+//     registers; per k it loads WPT_M values of A and WPT_N values of B from local memory
+//     and does WPT_M * WPT_N multiply-adds (an outer product), which is what makes the
+//     kernel compute-bound rather than local-memory-bound.
+//   - A work-item's outputs are strided across the tile (row ly + i * WG_M, column
+//     lx + j * WG_N), not contiguous: neighbouring work-items in dimension 0 then touch
+//     neighbouring columns, which gives coalesced global stores and conflict-free local
+//     reads on GPUs, and on CPU OpenCL (PoCL, which vectorizes across dimension-0
+//     work-items) turns each B read into one contiguous SIMD load while the A value is a
+//     broadcast.
+//
+// Launch geometry (the host computes exactly this):
+//   work-group size      = (GEMM_TILE_N / GEMM_WPT_N, GEMM_TILE_M / GEMM_WPT_M)  in dims (0, 1)
+//   number of work-groups = (ceil(N / GEMM_TILE_N), ceil(M / GEMM_TILE_M))       in dims (0, 1)
+//   (OpenCL global size = number of work-groups * work-group size, per dimension.)
+// Only static local arrays are used; no dynamic shared memory is needed.
+//
+// Entry point: gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
+//                              GLOBAL const T* A, GLOBAL const T* B, GLOBAL T* C)
+// Dtype (exactly one): -DSUANLI_DTYPE_FP32 (T = float,  ACC = float)
+//                      -DSUANLI_DTYPE_FP64 (T = double, ACC = double)
+//                      -DSUANLI_DTYPE_FP16 (T = half_t, ACC = float)
+// Any M, N, K >= 1: edge tiles are zero-filled on load and masked on store.
+// beta == 0 never reads C, so a NaN-poisoned C does not leak into the result.
+
+// ---- element and accumulate types --------------------------------------------------
+
+#if defined(SUANLI_DTYPE_FP32)
+typedef float T;
+typedef float ACC;
+#elif defined(SUANLI_DTYPE_FP64)
+#ifndef SUANLI_HAS_FP64
+#error "gemm.cl: SUANLI_DTYPE_FP64 requested but the device has no fp64 (SUANLI_HAS_FP64 undefined)"
+#endif
+typedef double T;
+typedef double ACC;
+#elif defined(SUANLI_DTYPE_FP16)
+#ifndef SUANLI_HAS_FP16
+#error "gemm.cl: SUANLI_DTYPE_FP16 requested but the device has no fp16 (SUANLI_HAS_FP16 undefined)"
+#endif
+// fp16 storage, fp32 accumulation: summing K products in fp16 would lose the result
+// to rounding long before K reaches realistic sizes.
+typedef half_t T;
+typedef float ACC;
+#else
+#error "gemm.cl: define exactly one of SUANLI_DTYPE_FP32, SUANLI_DTYPE_FP64, SUANLI_DTYPE_FP16"
+#endif
+
+#if (defined(SUANLI_DTYPE_FP32) + defined(SUANLI_DTYPE_FP64) + defined(SUANLI_DTYPE_FP16)) != 1
+#error "gemm.cl: more than one SUANLI_DTYPE_* defined"
+#endif
+
+// Conversions between storage and accumulate type. A plain cast works for all three
+// dtypes in OpenCL C (half with cl_khr_fp16) and in CUDA / HIP (__half has float
+// conversions), so the kernel body never needs to know which dtype it is.
+#define GEMM_LOAD(x) ((ACC)(x))
+#define GEMM_STORE(x) ((T)(x))
+
+// Multiply-add written plainly: every compiler here contracts a*b+c into an FMA where
+// the hardware has one (OpenCL and NVRTC/hiprtc contract by default), and a plain
+// expression keeps the source valid in both C dialects.
+#define GEMM_MAD(a, b, c) ((a) * (b) + (c))
+
+// ---- tunables ----------------------------------------------------------------------
+// Defaults are the best measured on PoCL (CPU, AVX-512); GPU configs come from the
+// host's tuning tables (results/tuning/) as -D overrides.
+
+#ifndef GEMM_TILE_M
+// Rows of C per work-group. With WPT_M = 8 this gives 8 work-items in dimension 1.
+#define GEMM_TILE_M 64
+#endif
+
+#ifndef GEMM_TILE_N
+// Columns of C per work-group. With WPT_N = 2 this gives 16 work-items in dimension 0,
+// exactly one AVX-512 vector of floats, the width PoCL vectorizes across.
+#define GEMM_TILE_N 32
+#endif
+
+#ifndef GEMM_TILE_K
+// Depth of the A / B panels staged per barrier pair. Longer steps amortize the two
+// barriers and the per-step spill/reload of the accumulators, at the cost of local
+// memory and a longer unrolled inner loop.
+#define GEMM_TILE_K 32
+#endif
+
+#ifndef GEMM_WPT_M
+// Rows of the register block per work-item: number of A values reused across WPT_N.
+#define GEMM_WPT_M 8
+#endif
+
+#ifndef GEMM_WPT_N
+// Columns of the register block per work-item: number of B values reused across WPT_M.
+#define GEMM_WPT_N 2
+#endif
+
+#ifndef GEMM_PAD
+// Extra elements per local-memory row. On GPUs a row length that is a multiple of the
+// bank count makes the transposed store of the A panel hit one bank; a pad of 1 spreads
+// it. CPUs have no banks, so the default is 0 there (and costs nothing to override).
+#define GEMM_PAD 0
+#endif
+
+// ---- consistency checks --------------------------------------------------------------
+
+#define GEMM_WG_N (GEMM_TILE_N / GEMM_WPT_N)  // work-group size, dimension 0
+#define GEMM_WG_M (GEMM_TILE_M / GEMM_WPT_M)  // work-group size, dimension 1
+#define GEMM_WG_SIZE (GEMM_WG_N * GEMM_WG_M)
+
+#if GEMM_TILE_M < 1 || GEMM_TILE_N < 1 || GEMM_TILE_K < 1 || GEMM_WPT_M < 1 || GEMM_WPT_N < 1 || GEMM_PAD < 0
+#error "gemm.cl: tile sizes and WPT must be >= 1, GEMM_PAD >= 0"
+#endif
+#if GEMM_TILE_M % GEMM_WPT_M != 0
+#error "gemm.cl: GEMM_TILE_M must be a multiple of GEMM_WPT_M"
+#endif
+#if GEMM_TILE_N % GEMM_WPT_N != 0
+#error "gemm.cl: GEMM_TILE_N must be a multiple of GEMM_WPT_N"
+#endif
+#if (GEMM_TILE_M * GEMM_TILE_K) % GEMM_WG_SIZE != 0
+#error "gemm.cl: the A panel (GEMM_TILE_M * GEMM_TILE_K) must split evenly over the work-group"
+#endif
+#if (GEMM_TILE_K * GEMM_TILE_N) % GEMM_WG_SIZE != 0
+#error "gemm.cl: the B panel (GEMM_TILE_K * GEMM_TILE_N) must split evenly over the work-group"
+#endif
+#if GEMM_WG_SIZE > 1024
+#error "gemm.cl: work-group larger than 1024 work-items (the CUDA / HIP limit)"
+#endif
+
+// Loads per work-item to fill each panel (integral by the checks above).
+#define GEMM_LOADS_A ((GEMM_TILE_M * GEMM_TILE_K) / GEMM_WG_SIZE)
+#define GEMM_LOADS_B ((GEMM_TILE_K * GEMM_TILE_N) / GEMM_WG_SIZE)
+
+// ---- kernel ----------------------------------------------------------------------------
+
+KERNEL void gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
+                            GLOBAL const T* RESTRICT A,  // A: (M, K) row-major
+                            GLOBAL const T* RESTRICT B,  // B: (K, N) row-major
+                            GLOBAL T* RESTRICT C)        // C: (M, N) row-major
+{
+    // The A panel is stored transposed, k-major: the compute loop then reads, for one k,
+    // values of A and of B that lie along the same local-memory row.
+    LOCAL ACC a_panel[GEMM_TILE_K][GEMM_TILE_M + GEMM_PAD];  // A tile^T: (TILE_K, TILE_M)
+    LOCAL ACC b_panel[GEMM_TILE_K][GEMM_TILE_N + GEMM_PAD];  // B tile:   (TILE_K, TILE_N)
+
+    const int lx = local_id(0);  // column lane within the tile
+    const int ly = local_id(1);  // row lane within the tile
+    const int flat_id = ly * GEMM_WG_N + lx;
+
+    const int tile_row0 = group_id(1) * GEMM_TILE_M;
+    const int tile_col0 = group_id(0) * GEMM_TILE_N;
+
+    ACC acc[GEMM_WPT_M][GEMM_WPT_N];
+#pragma unroll
+    for (int i = 0; i < GEMM_WPT_M; ++i) {
+#pragma unroll
+        for (int j = 0; j < GEMM_WPT_N; ++j) {
+            acc[i][j] = (ACC)0;
+        }
+    }
+
+    int num_k_tiles = (K + GEMM_TILE_K - 1) / GEMM_TILE_K;
+#if defined(GEMM_SKIP_LAST_K_TILE) && GEMM_SKIP_LAST_K_TILE
+    // TEST HOOK, deliberately wrong: drops the contribution of the last K step so the
+    // harness can prove that its verification rejects a broken kernel. Never set it in
+    // a measured run.
+    num_k_tiles -= 1;
+#endif
+
+    for (int kt = 0; kt < num_k_tiles; ++kt) {
+        const int k0 = kt * GEMM_TILE_K;
+
+        // Stage the A panel. Consecutive work-items take consecutive k, which is the
+        // contiguous direction of row-major A, so the global reads coalesce (GPU) or
+        // vectorize (CPU); the transpose happens on the local-memory side. Out-of-range
+        // elements are zero so that edge tiles need no special case in the compute loop.
+#pragma unroll
+        for (int l = 0; l < GEMM_LOADS_A; ++l) {
+            const int idx = flat_id + l * GEMM_WG_SIZE;
+            const int kk = idx % GEMM_TILE_K;
+            const int mm = idx / GEMM_TILE_K;
+            const int row = tile_row0 + mm;
+            const int col = k0 + kk;
+            ACC v = (ACC)0;
+            if (row < M && col < K) {
+                v = GEMM_LOAD(A[(size_t)row * (size_t)K + (size_t)col]);
+            }
+            a_panel[kk][mm] = v;
+        }
+
+        // Stage the B panel: row-major B is already contiguous along n, the direction
+        // consecutive work-items take, so both sides of the copy are contiguous.
+#pragma unroll
+        for (int l = 0; l < GEMM_LOADS_B; ++l) {
+            const int idx = flat_id + l * GEMM_WG_SIZE;
+            const int nn = idx % GEMM_TILE_N;
+            const int kk = idx / GEMM_TILE_N;
+            const int row = k0 + kk;
+            const int col = tile_col0 + nn;
+            ACC v = (ACC)0;
+            if (row < K && col < N) {
+                v = GEMM_LOAD(B[(size_t)row * (size_t)N + (size_t)col]);
+            }
+            b_panel[kk][nn] = v;
+        }
+
+        BARRIER();
+
+        // Register-blocked outer products over the staged K step. Fully unrolled so the
+        // private arrays live in registers and, on PoCL, so the work-item loop it wraps
+        // around this region is the innermost loop and gets vectorized.
+#pragma unroll
+        for (int k = 0; k < GEMM_TILE_K; ++k) {
+            ACC a_reg[GEMM_WPT_M];
+            ACC b_reg[GEMM_WPT_N];
+#pragma unroll
+            for (int i = 0; i < GEMM_WPT_M; ++i) {
+                a_reg[i] = a_panel[k][ly + i * GEMM_WG_M];
+            }
+#pragma unroll
+            for (int j = 0; j < GEMM_WPT_N; ++j) {
+                b_reg[j] = b_panel[k][lx + j * GEMM_WG_N];
+            }
+#pragma unroll
+            for (int i = 0; i < GEMM_WPT_M; ++i) {
+#pragma unroll
+                for (int j = 0; j < GEMM_WPT_N; ++j) {
+                    acc[i][j] = GEMM_MAD(a_reg[i], b_reg[j], acc[i][j]);
+                }
+            }
+        }
+
+        // The next iteration overwrites the panels; nobody may still be reading them.
+        BARRIER();
+    }
+
+    // Epilogue. beta == 0 is a separate path, not beta * C with beta = 0: C may hold
+    // NaN/Inf (the harness poisons it) and NaN * 0 is NaN.
+#pragma unroll
+    for (int i = 0; i < GEMM_WPT_M; ++i) {
+        const int row = tile_row0 + ly + i * GEMM_WG_M;
+#pragma unroll
+        for (int j = 0; j < GEMM_WPT_N; ++j) {
+            const int col = tile_col0 + lx + j * GEMM_WG_N;
+            if (row < M && col < N) {
+                const size_t off = (size_t)row * (size_t)N + (size_t)col;
+                ACC result = alpha * acc[i][j];
+                if (beta != (ACC)0) {
+                    result = GEMM_MAD(beta, GEMM_LOAD(C[off]), result);
+                }
+                C[off] = GEMM_STORE(result);
+            }
+        }
+    }
+}
