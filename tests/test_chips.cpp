@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <optional>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "harness/chips.h"
@@ -248,13 +247,28 @@ TEST(ComputedCpuPeak, UnknownForMissingInputsOrOtherDtypes) {
   }
 }
 
-// A valid one-chip document with `chip_fields` replacing the chip's own fields.
-std::string one_chip(const std::string& chip_fields) {
-  return R"({"schema_version": 1, "chips": [{)" + chip_fields + "}]}";
+// The fields of a valid chip; each malformed case below breaks one thing in it.
+nlohmann::json good_chip(const std::string& name = "X1") {
+  return {{"vendor", "V"},
+          {"name", name},
+          {"match", nlohmann::json::array({"\\b" + name + "\\b"})},
+          {"launch_year", 2020},
+          {"peak_tflops", {{"fp32", 10}}},
+          {"source", "datasheet"},
+          {"confidence", "high"}};
 }
 
-const std::string kGoodFields = R"("vendor": "V", "name": "X1", "match": ["\\bX1\\b"], "launch_year": 2020, )"
-                                R"("peak_tflops": {"fp32": 10}, "source": "datasheet", "confidence": "high")";
+std::string document_of(const nlohmann::json& chips) {
+  return nlohmann::json{{"schema_version", 1}, {"chips", chips}}.dump();
+}
+
+// A one-chip document whose chip is good_chip() after `edit`.
+template <typename Edit>
+std::string chip_edited(Edit edit) {
+  nlohmann::json chip = good_chip();
+  edit(chip);
+  return document_of(nlohmann::json::array({chip}));
+}
 
 // Parses `text`, expecting ChipDbError; returns its message.
 std::string parse_error(const std::string& text) {
@@ -268,6 +282,11 @@ std::string parse_error(const std::string& text) {
 }
 
 TEST(ChipDbErrors, MalformedDatabasesThrowOneLineMessages) {
+  using nlohmann::json;
+  // nlohmann::json cannot hold an infinity, so this one is spliced in as text.
+  std::string overflow = document_of(json::array({good_chip()}));
+  overflow.replace(overflow.find("\"confidence\""), 0, "\"mem_bw_tbs\":1e999,");
+
   struct Case {
     std::string text;
     std::string expected;  // a fragment the message must contain
@@ -279,35 +298,18 @@ TEST(ChipDbErrors, MalformedDatabasesThrowOneLineMessages) {
       {R"({"schema_version": 1})", "missing field 'chips'"},
       {R"({"chips": []})", "schema_version"},
       {R"([1, 2])", "top level must be an object"},
-      {one_chip(
-           R"("vendor": "V", "match": [], "launch_year": 2020, "peak_tflops": {}, "source": "s", "confidence": "c")"),
-       "missing field 'name'"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": ["(unclosed"], "launch_year": 2020, "peak_tflops": {}, "source": "s", "confidence": "c")"),
+      {chip_edited([](json& c) { c.erase("name"); }), "missing field 'name'"},
+      {chip_edited([](json& c) { c.erase("source"); }), "missing field 'source'"},
+      {chip_edited([](json& c) { c["match"] = json::array({"(unclosed"}); }),
        "'(unclosed' is not a valid regex"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": 2020, "peak_tflops": {"fp16": -1}, "source": "s", "confidence": "c")"),
-       "'peak_tflops.fp16' is -1"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": 2020, "peak_tflops": {"fp16": "989.4"}, "source": "s", "confidence": "c")"),
+      {chip_edited([](json& c) { c["match"] = json::array({""}); }), "match[0] is empty"},
+      {chip_edited([](json& c) { c["peak_tflops"]["fp16"] = -1; }), "'peak_tflops.fp16' is -1"},
+      {chip_edited([](json& c) { c["peak_tflops"]["fp16"] = "989.4"; }),
        "'peak_tflops.fp16' must be a number, got string"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": 2020, "peak_tflops": {"fp61": 1}, "source": "s", "confidence": "c")"),
-       "unknown key 'peak_tflops.fp61'"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": "2020", "peak_tflops": {}, "source": "s", "confidence": "c")"),
-       "'launch_year' must be an integer"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [""], "launch_year": 2020, "peak_tflops": {}, "source": "s", "confidence": "c")"),
-       "match[0] is empty"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": 2020, "peak_tflops": {}, "confidence": "c")"),
-       "missing field 'source'"},
-      {one_chip(
-           R"("vendor": "V", "name": "X1", "match": [], "launch_year": 2020, "peak_tflops": {}, "source": "s", "confidence": "c", "mem_bw_tbs": 1e999)"),
-       "number overflow"},
-      {R"({"schema_version": 1, "chips": [{)" + kGoodFields + "}, {" + kGoodFields + "}]}",
-       "duplicate chip name"},
+      {chip_edited([](json& c) { c["peak_tflops"]["fp61"] = 1; }), "unknown key 'peak_tflops.fp61'"},
+      {chip_edited([](json& c) { c["launch_year"] = "2020"; }), "'launch_year' must be an integer"},
+      {overflow, "number overflow"},
+      {document_of(json::array({good_chip(), good_chip()})), "duplicate chip name"},
   };
   for (const Case& c : cases) {
     const std::string message = parse_error(c.text);
@@ -319,9 +321,9 @@ TEST(ChipDbErrors, MalformedDatabasesThrowOneLineMessages) {
 }
 
 TEST(ChipDbErrors, NamesTheChipIndexAndName) {
-  const std::string text = R"({"schema_version": 1, "chips": [{)" + kGoodFields +
-                           R"(}, {"vendor": "V", "name": "X2", "match": [], "launch_year": 2020, )"
-                           R"("peak_tflops": {"bf16": -2}, "source": "s", "confidence": "c"}]})";
+  nlohmann::json second = good_chip("X2");
+  second["peak_tflops"]["bf16"] = -2;
+  const std::string text = document_of(nlohmann::json::array({good_chip(), second}));
   const std::string message = parse_error(text);
   EXPECT_NE(message.find("chips[1]"), std::string::npos) << message;
   EXPECT_NE(message.find("\"X2\""), std::string::npos) << message;
@@ -340,7 +342,7 @@ TEST(ChipDbErrors, UnreadableFile) {
 }
 
 TEST(ChipDbErrors, GoodMinimalDocumentParses) {
-  const auto db = ChipDatabase::parse(one_chip(kGoodFields), "good.json");
+  const auto db = ChipDatabase::parse(document_of(nlohmann::json::array({good_chip()})), "good.json");
   ASSERT_EQ(db.chips().size(), 1u);
   EXPECT_EQ(db.chips()[0].name, "X1");
   EXPECT_FALSE(db.chips()[0].mem_bw_tbs.has_value());
