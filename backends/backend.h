@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 1;
+constexpr int kBackendAbiVersion = 2;
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -107,11 +107,22 @@ struct Define {
 };
 
 // Row-major C(m,n) = alpha * A(m,k) * B(k,n) + beta * C, for the vendor library tier.
+// Element types: A and B are `dtype`; C is gemm_output_dtype(dtype): fp64 -> fp64,
+// fp32/tf32 -> fp32, fp16 -> fp16, bf16 -> bf16, fp8_e4m3 -> fp32, int8 -> int32.
+// tf32 means fp32 storage with the math units' tf32 rounding allowed.
 struct GemmProblem {
   DType dtype = DType::fp32;
   std::int64_t m = 0, n = 0, k = 0;
   double alpha = 1, beta = 0;
+  // B stored as (n, k) row-major instead of (k, n): the "TN" layout that fp8 and int8
+  // matrix instructions (cuBLASLt, hipBLASLt) require. The harness asks for it when
+  // vendor_gemm_can_implement refuses the plain layout with kNeedsTransposedB.
+  bool b_transposed = false;
 };
+
+// The reason string vendor_gemm_can_implement returns when the only problem is that B
+// must be given transposed (GemmProblem::b_transposed).
+constexpr const char* kNeedsTransposedB = "needs B transposed (TN layout)";
 
 class Device {
  public:
@@ -136,8 +147,9 @@ class Device {
                       const std::vector<KernelArg>& args) = 0;
   virtual void synchronize() = 0;
 
-  // Device-event timing: everything enqueued between timer_begin and timer_end is timed
-  // on the device; timer_end waits for it and returns the elapsed seconds.
+  // Device-event timing: the kernels launched and vendor calls made between timer_begin
+  // and timer_end are timed on the device (not uploads, downloads or fills); timer_end
+  // waits for them and returns the elapsed seconds.
   virtual void timer_begin() = 0;
   virtual double timer_end() = 0;
 

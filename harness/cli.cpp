@@ -124,7 +124,7 @@ int cmd_chips(bool as_json, const std::string& chips_path) {
     std::printf("%-14s %-28s %4d", c.vendor.c_str(), c.name.c_str(), c.launch_year);
     for (const char* d : dtypes) {
       const auto p = datasheet_peak(c, d);
-      if (p.tflops) std::printf(" %8.1f", *p.tflops);
+      if (p.tflops) std::printf(" %8.4g", *p.tflops);
       else std::printf(" %8s", "-");
     }
     std::printf("  %s\n", c.confidence.c_str());

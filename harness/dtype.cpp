@@ -53,6 +53,9 @@ double accumulate_unit_roundoff(DType dtype) {
   switch (dtype) {
     case DType::fp64: return unit_roundoff(DType::fp64);
     case DType::int8: return 0.0;
+    // fp32 data, but the matrix units round each input to tf32 before multiplying: the
+    // products carry tf32's error, however wide the accumulator.
+    case DType::tf32: return unit_roundoff(DType::tf32);
     default: return unit_roundoff(DType::fp32);
   }
 }

@@ -7,26 +7,13 @@
 #include "harness/host_data.h"
 #include "harness/measure.h"
 #include "harness/verify_gemm.h"
+#include "kernels/gemm_configs.h"
 #include "kernels/portable_kernels.h"
 
 namespace suanli {
 namespace {
 
 constexpr const char* kPortableEntry = "gemm_smem_tiled";
-
-// Default tunables per device class. CPU: PoCL maps a work-group onto SIMD lanes, so a wide
-// work-group with a small register block vectorizes best; GPU: a 128x128 tile with 8x8
-// outputs per thread keeps 256 threads busy and reuses each loaded value 8 times.
-struct ConfigRow {
-  DeviceType type;
-  GemmConfig config;
-};
-const ConfigRow kDefaultConfigs[] = {
-    {DeviceType::cpu, {"cpu-default", 64, 64, 16, 4, 4}},
-    {DeviceType::gpu, {"gpu-default", 128, 128, 8, 8, 8}},
-    {DeviceType::accelerator, {"generic-default", 64, 64, 16, 4, 4}},
-    {DeviceType::other, {"generic-default", 64, 64, 16, 4, 4}},
-};
 
 std::string dtype_define(DType dtype) {
   switch (dtype) {
@@ -82,17 +69,29 @@ std::vector<Define> GemmConfig::defines() const {
           {"GEMM_TILE_N", std::to_string(tile_n)},
           {"GEMM_TILE_K", std::to_string(tile_k)},
           {"GEMM_WPT_M", std::to_string(wpt_m)},
-          {"GEMM_WPT_N", std::to_string(wpt_n)}};
+          {"GEMM_WPT_N", std::to_string(wpt_n)},
+          {"GEMM_PAD", std::to_string(pad)}};
 }
 
 nlohmann::json GemmConfig::to_json() const {
-  return {{"name", name}, {"tile_m", tile_m}, {"tile_n", tile_n}, {"tile_k", tile_k}, {"wpt_m", wpt_m}, {"wpt_n", wpt_n}};
+  return {{"name", name}, {"tile_m", tile_m}, {"tile_n", tile_n}, {"tile_k", tile_k}, {"wpt_m", wpt_m}, {"wpt_n", wpt_n}, {"pad", pad}};
 }
 
-GemmConfig default_gemm_config(const DeviceInfo& device, DType /*dtype*/) {
-  for (const auto& row : kDefaultConfigs)
-    if (row.type == device.type) return row.config;
-  return kDefaultConfigs[0].config;
+GemmConfig default_gemm_config(const DeviceInfo& device, DType dtype) {
+  const GemmDeviceClass cls = device.type == DeviceType::cpu   ? GemmDeviceClass::cpu
+                              : device.type == DeviceType::gpu ? GemmDeviceClass::gpu
+                                                               : GemmDeviceClass::other;
+  const GemmConfigDType want = dtype == DType::fp64 ? GemmConfigDType::fp64
+                               : dtype == DType::fp16 ? GemmConfigDType::fp16
+                                                      : GemmConfigDType::fp32;
+  const GemmConfigRow* pick = nullptr;
+  for (const auto& row : kGemmDefaultConfigs) {
+    if (row.device_class != cls) continue;
+    if (row.dtype == want) pick = &row;  // a row for this dtype beats the class default
+    else if (row.dtype == GemmConfigDType::any && !pick) pick = &row;
+  }
+  if (!pick) pick = &kGemmDefaultConfigs[0];
+  return {pick->name, pick->tile_m, pick->tile_n, pick->tile_k, pick->wpt_m, pick->wpt_n, pick->pad};
 }
 
 std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device, DType dtype, const GemmConfig& c) {
@@ -110,7 +109,9 @@ std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device,
   if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
     return "config " + c.name + " needs " + std::to_string(threads) + " work-items per group, device allows " +
            std::to_string(device.max_work_group_size);
-  const auto local_bytes = static_cast<std::uint64_t>(c.tile_k) * static_cast<std::uint64_t>(c.tile_m + c.tile_n) * dtype_bytes(dtype);
+  // The kernel stages tiles in its accumulate type (float for fp16).
+  const std::uint64_t acc_bytes = dtype == DType::fp64 ? 8 : 4;
+  const auto local_bytes = static_cast<std::uint64_t>(c.tile_k) * static_cast<std::uint64_t>(c.tile_m + c.tile_n + 2 * c.pad) * acc_bytes;
   if (device.local_mem_bytes > 0 && local_bytes > device.local_mem_bytes)
     return "config " + c.name + " needs " + std::to_string(local_bytes) + " bytes of local memory, device has " +
            std::to_string(device.local_mem_bytes);
@@ -118,10 +119,11 @@ std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device,
 }
 
 std::optional<std::string> gemm_memory_check(const DeviceInfo& device, DType dtype, const GemmShape& s) {
-  const double e = static_cast<double>(dtype_bytes(dtype));
+  const double e = static_cast<double>(format_bytes(gemm_input_format(dtype)));
+  const double eo = static_cast<double>(format_bytes(gemm_output_format(dtype)));
   const double a = static_cast<double>(s.m) * static_cast<double>(s.k) * e;
   const double b = static_cast<double>(s.k) * static_cast<double>(s.n) * e;
-  const double c = static_cast<double>(s.m) * static_cast<double>(s.n) * e;
+  const double c = static_cast<double>(s.m) * static_cast<double>(s.n) * eo;
   const double largest = std::max({a, b, c});
   if (device.max_alloc_bytes > 0 && largest > static_cast<double>(device.max_alloc_bytes))
     return "needs a " + gib(largest) + " buffer, device allows at most " + gib(static_cast<double>(device.max_alloc_bytes)) +
@@ -130,7 +132,7 @@ std::optional<std::string> gemm_memory_check(const DeviceInfo& device, DType dty
   if (device.global_mem_bytes > 0 && a + b + c > 0.9 * static_cast<double>(device.global_mem_bytes))
     return "needs " + gib(a + b + c) + " for A, B and C, device has " + gib(static_cast<double>(device.global_mem_bytes));
   // The host keeps fp64 copies of A, B and C for verification.
-  const double host = (a + b + c) / e * 8.0 * 2.0;
+  const double host = (a / e + b / e + c / eo) * 8.0 * 2.0;
   if (host > 64.0 * 1024 * 1024 * 1024)
     return "verification would need " + gib(host) + " of host memory";
   return std::nullopt;
@@ -147,17 +149,24 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     rec["reason"] = "tier '" + spec.tier + "' has no GEMM kernels on this backend yet";
     return rec;
   }
-  if (auto why = vendor ? device.vendor_gemm_can_implement(problem) : portable_gemm_can_implement(info, spec.dtype, config)) {
+  std::optional<std::string> why = vendor ? device.vendor_gemm_can_implement(problem) : portable_gemm_can_implement(info, spec.dtype, config);
+  if (vendor && why && *why == kNeedsTransposedB) {
+    // fp8/int8 matrix units want B as (N, K): give the library what it needs rather
+    // than skip, and record it.
+    problem.b_transposed = true;
+    why = device.vendor_gemm_can_implement(problem);
+  }
+  if (why) {
     rec["reason"] = *why;
     return rec;
   }
-  if (auto why = gemm_memory_check(info, spec.dtype, spec.shape)) {
-    rec["reason"] = *why;
+  if (auto too_big = gemm_memory_check(info, spec.dtype, spec.shape)) {
+    rec["reason"] = *too_big;
     return rec;
   }
 
   if (vendor) {
-    rec["kernel"] = {{"name", device.vendor_library() + " gemm"}, {"library", device.vendor_library()}};
+    rec["kernel"] = {{"name", device.vendor_library() + " gemm"}, {"library", device.vendor_library()}, {"b_layout", problem.b_transposed ? "(N, K) row-major" : "(K, N) row-major"}};
   } else {
     nlohmann::json defs = nlohmann::json::object();
     for (const auto& d : config.defines()) defs[d.name] = d.value;
@@ -169,10 +178,14 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     const auto m = static_cast<std::size_t>(spec.shape.m);
     const auto n = static_cast<std::size_t>(spec.shape.n);
     const auto k = static_cast<std::size_t>(spec.shape.k);
-    const std::size_t elem = dtype_bytes(spec.dtype);
+    const ElementFormat out_format = gemm_output_format(spec.dtype);
+    const std::size_t elem = format_bytes(out_format);
     // A: (M, K), B: (K, N), C: (M, N), all row-major; distinct seeds so A != B.
     const HostMatrix a = random_matrix(spec.dtype, m * k, spec.seed * 3 + 1);
-    const HostMatrix b = random_matrix(spec.dtype, k * n, spec.seed * 3 + 2);
+    HostMatrix b = random_matrix(spec.dtype, k * n, spec.seed * 3 + 2);
+    // B as stored on the device: (N, K) row-major when the library asked for TN. The
+    // fp64 copy stays (K, N) for verification.
+    if (problem.b_transposed) b.bytes = transpose_bytes(b.bytes, k, n, format_bytes(gemm_input_format(spec.dtype)));
 
     BufferSet bufs{device, {}};
     const Buffer da = bufs.alloc(a.bytes.size());
@@ -180,7 +193,7 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     const Buffer dc = bufs.alloc(m * n * elem);
     device.upload(da, a.bytes.data(), a.bytes.size());
     device.upload(db, b.bytes.data(), b.bytes.size());
-    const auto poison = nan_pattern(spec.dtype);
+    const auto poison = nan_pattern(out_format);
     device.fill(dc, poison.data(), poison.size());
 
     std::function<void()> enqueue;
@@ -212,7 +225,7 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     device.synchronize();
     std::vector<unsigned char> c_bytes(m * n * elem);
     device.download(c_bytes.data(), dc, c_bytes.size());
-    const std::vector<double> c = decode(spec.dtype, c_bytes);
+    const std::vector<double> c = decode(out_format, c_bytes);
     GemmCheckInput check{spec.dtype, spec.shape, problem.alpha, &a.values, &b.values, &c, spec.seed ^ 0x5eedULL, 1024};
     const VerifyResult v = verify_gemm(check);
     rec["verification"] = {{"method", v.method},

@@ -18,6 +18,7 @@ struct GemmConfig {
   std::string name;  // the row of the table it came from
   int tile_m = 0, tile_n = 0, tile_k = 0;  // output tile per work-group, K step in local memory
   int wpt_m = 0, wpt_n = 0;                // outputs per work-item (the register block)
+  int pad = 0;                             // local-memory row padding
   std::vector<Define> defines() const;
   nlohmann::json to_json() const;
 };

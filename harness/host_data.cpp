@@ -6,7 +6,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "harness/dtype.h"
 
 namespace suanli {
 
@@ -58,84 +57,223 @@ float half_bits_to_float(std::uint16_t h) {
   return std::bit_cast<float>(sign | ((exp + 112u) << 23) | (mant << 13));
 }
 
-HostMatrix random_matrix(DType dtype, std::size_t count, std::uint64_t seed) {
-  HostMatrix m;
-  m.values.resize(count);
-  m.bytes.resize(count * dtype_bytes(dtype));
-  SplitMix64 rng(seed);
-  for (std::size_t i = 0; i < count; ++i) {
-    const double v = rng.uniform_pm1();
-    switch (dtype) {
-      case DType::fp64: {
-        m.values[i] = v;
-        std::memcpy(&m.bytes[i * 8], &v, 8);
-        break;
-      }
-      case DType::fp32:
-      case DType::tf32: {
-        const auto f = static_cast<float>(v);
-        m.values[i] = f;
-        std::memcpy(&m.bytes[i * 4], &f, 4);
-        break;
-      }
-      case DType::fp16: {
-        const std::uint16_t h = float_to_half_bits(static_cast<float>(v));
-        m.values[i] = half_bits_to_float(h);
-        std::memcpy(&m.bytes[i * 2], &h, 2);
-        break;
-      }
-      default:
-        throw std::invalid_argument("random_matrix: no host encoding for " + to_string(dtype));
+std::uint16_t float_to_bf16_bits(float f) {
+  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x40u);  // quiet NaN
+  const std::uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);
+  return static_cast<std::uint16_t>((x + rounding) >> 16);
+}
+
+float bf16_bits_to_float(std::uint16_t h) { return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16); }
+
+double e4m3_bits_to_double(std::uint8_t b) {
+  const double sign = (b & 0x80u) ? -1.0 : 1.0;
+  const int exp = (b >> 3) & 0xf;
+  const int mant = b & 0x7;
+  if (exp == 15 && mant == 7) return std::numeric_limits<double>::quiet_NaN();
+  if (exp == 0) return sign * std::ldexp(mant, -9);  // subnormal: mant/8 · 2^-6
+  return sign * std::ldexp(8 + mant, exp - 10);       // (1 + mant/8) · 2^(exp-7)
+}
+
+std::uint8_t double_to_e4m3_bits(double v) {
+  if (std::isnan(v)) return 0x7f;
+  const std::uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
+  const double a = std::abs(v);
+  if (a >= 448.0) return sign | 0x7e;  // saturate to the largest finite value
+  // Exhaustive nearest-even search over the 127 non-negative finite codes: simple and
+  // exact, and test data generation is not a hot path.
+  std::uint8_t best = 0;
+  double best_err = INFINITY;
+  for (int code = 0; code <= 0x7e; ++code) {
+    const double err = std::abs(e4m3_bits_to_double(static_cast<std::uint8_t>(code)) - a);
+    if (err < best_err || (err == best_err && (code & 1) == 0)) {
+      best = static_cast<std::uint8_t>(code);
+      best_err = err;
     }
+  }
+  return sign | best;
+}
+
+ElementFormat gemm_input_format(DType dtype) {
+  switch (dtype) {
+    case DType::fp64: return ElementFormat::f64;
+    case DType::fp32:
+    case DType::tf32: return ElementFormat::f32;
+    case DType::fp16: return ElementFormat::f16;
+    case DType::bf16: return ElementFormat::bf16;
+    case DType::fp8_e4m3: return ElementFormat::e4m3;
+    case DType::int8: return ElementFormat::i8;
+  }
+  return ElementFormat::f32;
+}
+
+ElementFormat gemm_output_format(DType dtype) {
+  switch (dtype) {
+    case DType::fp8_e4m3: return ElementFormat::f32;
+    case DType::int8: return ElementFormat::i32;
+    default: return gemm_input_format(dtype);
+  }
+}
+
+std::size_t format_bytes(ElementFormat f) {
+  switch (f) {
+    case ElementFormat::f64: return 8;
+    case ElementFormat::f32:
+    case ElementFormat::i32: return 4;
+    case ElementFormat::f16:
+    case ElementFormat::bf16: return 2;
+    case ElementFormat::e4m3:
+    case ElementFormat::i8: return 1;
+  }
+  return 4;
+}
+
+double format_unit_roundoff(ElementFormat f) {
+  switch (f) {
+    case ElementFormat::f64: return std::ldexp(1.0, -53);
+    case ElementFormat::f32: return std::ldexp(1.0, -24);
+    case ElementFormat::f16: return std::ldexp(1.0, -11);
+    case ElementFormat::bf16: return std::ldexp(1.0, -8);
+    case ElementFormat::e4m3: return std::ldexp(1.0, -4);
+    case ElementFormat::i8:
+    case ElementFormat::i32: return 0.0;
+  }
+  return 0.0;
+}
+
+namespace {
+
+// Stores `v` (already representable) in the format; returns the value stored.
+double store(ElementFormat f, double v, unsigned char* dst) {
+  switch (f) {
+    case ElementFormat::f64: std::memcpy(dst, &v, 8); return v;
+    case ElementFormat::f32: {
+      const auto x = static_cast<float>(v);
+      std::memcpy(dst, &x, 4);
+      return x;
+    }
+    case ElementFormat::f16: {
+      const std::uint16_t h = float_to_half_bits(static_cast<float>(v));
+      std::memcpy(dst, &h, 2);
+      return half_bits_to_float(h);
+    }
+    case ElementFormat::bf16: {
+      const std::uint16_t h = float_to_bf16_bits(static_cast<float>(v));
+      std::memcpy(dst, &h, 2);
+      return bf16_bits_to_float(h);
+    }
+    case ElementFormat::e4m3: {
+      const std::uint8_t b = double_to_e4m3_bits(v);
+      *dst = b;
+      return e4m3_bits_to_double(b);
+    }
+    case ElementFormat::i8: {
+      const auto x = static_cast<std::int8_t>(std::lround(v));
+      std::memcpy(dst, &x, 1);
+      return x;
+    }
+    case ElementFormat::i32: {
+      const auto x = static_cast<std::int32_t>(std::lround(v));
+      std::memcpy(dst, &x, 4);
+      return x;
+    }
+  }
+  return v;
+}
+
+double load(ElementFormat f, const unsigned char* src) {
+  switch (f) {
+    case ElementFormat::f64: {
+      double v;
+      std::memcpy(&v, src, 8);
+      return v;
+    }
+    case ElementFormat::f32: {
+      float v;
+      std::memcpy(&v, src, 4);
+      return v;
+    }
+    case ElementFormat::f16: {
+      std::uint16_t h;
+      std::memcpy(&h, src, 2);
+      return half_bits_to_float(h);
+    }
+    case ElementFormat::bf16: {
+      std::uint16_t h;
+      std::memcpy(&h, src, 2);
+      return bf16_bits_to_float(h);
+    }
+    case ElementFormat::e4m3: return e4m3_bits_to_double(*src);
+    case ElementFormat::i8: {
+      std::int8_t v;
+      std::memcpy(&v, src, 1);
+      return v;
+    }
+    case ElementFormat::i32: {
+      std::int32_t v;
+      std::memcpy(&v, src, 4);
+      // The poison value reads back as NaN so "unwritten" is reported as such.
+      return v == std::numeric_limits<std::int32_t>::min() ? std::numeric_limits<double>::quiet_NaN() : v;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+HostMatrix random_matrix(ElementFormat format, std::size_t count, std::uint64_t seed) {
+  HostMatrix m;
+  const std::size_t eb = format_bytes(format);
+  m.values.resize(count);
+  m.bytes.resize(count * eb);
+  SplitMix64 rng(seed);
+  const bool integer = format == ElementFormat::i8 || format == ElementFormat::i32;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double u = rng.uniform_pm1();
+    m.values[i] = store(format, integer ? std::floor(u * 16.5 + 0.5) : u, &m.bytes[i * eb]);
   }
   return m;
 }
 
-std::vector<double> decode(DType dtype, const std::vector<unsigned char>& bytes) {
-  const std::size_t n = bytes.size() / dtype_bytes(dtype);
-  std::vector<double> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    switch (dtype) {
-      case DType::fp64: std::memcpy(&out[i], &bytes[i * 8], 8); break;
-      case DType::fp32:
-      case DType::tf32: {
-        float f;
-        std::memcpy(&f, &bytes[i * 4], 4);
-        out[i] = f;
-        break;
-      }
-      case DType::fp16: {
-        std::uint16_t h;
-        std::memcpy(&h, &bytes[i * 2], 2);
-        out[i] = half_bits_to_float(h);
-        break;
-      }
-      default: throw std::invalid_argument("decode: no host decoding for " + to_string(dtype));
-    }
-  }
+std::vector<double> decode(ElementFormat format, const std::vector<unsigned char>& bytes) {
+  const std::size_t eb = format_bytes(format);
+  std::vector<double> out(bytes.size() / eb);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = load(format, &bytes[i * eb]);
   return out;
 }
 
-std::vector<unsigned char> nan_pattern(DType dtype) {
-  std::vector<unsigned char> p(dtype_bytes(dtype));
-  switch (dtype) {
-    case DType::fp64: {
-      const double v = std::numeric_limits<double>::quiet_NaN();
-      std::memcpy(p.data(), &v, 8);
+std::vector<unsigned char> nan_pattern(ElementFormat format) {
+  std::vector<unsigned char> p(format_bytes(format));
+  switch (format) {
+    case ElementFormat::i32: {
+      const std::int32_t v = std::numeric_limits<std::int32_t>::min();
+      std::memcpy(p.data(), &v, 4);
       break;
     }
-    case DType::fp16: {
-      const std::uint16_t v = 0x7e00;
+    case ElementFormat::i8: p[0] = 0x80; break;
+    case ElementFormat::e4m3: p[0] = 0x7f; break;
+    case ElementFormat::bf16: {
+      const std::uint16_t v = 0x7fc0;
       std::memcpy(p.data(), &v, 2);
       break;
     }
-    default: {
-      const float v = std::numeric_limits<float>::quiet_NaN();
-      if (p.size() == 4) std::memcpy(p.data(), &v, 4);
-      else std::fill(p.begin(), p.end(), static_cast<unsigned char>(0xff));
-    }
+    default: store(format, std::numeric_limits<double>::quiet_NaN(), p.data());
   }
   return p;
+}
+
+std::vector<double> transpose(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
+  std::vector<double> t(v.size());
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) t[c * rows + r] = v[r * cols + c];
+  return t;
+}
+
+std::vector<unsigned char> transpose_bytes(const std::vector<unsigned char>& v, std::size_t rows, std::size_t cols, std::size_t eb) {
+  std::vector<unsigned char> t(v.size());
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) std::memcpy(&t[(c * rows + r) * eb], &v[(r * cols + c) * eb], eb);
+  return t;
 }
 
 }  // namespace suanli

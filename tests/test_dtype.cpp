@@ -75,3 +75,59 @@ TEST(HostData, NanPatternIsNan) {
 
 }  // namespace
 }  // namespace suanli
+
+namespace suanli {
+namespace {
+
+TEST(HostData, Bf16RoundsToNearestEven) {
+  EXPECT_EQ(float_to_bf16_bits(1.0f), 0x3f80);
+  EXPECT_EQ(bf16_bits_to_float(0x3f80), 1.0f);
+  EXPECT_EQ(float_to_bf16_bits(1.0f + std::ldexp(1.0f, -8)), 0x3f80);      // tie -> even
+  EXPECT_EQ(float_to_bf16_bits(1.0f + 3 * std::ldexp(1.0f, -8)), 0x3f82);  // tie -> even (up)
+  EXPECT_TRUE(std::isnan(bf16_bits_to_float(float_to_bf16_bits(NAN))));
+}
+
+TEST(HostData, E4m3CoversTheOcpFormat) {
+  EXPECT_EQ(e4m3_bits_to_double(0x38), 1.0);            // exponent 7 = bias
+  EXPECT_EQ(e4m3_bits_to_double(0x7e), 448.0);          // largest finite
+  EXPECT_EQ(e4m3_bits_to_double(0x01), std::ldexp(1.0, -9));  // smallest subnormal
+  EXPECT_TRUE(std::isnan(e4m3_bits_to_double(0x7f)));
+  EXPECT_EQ(double_to_e4m3_bits(1000.0), 0x7e);         // saturates, no infinity
+  EXPECT_EQ(double_to_e4m3_bits(-1.0), 0xb8);
+  for (int code = 0; code < 256; ++code) {
+    if ((code & 0x7f) == 0x7f) continue;  // NaN
+    const double v = e4m3_bits_to_double(static_cast<std::uint8_t>(code));
+    if (v == 0.0) continue;  // +0 and -0
+    ASSERT_EQ(double_to_e4m3_bits(v), code) << code;
+  }
+}
+
+TEST(HostData, IntegerInputsAndPoisonedInt32Output) {
+  const HostMatrix m = random_matrix(ElementFormat::i8, 4096, 5);
+  double lo = 0, hi = 0;
+  for (double v : m.values) {
+    EXPECT_EQ(v, std::floor(v));
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  EXPECT_GE(lo, -16.0);
+  EXPECT_LE(hi, 16.0);
+  EXPECT_LT(lo, -10.0);  // the range is actually used
+  EXPECT_EQ(decode(ElementFormat::i8, m.bytes), m.values);
+  // An unwritten int32 output (still the poison) decodes as NaN, so verification fails it.
+  EXPECT_TRUE(std::isnan(decode(ElementFormat::i32, nan_pattern(ElementFormat::i32))[0]));
+  EXPECT_EQ(gemm_output_format(DType::int8), ElementFormat::i32);
+  EXPECT_EQ(gemm_output_format(DType::fp8_e4m3), ElementFormat::f32);
+}
+
+TEST(HostData, TransposeKeepsEveryElement) {
+  const HostMatrix m = random_matrix(ElementFormat::f16, 6, 1);  // (2, 3)
+  const auto t = transpose(m.values, 2, 3);
+  EXPECT_EQ(t[0 * 2 + 1], m.values[1 * 3 + 0]);
+  EXPECT_EQ(t[2 * 2 + 1], m.values[1 * 3 + 2]);
+  const auto tb = transpose_bytes(m.bytes, 2, 3, 2);
+  EXPECT_EQ(decode(ElementFormat::f16, tb), t);
+}
+
+}  // namespace
+}  // namespace suanli

@@ -100,3 +100,44 @@ TEST(VerifyGemm, Fp32ResultFailsTheFp64Tolerance) {
 
 }  // namespace
 }  // namespace suanli
+
+namespace suanli {
+namespace {
+
+TEST(VerifyGemm, Int8IsExact) {
+  const std::int64_t m = 33, n = 17, k = 300;
+  const HostMatrix a = random_matrix(ElementFormat::i8, m * k, 1), b = random_matrix(ElementFormat::i8, k * n, 2);
+  std::vector<double> c(m * n, 0.0);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t q = 0; q < k; ++q) c[i * n + j] += a.values[i * k + q] * b.values[q * n + j];
+  GemmCheckInput in{DType::int8, {m, n, k, ""}, 1.0, &a.values, &b.values, &c, 3, 256};
+  EXPECT_TRUE(verify_gemm(in).ok);
+  c[7] += 1.0;  // off by one: an integer GEMM has no rounding to hide behind
+  EXPECT_FALSE(verify_gemm(in).ok);
+}
+
+TEST(VerifyGemm, Tf32ToleranceAdmitsTf32RoundingButNotGarbage) {
+  const std::int64_t m = 32, n = 32, k = 512;
+  const HostMatrix a = random_matrix(DType::fp32, m * k, 1), b = random_matrix(DType::fp32, k * n, 2);
+  // What tf32 units compute: inputs rounded to 10 fraction bits, exact products, fp32 sums.
+  auto tf32 = [](double v) {
+    if (v == 0) return 0.0;
+    const int e = std::ilogb(v);  // v = 1.f x 2^e; keep 10 fraction bits
+    return std::ldexp(std::round(std::ldexp(v, 10 - e)), e - 10);
+  };
+  std::vector<double> c(m * n, 0.0);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      float acc = 0;
+      for (std::int64_t q = 0; q < k; ++q) acc += static_cast<float>(tf32(a.values[i * k + q]) * tf32(b.values[q * n + j]));
+      c[i * n + j] = acc;
+    }
+  GemmCheckInput in{DType::tf32, {m, n, k, ""}, 1.0, &a.values, &b.values, &c, 3, 256};
+  EXPECT_TRUE(verify_gemm(in).ok) << verify_gemm(in).detail;
+  in.dtype = DType::fp32;  // the same numbers are not fp32-accurate
+  EXPECT_FALSE(verify_gemm(in).ok);
+}
+
+}  // namespace
+}  // namespace suanli

@@ -17,9 +17,8 @@
 //   - A work-item's outputs are strided across the tile (row ly + i * WG_M, column
 //     lx + j * WG_N), not contiguous: neighbouring work-items in dimension 0 then touch
 //     neighbouring columns, which gives coalesced global stores and conflict-free local
-//     reads on GPUs, and on CPU OpenCL (PoCL, which vectorizes across dimension-0
-//     work-items) turns each B read into one contiguous SIMD load while the A value is a
-//     broadcast.
+//     reads on GPUs. (On PoCL a contiguous per-work-item block measured 2x slower: it
+//     loses PoCL's vectorization across work-items and gains nothing in return.)
 //
 // Launch geometry (the host computes exactly this):
 //   work-group size      = (GEMM_TILE_N / GEMM_WPT_N, GEMM_TILE_M / GEMM_WPT_M)  in dims (0, 1)
@@ -58,7 +57,7 @@ typedef float ACC;
 #error "gemm.cl: define exactly one of SUANLI_DTYPE_FP32, SUANLI_DTYPE_FP64, SUANLI_DTYPE_FP16"
 #endif
 
-#if (defined(SUANLI_DTYPE_FP32) + defined(SUANLI_DTYPE_FP64) + defined(SUANLI_DTYPE_FP16)) != 1
+#if (defined(SUANLI_DTYPE_FP32) + defined(SUANLI_DTYPE_FP64) + defined(SUANLI_DTYPE_FP16)) > 1
 #error "gemm.cl: more than one SUANLI_DTYPE_* defined"
 #endif
 
@@ -74,41 +73,52 @@ typedef float ACC;
 #define GEMM_MAD(a, b, c) ((a) * (b) + (c))
 
 // ---- tunables ----------------------------------------------------------------------
-// Defaults are the best measured on PoCL (CPU, AVX-512); GPU configs come from the
-// host's tuning tables (results/tuning/) as -D overrides.
+// The defaults are the best fp32 configuration measured on PoCL 3.1 (CPU, 2-core
+// AVX-512 Xeon): a CI machine must get a sane kernel with no tuning table at all. GPUs
+// get their configuration from the host's tuning tables as -D overrides; a sensible
+// starting point there is TILE 128x128x8, WPT 8x8, PAD 1 (256 work-items; fp64:
+// TILE 64x64x16, WPT 4x4, PAD 1, which keeps the register block small enough for
+// two or more blocks per SM).
+//
+// Why these numbers on PoCL: PoCL vectorizes across the dimension-0 work-items of a
+// work-group, but clang hoists every local_id-derived address out of the K loop, and
+// PoCL then keeps it per work-item across the barriers, so each local-memory read in
+// the inner loop becomes a gather over 4 lanes. Throughput is therefore set by
+// FMAs per gather, (WPT_M * WPT_N) / (WPT_M + WPT_N), against register pressure; wider
+// WPT_N or larger blocks measured slower. fp64 prefers TILE 64x64x32, WPT 8x4.
 
 #ifndef GEMM_TILE_M
-// Rows of C per work-group. With WPT_M = 8 this gives 8 work-items in dimension 1.
+// Rows of C per work-group. With WPT_M = 8: 8 work-items in dimension 1.
 #define GEMM_TILE_M 64
 #endif
 
 #ifndef GEMM_TILE_N
-// Columns of C per work-group. With WPT_N = 2 this gives 16 work-items in dimension 0,
-// exactly one AVX-512 vector of floats, the width PoCL vectorizes across.
+// Columns of C per work-group. With WPT_N = 2: 16 work-items in dimension 0.
 #define GEMM_TILE_N 32
 #endif
 
 #ifndef GEMM_TILE_K
-// Depth of the A / B panels staged per barrier pair. Longer steps amortize the two
-// barriers and the per-step spill/reload of the accumulators, at the cost of local
-// memory and a longer unrolled inner loop.
+// Depth of the A and B panels staged per barrier pair. Longer steps amortize the two
+// barriers and PoCL's per-region reload of the accumulators; 32 beat 16 and 64 on PoCL.
+// GPUs want 8-16 (shared memory per block, and more blocks per SM).
 #define GEMM_TILE_K 32
 #endif
 
 #ifndef GEMM_WPT_M
-// Rows of the register block per work-item: number of A values reused across WPT_N.
+// Rows of the register block per work-item: how often each B value is reused.
 #define GEMM_WPT_M 8
 #endif
 
 #ifndef GEMM_WPT_N
-// Columns of the register block per work-item: number of B values reused across WPT_M.
+// Columns of the register block per work-item: how often each A value is reused.
 #define GEMM_WPT_N 2
 #endif
 
 #ifndef GEMM_PAD
-// Extra elements per local-memory row. On GPUs a row length that is a multiple of the
-// bank count makes the transposed store of the A panel hit one bank; a pad of 1 spreads
-// it. CPUs have no banks, so the default is 0 there (and costs nothing to override).
+// Extra elements per local-memory row. The A panel is written transposed, so
+// consecutive work-items store TILE_M + PAD elements apart; with TILE_M a multiple of
+// the GPU bank count (32) that is one bank, and a pad of 1 spreads the store over all
+// banks. CPUs have no banks, so the CPU default is 0; GPU configs should set 1.
 #define GEMM_PAD 0
 #endif
 

@@ -1,0 +1,176 @@
+// suanli_nvrtc_check: compiles every portable kernel, in every dtype and every row of its
+// config table, with NVRTC for real GPU targets, and reports what ptxas made of it
+// (registers, spills, shared memory). Needs no GPU and no driver, so CI on a CPU-only
+// machine still proves the kernels compile for sm_80 / sm_90a and do not spill
+// (DESIGN.md: "NVRTC and hiprtc compile without a GPU").
+//
+// Exit status: 0 when everything compiled without spills, 1 on any compile error or any
+// spill, 2 when NVRTC itself cannot be used (or lacks a target).
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "backends/cuda/cuda_dialect.h"
+#include "backends/cuda/nvrtc_compile.h"
+#include "kernels/gemm_configs.h"
+#include "kernels/portable_kernels.h"
+
+namespace {
+
+using suanli::Define;
+using suanli::GemmConfigRow;
+using suanli::GemmDeviceClass;
+
+// The GPU targets CI compiles for: Ampere (the oldest datacenter GPU in scope) and
+// Hopper with its architecture-specific features.
+const std::vector<std::string> kArchs = {"sm_80", "sm_90a"};
+
+struct DTypeCase {
+  const char* name;
+  const char* define;
+  suanli::GemmConfigDType row_dtype;
+};
+const DTypeCase kGemmDTypes[] = {{"fp32", "SUANLI_DTYPE_FP32", suanli::GemmConfigDType::fp32},
+                                 {"fp64", "SUANLI_DTYPE_FP64", suanli::GemmConfigDType::fp64},
+                                 {"fp16", "SUANLI_DTYPE_FP16", suanli::GemmConfigDType::fp16}};
+
+const char* class_name(GemmDeviceClass c) {
+  switch (c) {
+    case GemmDeviceClass::cpu: return "cpu";
+    case GemmDeviceClass::gpu: return "gpu";
+    case GemmDeviceClass::other: return "other";
+  }
+  return "?";
+}
+
+// The same defines harness/gemm_workload.cpp passes for a config row.
+std::vector<Define> gemm_defines(const GemmConfigRow& row, const DTypeCase& dtype) {
+  return {{"GEMM_TILE_M", std::to_string(row.tile_m)}, {"GEMM_TILE_N", std::to_string(row.tile_n)},
+          {"GEMM_TILE_K", std::to_string(row.tile_k)}, {"GEMM_WPT_M", std::to_string(row.wpt_m)},
+          {"GEMM_WPT_N", std::to_string(row.wpt_n)},   {"GEMM_PAD", std::to_string(row.pad)},
+          {dtype.define, "1"}};
+}
+
+// Rows the check does not compile, with the reason printed: a row made for one dtype is
+// never used for another. CPU rows are compiled like the rest: they are valid CUDA, and a
+// GPU that does not report itself as a GPU (DeviceType::other) would run a row like them.
+const char* skip_reason(const GemmConfigRow& row, const DTypeCase& dtype) {
+  if (row.dtype != suanli::GemmConfigDType::any && row.dtype != dtype.row_dtype) return "the row is for another dtype";
+  return nullptr;
+}
+
+struct EntryReport {
+  std::string function;
+  int registers = -1;
+  long spill_stores = -1, spill_loads = -1, stack_frame = -1, smem = -1;
+};
+
+// ptxas -v output, one block per entry function:
+//   ptxas info    : Compiling entry function 'gemm_smem_tiled' for 'sm_80'
+//   ptxas         .     0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+//   ptxas info    : Used 128 registers, used 1 barriers, 8192 bytes smem, 392 bytes cmem[0]
+std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
+  static const std::regex entry_re(R"(Compiling entry function '([^']+)')");
+  static const std::regex frame_re(R"((\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads)");
+  static const std::regex regs_re(R"(Used (\d+) registers)");
+  static const std::regex smem_re(R"((\d+) bytes smem)");
+  std::vector<EntryReport> entries;
+  std::size_t start = 0;
+  while (start <= log.size()) {
+    const std::size_t end = std::min(log.find('\n', start), log.size());
+    const std::string line = log.substr(start, end - start);
+    start = end + 1;
+    std::smatch m;
+    if (std::regex_search(line, m, entry_re)) {
+      entries.push_back(EntryReport{m[1].str()});
+      continue;
+    }
+    if (entries.empty()) continue;
+    EntryReport& e = entries.back();
+    if (std::regex_search(line, m, frame_re)) {
+      e.stack_frame = std::stol(m[1].str());
+      e.spill_stores = std::stol(m[2].str());
+      e.spill_loads = std::stol(m[3].str());
+    }
+    if (std::regex_search(line, m, regs_re)) e.registers = std::stoi(m[1].str());
+    if (std::regex_search(line, m, smem_re)) e.smem = std::stol(m[1].str());
+  }
+  return entries;
+}
+
+struct Totals {
+  int compiled = 0, skipped = 0, failed = 0, spilled = 0;
+};
+
+void check_one(const std::string& kernel, const std::string& source, const DTypeCase& dtype,
+               const GemmConfigRow& row, const std::string& arch, Totals& totals) {
+  char label[160];
+  std::snprintf(label, sizeof label, "%-8s %-5s %-16s %-7s", kernel.c_str(), dtype.name, row.name, arch.c_str());
+  if (const char* why = skip_reason(row, dtype)) {
+    std::printf("%s SKIPPED: %s\n", label, why);
+    ++totals.skipped;
+    return;
+  }
+  const suanli::cuda::NvrtcTarget target{arch, true};
+  const auto options = suanli::cuda::nvrtc_options(target, gemm_defines(row, dtype), {"--ptxas-options=-v"});
+  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, kernel + ".cl", options, true);
+  if (!out.ok) {
+    std::printf("%s COMPILE ERROR (%s)\n%s\n", label, suanli::cuda::join_options(options).c_str(), out.log.c_str());
+    ++totals.failed;
+    return;
+  }
+  const std::vector<EntryReport> entries = parse_ptxas_log(out.log);
+  if (entries.empty()) {
+    std::printf("%s NO PTXAS REPORT (is --ptxas-options=-v honoured?)\n%s\n", label, out.log.c_str());
+    ++totals.failed;
+    return;
+  }
+  ++totals.compiled;
+  for (const EntryReport& e : entries) {
+    const bool spills = e.spill_stores != 0 || e.spill_loads != 0;
+    std::printf("%s %-16s regs %3d  spill stores %4ld B  spill loads %4ld B  stack %4ld B  smem %6ld B  %s\n", label,
+                e.function.c_str(), e.registers, e.spill_stores, e.spill_loads, e.stack_frame, e.smem,
+                spills ? "SPILLS" : "ok");
+    if (spills) ++totals.spilled;
+  }
+}
+
+}  // namespace
+
+int main() {
+  try {
+    const std::vector<int> supported = suanli::cuda::nvrtc_supported_archs();
+    for (const std::string& arch : kArchs) {
+      const int cc = std::stoi(arch.substr(3, 2));
+      if (std::find(supported.begin(), supported.end(), cc) == supported.end()) {
+        std::printf("NVRTC %s cannot target %s\n", suanli::cuda::nvrtc_version().c_str(), arch.c_str());
+        return 2;
+      }
+    }
+    const std::string& include_dir = suanli::cuda::toolkit_include_dir();
+    std::printf("NVRTC %s, CUDA headers: %s\n", suanli::cuda::nvrtc_version().c_str(),
+                include_dir.empty() ? "(none found: fp16 kernels cannot compile)" : include_dir.c_str());
+
+    const std::string dialect(suanli::cuda::cuda_dialect_source());
+    Totals totals;
+    const std::string kernel = "gemm";
+    // The backend compiles exactly this: dialect, then the kernel with its own line numbers.
+    const std::string source = dialect + "\n#line 1\n" + std::string(suanli::portable_kernel_source(kernel));
+    for (const DTypeCase& dtype : kGemmDTypes) {
+      for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) {
+        for (const std::string& arch : kArchs) check_one(kernel, source, dtype, row, arch, totals);
+      }
+    }
+    std::printf("\n%d compiled, %d skipped, %d compile errors, %d spilling entries (config classes:", totals.compiled,
+                totals.skipped, totals.failed, totals.spilled);
+    for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) std::printf(" %s=%s", row.name, class_name(row.device_class));
+    std::printf(")\n");
+    return (totals.failed > 0 || totals.spilled > 0) ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::printf("suanli_nvrtc_check: %s\n", e.what());
+    return 2;
+  }
+}

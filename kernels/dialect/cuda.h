@@ -1,0 +1,40 @@
+// CUDA dialect preamble: maps suanli's portable kernel dialect onto CUDA C++ for NVRTC.
+// Prepended by the CUDA backend (and by suanli_nvrtc_check) to every portable kernel.
+// The macro set is the one documented in kernels/dialect/opencl.h; every backend's
+// preamble defines all of them with the same meaning.
+#ifndef SUANLI_DIALECT_CUDA_H
+#define SUANLI_DIALECT_CUDA_H
+
+#define SUANLI_DIALECT_CUDA 1
+
+// Every GPU NVRTC can target (sm_75 and later) has fp64 units.
+#define SUANLI_HAS_FP64 1
+
+// NVRTC has no built-in cuda_fp16.h: the backend passes the toolkit's include directory
+// (--include-path) found at run time. Where no toolkit headers are installed (only the
+// NVRTC runtime library), fp32 / fp64 kernels must still compile, so fp16 is then simply
+// absent and an fp16 kernel fails with the kernel's own "no fp16" message.
+#if defined(__has_include)
+#if __has_include(<cuda_fp16.h>)
+#include <cuda_fp16.h>
+#define SUANLI_HAS_FP16 1
+typedef __half half_t;
+#endif
+#endif
+
+// extern "C": the host looks the entry point up by its plain name (cuModuleGetFunction).
+#define KERNEL extern "C" __global__
+#define GLOBAL
+#define LOCAL __shared__
+#define RESTRICT __restrict__
+#define INLINE __device__ inline
+#define BARRIER() __syncthreads()
+
+// `d` is always a literal, so each selector folds to a single special-register read.
+#define SUANLI_DIM3_(v, d) ((int)((d) == 0 ? (v).x : (d) == 1 ? (v).y : (v).z))
+#define local_id(d) SUANLI_DIM3_(threadIdx, d)
+#define group_id(d) SUANLI_DIM3_(blockIdx, d)
+#define local_size(d) SUANLI_DIM3_(blockDim, d)
+#define num_groups(d) SUANLI_DIM3_(gridDim, d)
+
+#endif  // SUANLI_DIALECT_CUDA_H

@@ -1,0 +1,36 @@
+// HIP dialect preamble: maps suanli's portable kernel dialect onto HIP C++ as hiprtc
+// compiles it (AMD and Hygon DCU). Prepended by the HIP backend to every portable kernel.
+// The macro list and their meaning are those of kernels/dialect/opencl.h.
+//
+// hiprtc brings the HIP device runtime (threadIdx, __syncthreads, __shared__, size_t)
+// with it, so nothing is #included here. In particular not <hip/hip_fp16.h>: hiprtc 5.2
+// (Debian 12) pre-includes the HIP headers from its own builtin copy, and including the
+// system copy again fails with "redefinition of '__half_raw'" and friends. half_t is
+// therefore clang's native _Float16, which is the IEEE binary16 storage type that HIP's
+// __half wraps: same bits in memory, native v_cvt_f32_f16 / v_cvt_f16_f32 conversions,
+// and no dependence on which HIP headers a given hiprtc version injects.
+#ifndef SUANLI_DIALECT_HIP_H
+#define SUANLI_DIALECT_HIP_H
+
+#define SUANLI_DIALECT_HIP 1
+
+// Every AMD GCN / CDNA / RDNA GPU and every Hygon DCU executes fp64 and fp16.
+#define SUANLI_HAS_FP64 1
+#define SUANLI_HAS_FP16 1
+typedef _Float16 half_t;
+
+#define KERNEL extern "C" __global__
+#define GLOBAL
+#define LOCAL __shared__
+#define RESTRICT __restrict__
+#define INLINE __device__ inline
+#define BARRIER() __syncthreads()
+
+// d is a constant 0, 1 or 2 in the dialect, so the selection folds away at compile time.
+#define SUANLI_HIP_DIM(v, d) ((int)((d) == 0 ? (v).x : (d) == 1 ? (v).y : (v).z))
+#define local_id(d) SUANLI_HIP_DIM(threadIdx, d)
+#define group_id(d) SUANLI_HIP_DIM(blockIdx, d)
+#define local_size(d) SUANLI_HIP_DIM(blockDim, d)
+#define num_groups(d) SUANLI_HIP_DIM(gridDim, d)
+
+#endif  // SUANLI_DIALECT_HIP_H
