@@ -79,19 +79,19 @@ std::uint8_t double_to_e4m3_bits(double v) {
   if (std::isnan(v)) return 0x7f;
   const std::uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
   const double a = std::abs(v);
-  if (a >= 448.0) return sign | 0x7e;  // saturate to the largest finite value
-  // Exhaustive nearest-even search over the 127 non-negative finite codes: simple and
-  // exact, and test data generation is not a hot path.
-  std::uint8_t best = 0;
-  double best_err = INFINITY;
-  for (int code = 0; code <= 0x7e; ++code) {
-    const double err = std::abs(e4m3_bits_to_double(static_cast<std::uint8_t>(code)) - a);
-    if (err < best_err || (err == best_err && (code & 1) == 0)) {
-      best = static_cast<std::uint8_t>(code);
-      best_err = err;
-    }
+  if (a >= 448.0) return sign | 0x7e;  // saturate to the largest finite value, no infinity
+  // nearbyint rounds half to even in the default rounding mode.
+  if (a < std::ldexp(1.0, -6)) {  // subnormal: steps of 2^-9; 8 steps is the smallest normal
+    return sign | static_cast<std::uint8_t>(std::nearbyint(std::ldexp(a, 9)));
   }
-  return sign | best;
+  int e = std::ilogb(a);
+  double q = std::nearbyint((std::ldexp(a, -e) - 1.0) * 8.0);
+  if (q == 8.0) {  // rounded up into the next binade
+    q = 0.0;
+    ++e;
+  }
+  const int code = ((e + 7) << 3) | static_cast<int>(q);
+  return sign | static_cast<std::uint8_t>(std::min(code, 0x7e));
 }
 
 ElementFormat gemm_input_format(DType dtype) {

@@ -94,6 +94,9 @@ TEST(HostData, E4m3CoversTheOcpFormat) {
   EXPECT_TRUE(std::isnan(e4m3_bits_to_double(0x7f)));
   EXPECT_EQ(double_to_e4m3_bits(1000.0), 0x7e);         // saturates, no infinity
   EXPECT_EQ(double_to_e4m3_bits(-1.0), 0xb8);
+  EXPECT_EQ(double_to_e4m3_bits(1.0625), 0x38);  // halfway 1 .. 1.125 -> even code
+  EXPECT_EQ(double_to_e4m3_bits(1.1875), 0x3a);  // halfway 1.125 .. 1.25 -> even code
+  EXPECT_EQ(double_to_e4m3_bits(1.95), 0x40);    // rounds up into the next binade: 2.0
   for (int code = 0; code < 256; ++code) {
     if ((code & 0x7f) == 0x7f) continue;  // NaN
     const double v = e4m3_bits_to_double(static_cast<std::uint8_t>(code));

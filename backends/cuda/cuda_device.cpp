@@ -1,1 +1,484 @@
-// placeholder
+#include "backends/cuda/cuda_device.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "backends/cuda/cuda_dialect.h"
+#include "backends/cuda/cuda_error.h"
+
+namespace suanli::cuda {
+namespace {
+
+constexpr std::size_t kMiB = 1024ull * 1024;
+// The flush writes at least this much even on a small-L2 GPU: also evicts what the TLBs
+// and any memory-side cache hold.
+constexpr std::uint64_t kMinFlushBytes = 64 * kMiB;
+// cuBLAS recommends 32 MiB on Hopper (less suffices before); cuBLASLt gets the same one.
+constexpr std::size_t kBlasWorkspaceBytes = 32 * kMiB;
+// The largest single host-to-device copy an 8-byte fill stages; the rest is doubled on the device.
+constexpr std::size_t kFillStagingBytes = 1 * kMiB;
+
+BackendError device_error(BackendError::Kind kind, const std::string& what) {
+  return BackendError(kind, "cuda: " + what);
+}
+
+CUdeviceptr ptr_of(const Buffer& b) { return static_cast<CUdeviceptr>(reinterpret_cast<std::uintptr_t>(b.handle)); }
+
+bool multiply_fits(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return false;
+  out = a * b;
+  return true;
+}
+
+// One launch argument, stored by value where cuLaunchKernel's pointer array can reach it.
+struct ArgSlot {
+  alignas(8) unsigned char bytes[8];
+  std::size_t size;
+};
+
+template <typename T>
+ArgSlot slot_of(T value) {
+  ArgSlot s{};
+  std::memcpy(s.bytes, &value, sizeof value);
+  s.size = sizeof value;
+  return s;
+}
+
+ArgSlot marshal(const KernelArg& arg) {
+  switch (arg.kind) {
+    case KernelArg::Kind::buffer: return slot_of(ptr_of(arg.buffer));
+    case KernelArg::Kind::i32: return slot_of(static_cast<std::int32_t>(arg.i));
+    case KernelArg::Kind::u32: return slot_of(static_cast<std::uint32_t>(arg.i));
+    case KernelArg::Kind::i64: return slot_of(static_cast<std::int64_t>(arg.i));
+    case KernelArg::Kind::f32: return slot_of(static_cast<float>(arg.f));
+    case KernelArg::Kind::f64: return slot_of(arg.f);
+  }
+  return ArgSlot{};
+}
+
+const char* kind_name(KernelArg::Kind kind) {
+  switch (kind) {
+    case KernelArg::Kind::buffer: return "buffer";
+    case KernelArg::Kind::i32: return "i32";
+    case KernelArg::Kind::u32: return "u32";
+    case KernelArg::Kind::i64: return "i64";
+    case KernelArg::Kind::f32: return "f32";
+    case KernelArg::Kind::f64: return "f64";
+  }
+  return "?";
+}
+
+unsigned int launch_dim(std::size_t v, const std::string& kernel, const char* what) {
+  if (v == 0 || v > std::numeric_limits<unsigned int>::max()) {
+    throw device_error(BackendError::Kind::generic,
+                       "launch of '" + kernel + "' with " + what + " dimension " + std::to_string(v));
+  }
+  return static_cast<unsigned int>(v);
+}
+
+}  // namespace
+
+CudaDevice::CudaDevice(CUdevice device, DeviceInfo info)
+    : device_(device),
+      info_(std::move(info)),
+      cc_(compute_capability(device)),
+      target_(nvrtc_target_for(cc_.major, cc_.minor)),
+      nvml_(pci_bus_id(device)) {
+  try {
+    check_cu(cuDeviceGetAttribute(&shared_optin_bytes_, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device_),
+             "cuDeviceGetAttribute(shared memory opt-in)");
+    // The primary context, not a private one: cuBLAS runs on the CUDA runtime, which uses
+    // the primary context, so both then share allocations and the stream.
+    check_cu(cuDevicePrimaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain");
+    make_current();
+    // Non-blocking: the legacy default stream, which other code in the process may use,
+    // then never serializes with the measured work.
+    check_cu(cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    check_cu(cuEventCreate(&timer_start_, CU_EVENT_DEFAULT), "cuEventCreate");
+    check_cu(cuEventCreate(&timer_stop_, CU_EVENT_DEFAULT), "cuEventCreate");
+    // Handles and workspace now, never inside a timed call. A broken cuBLAS install costs
+    // the vendor tier only, not the portable kernels.
+    try {
+      workspace_ = allocate(kBlasWorkspaceBytes, "the cuBLAS workspace");
+      blas_ = std::make_unique<CublasGemm>(stream_, workspace_, kBlasWorkspaceBytes, cc_);
+    } catch (const BackendError& e) {
+      blas_error_ = e.what();
+    }
+  } catch (...) {
+    release_all();
+    throw;
+  }
+}
+
+CudaDevice::~CudaDevice() { release_all(); }
+
+void CudaDevice::release_all() noexcept {
+  if (context_ == nullptr) return;
+  cuCtxSetCurrent(context_);
+  // Nothing may still run on what is about to go.
+  if (stream_) cuStreamSynchronize(stream_);
+  blas_.reset();
+  for (const auto& [key, m] : modules_) cuModuleUnload(m.module);
+  modules_.clear();
+  param_sizes_.clear();
+  for (CUdeviceptr p : buffers_) cuMemFree(p);
+  buffers_.clear();
+  if (flush_buffer_) cuMemFree(flush_buffer_);
+  flush_buffer_ = 0;
+  if (workspace_) cuMemFree(workspace_);
+  workspace_ = 0;
+  if (timer_start_) cuEventDestroy(timer_start_);
+  if (timer_stop_) cuEventDestroy(timer_stop_);
+  timer_start_ = timer_stop_ = nullptr;
+  if (stream_) cuStreamDestroy(stream_);
+  stream_ = nullptr;
+  cuDevicePrimaryCtxRelease(device_);
+  context_ = nullptr;
+}
+
+void CudaDevice::make_current() const {
+  // The worker may call from another thread than the one that opened the device; the
+  // context is per thread.
+  check_cu(cuCtxSetCurrent(context_), "cuCtxSetCurrent");
+}
+
+CUdeviceptr CudaDevice::allocate(std::size_t bytes, const std::string& what) {
+  CUdeviceptr p = 0;
+  const CUresult r = cuMemAlloc(&p, bytes);
+  if (r != CUDA_SUCCESS) {
+    check_cu(r, "cuMemAlloc(" + std::to_string(bytes) + " bytes for " + what + ")");
+  }
+  return p;
+}
+
+Buffer CudaDevice::alloc(std::size_t bytes) {
+  if (bytes == 0) return Buffer{};  // cuMemAlloc rejects 0; a null pointer is a valid argument
+  make_current();
+  if (info_.global_mem_bytes != 0 && bytes > info_.global_mem_bytes) {
+    throw device_error(BackendError::Kind::out_of_memory, "cannot allocate " + std::to_string(bytes) +
+                                                              " bytes: the device has " +
+                                                              std::to_string(info_.global_mem_bytes));
+  }
+  // cuMemAlloc commits the memory (no lazy first touch as with some OpenCL drivers), so an
+  // allocation that does not fit fails here as CUDA_ERROR_OUT_OF_MEMORY.
+  const CUdeviceptr p = allocate(bytes, "a buffer");
+  try {
+    buffers_.insert(p);
+  } catch (...) {
+    cuMemFree(p);
+    throw;
+  }
+  return Buffer{reinterpret_cast<void*>(static_cast<std::uintptr_t>(p)), bytes};
+}
+
+void CudaDevice::free(Buffer buffer) {
+  // Unknown or already-freed handles are ignored: free runs on cleanup paths that must not throw.
+  const auto it = buffers_.find(ptr_of(buffer));
+  if (it == buffers_.end()) return;
+  if (cuCtxSetCurrent(context_) == CUDA_SUCCESS) {
+    // cuMemFree synchronizes with the device, so work still using the buffer finishes first.
+    cuMemFree(*it);
+  }
+  buffers_.erase(it);
+}
+
+void CudaDevice::upload(Buffer dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+  if (dst.handle == nullptr || bytes > dst.bytes) {
+    throw device_error(BackendError::Kind::generic, "upload of " + std::to_string(bytes) + " bytes into a " +
+                                                        std::to_string(dst.bytes) + "-byte buffer");
+  }
+  make_current();
+  // On the device's stream, so it is ordered with the kernels around it.
+  check_cu(cuMemcpyHtoDAsync(ptr_of(dst), src, bytes, stream_), "cuMemcpyHtoDAsync");
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after an upload)");
+}
+
+void CudaDevice::download(void* dst, Buffer src, std::size_t bytes) {
+  if (bytes == 0) return;
+  if (src.handle == nullptr || bytes > src.bytes) {
+    throw device_error(BackendError::Kind::generic, "download of " + std::to_string(bytes) + " bytes from a " +
+                                                        std::to_string(src.bytes) + "-byte buffer");
+  }
+  make_current();
+  check_cu(cuMemcpyDtoHAsync(dst, ptr_of(src), bytes, stream_), "cuMemcpyDtoHAsync");
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after a download)");
+}
+
+void CudaDevice::fill_8(CUdeviceptr dst, std::size_t bytes, const void* pattern) {
+  // No 64-bit memset in the Driver API: stage the pattern once (up to 1 MiB), then double
+  // the filled prefix with device-to-device copies, log2(size / 1 MiB) copies in all.
+  std::vector<unsigned char> staging(std::min(bytes, kFillStagingBytes));
+  for (std::size_t off = 0; off < staging.size(); off += 8) std::memcpy(staging.data() + off, pattern, 8);
+  check_cu(cuMemcpyHtoDAsync(dst, staging.data(), staging.size(), stream_), "cuMemcpyHtoDAsync (fill)");
+  std::size_t filled = staging.size();
+  while (filled < bytes) {
+    const std::size_t chunk = std::min(filled, bytes - filled);
+    check_cu(cuMemcpyDtoDAsync(dst + filled, dst, chunk, stream_), "cuMemcpyDtoDAsync (fill)");
+    filled += chunk;
+  }
+  // The staging vector dies here; the copy from it must be complete.
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after a fill)");
+}
+
+void CudaDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_bytes) {
+  if (pattern_bytes != 1 && pattern_bytes != 2 && pattern_bytes != 4 && pattern_bytes != 8) {
+    throw device_error(BackendError::Kind::generic,
+                       "fill pattern must be 1, 2, 4 or 8 bytes, not " + std::to_string(pattern_bytes));
+  }
+  if (dst.bytes == 0) return;
+  if (dst.handle == nullptr || dst.bytes % pattern_bytes != 0) {
+    throw device_error(BackendError::Kind::generic, "fill of a " + std::to_string(dst.bytes) + "-byte buffer with a " +
+                                                        std::to_string(pattern_bytes) +
+                                                        "-byte pattern (the size must be a multiple)");
+  }
+  make_current();
+  const CUdeviceptr p = ptr_of(dst);
+  const std::size_t count = dst.bytes / pattern_bytes;
+  switch (pattern_bytes) {
+    case 1: {
+      unsigned char v = 0;
+      std::memcpy(&v, pattern, 1);
+      check_cu(cuMemsetD8Async(p, v, count, stream_), "cuMemsetD8Async");
+      break;
+    }
+    case 2: {
+      unsigned short v = 0;
+      std::memcpy(&v, pattern, 2);
+      check_cu(cuMemsetD16Async(p, v, count, stream_), "cuMemsetD16Async");
+      break;
+    }
+    case 4: {
+      unsigned int v = 0;
+      std::memcpy(&v, pattern, 4);
+      check_cu(cuMemsetD32Async(p, v, count, stream_), "cuMemsetD32Async");
+      break;
+    }
+    default:
+      fill_8(p, dst.bytes, pattern);
+      return;
+  }
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after a fill)");
+}
+
+CUmodule CudaDevice::load_module(const std::string& key, const std::string& full_source,
+                                 const std::vector<std::string>& options, const std::string& entry, bool& from_cache) {
+  CUmodule module = nullptr;
+  if (auto binary = cache_.load(key)) {
+    // A stale or foreign binary is not fatal: compiling from source always works.
+    if (cuModuleLoadData(&module, binary->data()) == CUDA_SUCCESS) {
+      from_cache = true;
+      return module;
+    }
+  }
+  const NvrtcOutput out = nvrtc_compile(full_source, entry + ".cu", options, target_.cubin);
+  if (!out.ok) {
+    throw BackendError(BackendError::Kind::compile_failed,
+                       "cuda: compiling kernel '" + entry + "' for " + target_.arch + " failed (NVRTC " +
+                           info_.runtime_version + ")",
+                       out.log);
+  }
+  const CUresult loaded = cuModuleLoadData(&module, out.binary.data());
+  if (loaded != CUDA_SUCCESS) {
+    // The driver's JIT (PTX) or loader rejected NVRTC's output: a compile problem, not a
+    // device fault (e.g. PTX newer than the driver).
+    throw BackendError(BackendError::Kind::compile_failed,
+                       "cuda: " + cu_error_text("cuModuleLoadData(" + entry + ", " + target_.arch + ")", loaded),
+                       out.log);
+  }
+  cache_.store(key, out.binary);
+  from_cache = false;
+  return module;
+}
+
+Kernel CudaDevice::compile(const std::string& source, const std::string& entry, const std::vector<Define>& defines) {
+  const auto started = std::chrono::steady_clock::now();
+  make_current();
+  const std::string_view dialect = cuda_dialect_source();
+  std::string full_source;
+  full_source.reserve(dialect.size() + source.size() + 16);
+  full_source.append(dialect);
+  // Compiler messages then use the caller's line numbers.
+  full_source += "\n#line 1\n";
+  full_source += source;
+  const std::vector<std::string> options = nvrtc_options(target_, defines);
+  const std::string joined = join_options(options);
+
+  CompileCacheKeyParts parts;
+  parts.backend = "cuda";
+  parts.source = full_source;
+  parts.defines = &defines;
+  parts.options = joined;  // holds the target architecture
+  parts.device_name = info_.name;
+  parts.driver_version = info_.driver_version;
+  parts.compiler_version = info_.compiler_version;
+  const std::string key = compile_cache_key(parts);
+
+  auto it = modules_.find(key);
+  if (it == modules_.end()) {
+    bool from_cache = false;
+    CUmodule module = load_module(key, full_source, options, entry, from_cache);
+    try {
+      it = modules_.emplace(key, LoadedModule{module, from_cache}).first;
+    } catch (...) {
+      cuModuleUnload(module);
+      throw;
+    }
+  }
+  CUfunction function = nullptr;
+  const CUresult found = cuModuleGetFunction(&function, it->second.module, entry.c_str());
+  if (found == CUDA_ERROR_NOT_FOUND) {
+    throw BackendError(BackendError::Kind::compile_failed, "cuda: the module has no kernel named '" + entry + "'",
+                       "entry points must be declared KERNEL (extern \"C\" __global__) to be found by name");
+  }
+  check_cu(found, "cuModuleGetFunction(" + entry + ")");
+
+  Kernel out;
+  out.handle = function;
+  out.name = entry;
+  out.from_cache = it->second.from_cache;
+  out.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+
+const std::vector<std::size_t>& CudaDevice::param_sizes(CUfunction function) {
+  auto it = param_sizes_.find(function);
+  if (it != param_sizes_.end()) return it->second;
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0;; ++i) {
+    std::size_t offset = 0, size = 0;
+    const CUresult r = cuFuncGetParamInfo(function, i, &offset, &size);
+    if (r == CUDA_ERROR_INVALID_VALUE) break;  // past the last parameter
+    if (r != CUDA_SUCCESS) {
+      sizes.clear();  // the driver cannot tell: no check
+      break;
+    }
+    sizes.push_back(size);
+  }
+  return param_sizes_.emplace(function, std::move(sizes)).first->second;
+}
+
+void CudaDevice::launch(const Kernel& kernel, Dim3 grid, Dim3 block, std::size_t shared_bytes,
+                        const std::vector<KernelArg>& args) {
+  const auto function = static_cast<CUfunction>(kernel.handle);
+  if (function == nullptr) throw device_error(BackendError::Kind::generic, "launch of a kernel that was never compiled");
+  make_current();
+
+  // A wrong-sized argument (f32 where the kernel takes a double) would not fail: it would
+  // silently shift every later argument. The driver knows the parameter sizes; check them.
+  std::vector<ArgSlot> slots;
+  slots.reserve(args.size());
+  for (const KernelArg& a : args) slots.push_back(marshal(a));
+  const std::vector<std::size_t>& expected = param_sizes(function);
+  if (!expected.empty() || args.empty()) {
+    if (expected.size() != args.size()) {
+      throw device_error(BackendError::Kind::generic, "kernel '" + kernel.name + "' takes " +
+                                                          std::to_string(expected.size()) +
+                                                          " arguments, the launch passes " + std::to_string(args.size()));
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (expected[i] != slots[i].size) {
+        throw device_error(BackendError::Kind::generic,
+                           "kernel '" + kernel.name + "' argument " + std::to_string(i) + " is " +
+                               std::to_string(expected[i]) + " bytes, the launch passes " + kind_name(args[i].kind) +
+                               " (" + std::to_string(slots[i].size) + " bytes)");
+      }
+    }
+  }
+  std::vector<void*> pointers(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) pointers[i] = slots[i].bytes;
+
+  if (shared_bytes > info_.local_mem_bytes) {
+    if (shared_bytes > static_cast<std::size_t>(shared_optin_bytes_)) {
+      throw device_error(BackendError::Kind::unsupported,
+                         "kernel '" + kernel.name + "' asks for " + std::to_string(shared_bytes) +
+                             " bytes of dynamic shared memory; the device allows " +
+                             std::to_string(shared_optin_bytes_) + " per block");
+    }
+    check_cu(cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                static_cast<int>(shared_bytes)),
+             "cuFuncSetAttribute(" + kernel.name + ", MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+  }
+
+  const CUresult r = cuLaunchKernel(
+      function, launch_dim(grid.x, kernel.name, "grid x"), launch_dim(grid.y, kernel.name, "grid y"),
+      launch_dim(grid.z, kernel.name, "grid z"), launch_dim(block.x, kernel.name, "block x"),
+      launch_dim(block.y, kernel.name, "block y"), launch_dim(block.z, kernel.name, "block z"),
+      static_cast<unsigned int>(shared_bytes), stream_, pointers.data(), nullptr);
+  if (r != CUDA_SUCCESS) check_cu(r, "cuLaunchKernel(" + kernel.name + ")");
+}
+
+void CudaDevice::synchronize() {
+  make_current();
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize");
+}
+
+void CudaDevice::timer_begin() {
+  make_current();
+  check_cu(cuEventRecord(timer_start_, stream_), "cuEventRecord(timer start)");
+  timing_ = true;
+}
+
+double CudaDevice::timer_end() {
+  if (!timing_) throw device_error(BackendError::Kind::generic, "timer_end without timer_begin");
+  timing_ = false;
+  make_current();
+  check_cu(cuEventRecord(timer_stop_, stream_), "cuEventRecord(timer stop)");
+  check_cu(cuEventSynchronize(timer_stop_), "cuEventSynchronize(timer stop)");
+  float ms = 0;
+  check_cu(cuEventElapsedTime(&ms, timer_start_, timer_stop_), "cuEventElapsedTime");
+  return static_cast<double>(ms) * 1e-3;
+}
+
+void CudaDevice::flush_cache() {
+  make_current();
+  if (flush_buffer_ == 0) {
+    std::uint64_t bytes = std::max<std::uint64_t>(2 * info_.last_level_cache_bytes, kMinFlushBytes);
+    bytes &= ~std::uint64_t{3};  // whole 4-byte words
+    flush_buffer_ = allocate(static_cast<std::size_t>(bytes), "the cache flush");
+    flush_bytes_ = static_cast<std::size_t>(bytes);
+  }
+  // A new value each time, so no level of the hierarchy can treat the writes as no-ops.
+  ++flush_round_;
+  const unsigned int pattern = 0x5a5a5a5au ^ (flush_round_ * 2654435761u);
+  check_cu(cuMemsetD32Async(flush_buffer_, pattern, flush_bytes_ / 4, stream_), "cuMemsetD32Async (cache flush)");
+  check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (cache flush)");
+}
+
+DeviceState CudaDevice::sample_state() { return nvml_.sample(); }
+
+std::string CudaDevice::vendor_library() const { return blas_ ? blas_->library_name() : std::string(); }
+
+std::optional<std::string> CudaDevice::vendor_gemm_can_implement(const GemmProblem& p) const {
+  if (!blas_) return "cuBLAS is unavailable: " + blas_error_;
+  return blas_->can_implement(p);
+}
+
+void CudaDevice::vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) {
+  if (auto why = vendor_gemm_can_implement(p)) throw device_error(BackendError::Kind::unsupported, "vendor gemm: " + *why);
+  const auto m = static_cast<std::uint64_t>(p.m), n = static_cast<std::uint64_t>(p.n),
+             k = static_cast<std::uint64_t>(p.k);
+  struct Operand {
+    const char* name;
+    const Buffer& buffer;
+    std::uint64_t rows, cols, elem;
+  };
+  const std::uint64_t in = gemm_input_bytes(p.dtype), out = gemm_output_bytes(p.dtype);
+  for (const Operand& op : {Operand{"A", a, m, k, in}, Operand{"B", b, k, n, in}, Operand{"C", c, m, n, out}}) {
+    std::uint64_t elems = 0, bytes = 0;
+    if (!multiply_fits(op.rows, op.cols, elems) || !multiply_fits(elems, op.elem, bytes) || op.buffer.bytes < bytes ||
+        op.buffer.handle == nullptr) {
+      throw device_error(BackendError::Kind::generic, std::string("vendor gemm: ") + op.name + " (" +
+                                                          std::to_string(op.rows) + "x" + std::to_string(op.cols) +
+                                                          ") does not fit its " + std::to_string(op.buffer.bytes) +
+                                                          "-byte buffer");
+    }
+  }
+  make_current();
+  blas_->run(p, ptr_of(a), ptr_of(b), ptr_of(c));
+}
+
+}  // namespace suanli::cuda

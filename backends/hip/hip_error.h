@@ -21,4 +21,8 @@ void check_hip(hipError_t err, const std::string& what, BackendError::Kind kind 
 
 std::string hiprtc_error_text(hiprtcResult result);
 
+// For calls whose failure changes nothing (cleanup, best-effort queries): hipError_t is
+// [[nodiscard]], and this names the decision at each such call.
+inline void ignore_error(hipError_t /*err*/) noexcept {}
+
 }  // namespace suanli::hip

@@ -92,8 +92,8 @@ DeviceInfo query_device_info(int index) {
   info.type = DeviceType::gpu;
 
   int driver = 0, runtime = 0;
-  hipDriverGetVersion(&driver);
-  hipRuntimeGetVersion(&runtime);
+  ignore_error(hipDriverGetVersion(&driver));  // 0 -> "unknown"
+  ignore_error(hipRuntimeGetVersion(&runtime));
   info.driver_version = "HIP driver " + hip_version_string(driver);
   // The kernel driver's own version exists only for DKMS (out-of-tree) amdgpu builds.
   const std::string amdgpu = first_line("/sys/module/amdgpu/version");
