@@ -2,7 +2,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <fstream>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +23,25 @@ std::string benchmark_name(const nlohmann::json& c) {
   const auto& s = c.at("shape");
   return c.value("workload", "?") + "/" + c.value("device", "?") + "/" + c.value("tier", "?") + "/" + c.value("dtype", "?") +
          "/" + std::to_string(s.value("m", 0L)) + "x" + std::to_string(s.value("n", 0L)) + "x" + std::to_string(s.value("k", 0L));
+}
+
+// Google Benchmark names a benchmark with a per-benchmark repetition count after it
+// ("…/repeats:17/…"). Our count is decided by the stopping rule, so it differs between
+// runs, and compare.py matches benchmarks by name: drop it so the same case always has
+// the same name. The count stays in each entry's "repetitions" field.
+void strip_repetition_counts(const std::filesystem::path& file) {
+  nlohmann::json doc;
+  {
+    std::ifstream in(file);
+    doc = nlohmann::json::parse(in);
+  }
+  const std::regex repeats("/repeats:[0-9]+");
+  for (auto& b : doc["benchmarks"])
+    for (const char* key : {"name", "run_name"})
+      if (b.contains(key)) b[key] = std::regex_replace(b[key].get<std::string>(), repeats, "");
+  std::ofstream out(file, std::ios::trunc);
+  out << doc.dump(2) << "\n";
+  if (!out) throw std::runtime_error("rewriting " + file.string() + " failed");
 }
 
 }  // namespace
@@ -61,6 +82,7 @@ void write_gbench_json(const nlohmann::json& doc, const std::filesystem::path& t
   if (registered > 0) benchmark::RunSpecifiedBenchmarks(&display);
   benchmark::ClearRegisteredBenchmarks();
   benchmark::Shutdown();
+  if (registered > 0) strip_repetition_counts(temp);
   if (registered == 0) {
     // Nothing verified: still a valid (empty) file, so a CI step reading it does not break.
     std::FILE* f = std::fopen(temp.c_str(), "w");

@@ -11,8 +11,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   # OpenCL: headers, ICD loader, PoCL (OpenCL on the CPU), CLBlast (vendor tier), clinfo
   opencl-headers ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd libclblast-dev clinfo
-  # python for scripts/ (plots, reports)
-  python3
+  # python for scripts/ (plots, reports); Google Benchmark's compare.py (tested against
+  # our --gbench-out) and the scipy it needs
+  python3 libbenchmark-tools python3-scipy
 )
 
 if [ "$(id -u)" -ne 0 ]; then

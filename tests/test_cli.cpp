@@ -156,6 +156,29 @@ TEST(Cli, RunOnPoclWritesAVerifiedResultsDocument) {
   EXPECT_TRUE(gb["benchmarks"][0]["name"].get<std::string>().starts_with("gemm/opencl:0/"));
 }
 
+// Google Benchmark's own tools/compare.py reads two suanli runs and matches every case,
+// whatever number of samples each run's stopping rule took.
+TEST(Cli, GbenchOutputWorksWithCompareDotPy) {
+  const char* compare = "/usr/share/benchmark/compare.py";
+  if (!fs::exists(compare)) GTEST_SKIP() << compare << " missing (libbenchmark-tools, installed by scripts/setup.sh)";
+  TempDir dir;
+  for (const char* run : {"1", "2"}) {
+    const auto r = run_suanli({"run", "--backend", "opencl", "--tier", "portable", "--shape", "48x40x32", "--max-time", "0.2",
+                               "--min-samples", run[0] == '1' ? "5" : "9", "--out", (dir / (std::string("r") + run + ".json")).string(),
+                               "--gbench-out", (dir / (std::string("gb") + run + ".json")).string()},
+                              base_env());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  for (const auto& b : read_json(dir / "gb1.json")["benchmarks"]) EXPECT_EQ(b["name"].get<std::string>().find("repeats:"), std::string::npos);
+  const std::string cmd = std::string("/usr/bin/python3 ") + compare + " benchmarks " + (dir / "gb1.json").string() + " " +
+                          (dir / "gb2.json").string() + " > " + (dir / "cmp.txt").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream f(dir / "cmp.txt");
+  const std::string text((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_NE(text.find("gemm/opencl:0/portable/fp32/48x40x32"), std::string::npos) << text;
+  EXPECT_NE(text.find("U Test"), std::string::npos) << text;  // the samples reached its rank test
+}
+
 TEST(Cli, BrokenKernelIsCaughtAndReportsNoFlops) {
   TempDir dir;
   const auto r = run_suanli(quick_run({"--tier", "portable", "--dtype", "fp32", "--shape", "17x33x65", "--shape", "64x64x64",

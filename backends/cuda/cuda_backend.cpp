@@ -19,9 +19,8 @@ namespace {
 int init_driver() {
   const CUresult r = cuInit(0);
   if (r != CUDA_SUCCESS) {
-    const char* name = nullptr;
-    const std::string code = (cuGetErrorName(r, &name) == CUDA_SUCCESS && name) ? name : std::to_string(static_cast<int>(r));
-    throw BackendError(BackendError::Kind::generic, "CUDA driver: " + cu_error_string(r) + " (cuInit: " + code + ")");
+    throw BackendError(BackendError::Kind::generic,
+                       "CUDA driver: " + cu_error_string(r) + " (cuInit: " + cu_error_name(r) + ")");
   }
   int count = 0;
   check_cu(cuDeviceGetCount(&count), "cuDeviceGetCount");

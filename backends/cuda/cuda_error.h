@@ -15,6 +15,9 @@ std::string cu_error_text(const std::string& call, CUresult code);
 // The driver's own sentence for a code ("no CUDA-capable device is detected").
 std::string cu_error_string(CUresult code);
 
+// "CUDA_ERROR_NO_DEVICE", or the number when even the name is unknown.
+std::string cu_error_name(CUresult code);
+
 // True for the errors after which the context is unusable (an illegal address or a failed
 // launch poisons every later call in this process).
 bool cu_error_is_sticky(CUresult code);
