@@ -14,8 +14,6 @@ struct KnownCode {
 constexpr KnownCode kInstallErrors[] = {
     {CUDA_ERROR_STUB_LIBRARY, "CUDA_ERROR_STUB_LIBRARY",
      "the libcuda.so.1 loaded is the CUDA toolkit's stub library, not an NVIDIA driver"},
-    {CUDA_ERROR_INSUFFICIENT_DRIVER, "CUDA_ERROR_INSUFFICIENT_DRIVER",
-     "the installed NVIDIA driver is older than this CUDA version needs"},
     {CUDA_ERROR_NO_DEVICE, "CUDA_ERROR_NO_DEVICE", "no CUDA-capable device is detected"},
     {CUDA_ERROR_SYSTEM_DRIVER_MISMATCH, "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH",
      "the driver library and the kernel driver versions differ"},

@@ -101,7 +101,7 @@ Buffer HipDevice::alloc(std::size_t bytes) {
   }
   check_hip(hipSetDevice(index_), "hipSetDevice");
   void* p = nullptr;
-  check_hip(hipMalloc(&p, bytes), "hipMalloc(" + std::to_string(bytes) + " bytes)", BackendError::Kind::out_of_memory);
+  check_hip(hipMalloc(&p, bytes), "hipMalloc(" + std::to_string(bytes) + " bytes)");  // OOM -> out_of_memory
   try {
     buffers_.insert(p);
   } catch (...) {
@@ -343,8 +343,7 @@ void HipDevice::flush_cache() {
     if (info_.global_mem_bytes != 0) bytes = std::min(bytes, info_.global_mem_bytes / 4);
     bytes &= ~std::uint64_t{3};  // whole 4-byte patterns
     check_hip(hipSetDevice(index_), "hipSetDevice");
-    check_hip(hipMalloc(&flush_buffer_, static_cast<std::size_t>(bytes)), "hipMalloc(cache flush buffer)",
-              BackendError::Kind::out_of_memory);
+    check_hip(hipMalloc(&flush_buffer_, static_cast<std::size_t>(bytes)), "hipMalloc(cache flush buffer)");
     flush_bytes_ = static_cast<std::size_t>(bytes);
   }
   // A new value each time, so no level of the hierarchy can treat the writes as no-ops.

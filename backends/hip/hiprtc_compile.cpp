@@ -117,8 +117,8 @@ HiprtcOutput hiprtc_compile(const std::string& full_source, std::string_view arc
                             const std::vector<std::string>& options) {
   if (auto why = hiprtc_cannot_target(arch)) throw BackendError(BackendError::Kind::unsupported, "hip: " + *why);
 
-  // hiprtc 5.2 keeps compile state in globals of its comgr session; one compile at a time
-  // is also all a worker needs.
+  // hiprtc does not document its compiles as thread-safe; one at a time is also all a
+  // worker needs.
   static std::mutex compile_mutex;
   const std::lock_guard<std::mutex> lock(compile_mutex);
 

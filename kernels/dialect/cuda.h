@@ -29,6 +29,11 @@ typedef __half half_t;
 #define RESTRICT __restrict__
 #define INLINE __device__ inline
 #define BARRIER() __syncthreads()
+// WORK_GROUP_SIZE(x, y, z), between KERNEL and the return type: the block shape the kernel
+// is always launched with. Without a bound ptxas budgets registers for any block up to
+// 1024 threads; with it, it may use up to 65536 / (x*y*z) per thread (255 at most), and a
+// launch with a larger block fails instead of running with too few registers.
+#define WORK_GROUP_SIZE(x, y, z) __launch_bounds__((x) * (y) * (z))
 
 // `d` is always a literal, so each selector folds to a single special-register read.
 #define SUANLI_DIM3_(v, d) ((int)((d) == 0 ? (v).x : (d) == 1 ? (v).y : (v).z))

@@ -9,6 +9,9 @@
 //   INLINE             a helper function usable from kernels
 //   BARRIER()          work-group barrier over local memory
 //   local_id(d) group_id(d) local_size(d) num_groups(d)   with d a constant 0, 1 or 2
+//   WORK_GROUP_SIZE(x, y, z)   between KERNEL and the return type: the exact work-group
+//                      shape the kernel is launched with, so the compiler can budget
+//                      registers for it (without it, HIP assumes 1024 threads and spills)
 //   SUANLI_HAS_FP16 / SUANLI_HAS_FP64   defined when the device supports the type
 //   half_t             the 16-bit float type (only where SUANLI_HAS_FP16)
 #ifndef SUANLI_DIALECT_OPENCL_H
@@ -35,6 +38,7 @@ typedef half half_t;
 #define RESTRICT restrict
 #define INLINE inline
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+#define WORK_GROUP_SIZE(x, y, z) __attribute__((reqd_work_group_size(x, y, z)))
 
 #define local_id(d) ((int)get_local_id(d))
 #define group_id(d) ((int)get_group_id(d))

@@ -153,7 +153,7 @@ typedef float ACC;
 
 // ---- kernel ----------------------------------------------------------------------------
 
-KERNEL void gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
+KERNEL WORK_GROUP_SIZE(GEMM_WG_N, GEMM_WG_M, 1) void gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
                             GLOBAL const T* RESTRICT A,  // A: (M, K) row-major
                             GLOBAL const T* RESTRICT B,  // B: (K, N) row-major
                             GLOBAL T* RESTRICT C)        // C: (M, N) row-major

@@ -54,7 +54,9 @@ TEST(HipDevices, HipIsListedBesideAWorkingOpenCl) {
   // The plain listing says the same in words.
   const auto text = test::run_suanli({"devices"}, {{"SUANLI_CACHE_DIR", cache.path().string()}});
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  if (!machine_has_amd_gpu_driver()) EXPECT_NE(text.out.find("hip: unavailable: "), std::string::npos) << text.out;
+  if (!machine_has_amd_gpu_driver()) {
+    EXPECT_NE(text.out.find("hip: unavailable: "), std::string::npos) << text.out;
+  }
 }
 
 }  // namespace

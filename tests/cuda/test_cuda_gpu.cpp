@@ -1,0 +1,51 @@
+// End-to-end on a real NVIDIA GPU (CTest label `gpu`): both tiers, three dtypes, odd and
+// square shapes, every case verified. Skipped, with the reason, where cuda is unavailable.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/cuda/cuda_test_util.h"
+#include "tests/test_util.h"
+
+using suanli::test::cuda_listing;
+using suanli::test::cuda_test_env;
+using suanli::test::read_json;
+using suanli::test::run_suanli;
+using suanli::test::TempDir;
+
+TEST(CudaGpu, RunPortableAndVendorTiersVerified) {
+  TempDir dir;
+  const auto env = cuda_test_env((dir / "cache").string());
+  const nlohmann::json cuda = cuda_listing(env);
+  if (!cuda.is_object() || !cuda.value("available", false)) {
+    GTEST_SKIP() << "cuda is unavailable here: "
+                 << (cuda.is_object() ? cuda.value("reason", std::string("(no reason)")) : std::string("not listed"));
+  }
+
+  const auto r = run_suanli({"run", "--backend", "cuda", "--dtype", "fp32,fp16,bf16", "--tier", "portable,vendor",
+                             "--shape", "1000x1x1000", "--shape", "129x257x63", "--shape", "1024x1024x1024",
+                             "--min-samples", "5", "--max-time", "0.5", "--out", (dir / "r.json").string()},
+                            env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = read_json(dir / "r.json");
+  const auto& cases = doc["cases"];
+  ASSERT_EQ(cases.size(), 3u * 3u * 2u);
+  std::set<std::string> vendor_ok;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.dump().substr(0, 600));
+    EXPECT_EQ(c["backend"], "cuda");
+    const std::string tier = c["tier"], dtype = c["dtype"];
+    if (tier == "portable" && dtype == "bf16") {
+      // The portable GEMM has no bf16 variant: a skipped row with its reason, not an error.
+      EXPECT_EQ(c["status"], "skipped");
+      EXPECT_FALSE(c.value("reason", std::string()).empty());
+      continue;
+    }
+    EXPECT_EQ(c["status"], "ok");
+    EXPECT_TRUE(c["verified"].get<bool>());
+    EXPECT_GT(c["tflops"].get<double>(), 0.0);
+    if (tier == "vendor") vendor_ok.insert(dtype);
+  }
+  EXPECT_EQ(vendor_ok, (std::set<std::string>{"fp32", "fp16", "bf16"}));
+}
