@@ -136,7 +136,14 @@ DeviceRun run_on_device(const std::string& backend, int device_index, const std:
       } else {
         const auto j = parse_line(line);
         if (j["type"] == "result") {
+          // After a failed case the device's state is unknown (a CUDA fault is sticky for
+          // the whole context), so the next case starts in a fresh worker.
+          restart = j["case"].value("status", "") == "failed";
           record(j["case"]);
+          if (restart) {
+            w.close_input();
+            w.wait_exit();
+          }
         } else {
           record(failed_case(spec, j["type"] == "error" ? j.value("message", "worker error") : "unexpected worker answer: " + line.substr(0, 200)));
           w.kill_now();

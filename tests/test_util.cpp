@@ -23,7 +23,10 @@ CommandResult run_suanli(const std::vector<std::string>& args, const std::map<st
     std::freopen("/dev/null", "r", stdin);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
-    std::string exe = SUANLI_TEST_BINARY;
+    // The build tree's path is compiled in; a build carried to another machine (the GPU
+    // device check) names the binary's new place in the environment.
+    const char* moved = std::getenv("SUANLI_TEST_BINARY");
+    std::string exe = moved && *moved ? moved : SUANLI_TEST_BINARY;
     argv.push_back(exe.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());

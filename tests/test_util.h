@@ -15,7 +15,8 @@ struct CommandResult {
   std::string out, err;
 };
 
-// Runs SUANLI_TEST_BINARY with `args`; `env` entries are added to the environment.
+// Runs the suanli binary ($SUANLI_TEST_BINARY, else the build tree's) with `args`; `env`
+// entries are added to the environment.
 CommandResult run_suanli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
 
 // A fresh directory under the system temp dir, removed by the destructor.

@@ -6,8 +6,12 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/buffer_checks.h"
 #include "backends/cuda/cuda_dialect.h"
 #include "backends/cuda/cuda_error.h"
+#include "backends/fill_staging.h"
+#include "backends/kernel_build.h"
+#include "backends/launch_checks.h"
 
 namespace suanli::cuda {
 namespace {
@@ -18,8 +22,6 @@ constexpr std::size_t kMiB = 1024ull * 1024;
 constexpr std::uint64_t kMinFlushBytes = 64 * kMiB;
 // cuBLAS recommends 32 MiB on Hopper (less suffices before); cuBLASLt gets the same one.
 constexpr std::size_t kBlasWorkspaceBytes = 32 * kMiB;
-// The largest single host-to-device copy an 8-byte fill stages; the rest is doubled on the device.
-constexpr std::size_t kFillStagingBytes = 1 * kMiB;
 
 BackendError device_error(BackendError::Kind kind, const std::string& what) {
   return BackendError(kind, "cuda: " + what);
@@ -27,23 +29,16 @@ BackendError device_error(BackendError::Kind kind, const std::string& what) {
 
 CUdeviceptr ptr_of(const Buffer& b) { return static_cast<CUdeviceptr>(reinterpret_cast<std::uintptr_t>(b.handle)); }
 
-bool multiply_fits(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return false;
-  out = a * b;
-  return true;
-}
-
 // One launch argument, stored by value where cuLaunchKernel's pointer array can reach it.
 struct ArgSlot {
   alignas(8) unsigned char bytes[8];
-  std::size_t size;
 };
 
 template <typename T>
 ArgSlot slot_of(T value) {
+  static_assert(sizeof value <= sizeof(ArgSlot::bytes));
   ArgSlot s{};
   std::memcpy(s.bytes, &value, sizeof value);
-  s.size = sizeof value;
   return s;
 }
 
@@ -57,18 +52,6 @@ ArgSlot marshal(const KernelArg& arg) {
     case KernelArg::Kind::f64: return slot_of(arg.f);
   }
   return ArgSlot{};
-}
-
-const char* kind_name(KernelArg::Kind kind) {
-  switch (kind) {
-    case KernelArg::Kind::buffer: return "buffer";
-    case KernelArg::Kind::i32: return "i32";
-    case KernelArg::Kind::u32: return "u32";
-    case KernelArg::Kind::i64: return "i64";
-    case KernelArg::Kind::f32: return "f32";
-    case KernelArg::Kind::f64: return "f64";
-  }
-  return "?";
 }
 
 unsigned int launch_dim(std::size_t v, const std::string& kernel, const char* what) {
@@ -157,11 +140,7 @@ CUdeviceptr CudaDevice::allocate(std::size_t bytes, const std::string& what) {
 Buffer CudaDevice::alloc(std::size_t bytes) {
   if (bytes == 0) return Buffer{};  // cuMemAlloc rejects 0; a null pointer is a valid argument
   make_current();
-  if (info_.global_mem_bytes != 0 && bytes > info_.global_mem_bytes) {
-    throw device_error(BackendError::Kind::out_of_memory, "cannot allocate " + std::to_string(bytes) +
-                                                              " bytes: the device has " +
-                                                              std::to_string(info_.global_mem_bytes));
-  }
+  check_device_memory("cuda", bytes, info_.global_mem_bytes);
   // cuMemAlloc commits the memory (no lazy first touch as with some OpenCL drivers), so an
   // allocation that does not fit fails here as CUDA_ERROR_OUT_OF_MEMORY.
   const CUdeviceptr p = allocate(bytes, "a buffer");
@@ -186,11 +165,7 @@ void CudaDevice::free(Buffer buffer) {
 }
 
 void CudaDevice::upload(Buffer dst, const void* src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (dst.handle == nullptr || bytes > dst.bytes) {
-    throw device_error(BackendError::Kind::generic, "upload of " + std::to_string(bytes) + " bytes into a " +
-                                                        std::to_string(dst.bytes) + "-byte buffer");
-  }
+  if (!check_upload("cuda", dst, bytes)) return;
   make_current();
   // On the device's stream, so it is ordered with the kernels around it.
   check_cu(cuMemcpyHtoDAsync(ptr_of(dst), src, bytes, stream_), "cuMemcpyHtoDAsync");
@@ -198,43 +173,26 @@ void CudaDevice::upload(Buffer dst, const void* src, std::size_t bytes) {
 }
 
 void CudaDevice::download(void* dst, Buffer src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (src.handle == nullptr || bytes > src.bytes) {
-    throw device_error(BackendError::Kind::generic, "download of " + std::to_string(bytes) + " bytes from a " +
-                                                        std::to_string(src.bytes) + "-byte buffer");
-  }
+  if (!check_download("cuda", src, bytes)) return;
   make_current();
   check_cu(cuMemcpyDtoHAsync(dst, ptr_of(src), bytes, stream_), "cuMemcpyDtoHAsync");
   check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after a download)");
 }
 
 void CudaDevice::fill_8(CUdeviceptr dst, std::size_t bytes, const void* pattern) {
-  // No 64-bit memset in the Driver API: stage the pattern once (up to 1 MiB), then double
-  // the filled prefix with device-to-device copies, log2(size / 1 MiB) copies in all.
-  std::vector<unsigned char> staging(std::min(bytes, kFillStagingBytes));
-  for (std::size_t off = 0; off < staging.size(); off += 8) std::memcpy(staging.data() + off, pattern, 8);
+  // No 64-bit memset in the Driver API (backends/fill_staging.h).
+  const std::vector<unsigned char> staging = fill_staging(pattern, 8, bytes);
   check_cu(cuMemcpyHtoDAsync(dst, staging.data(), staging.size(), stream_), "cuMemcpyHtoDAsync (fill)");
-  std::size_t filled = staging.size();
-  while (filled < bytes) {
-    const std::size_t chunk = std::min(filled, bytes - filled);
-    check_cu(cuMemcpyDtoDAsync(dst + filled, dst, chunk, stream_), "cuMemcpyDtoDAsync (fill)");
-    filled += chunk;
-  }
+  for_each_doubling_copy(staging.size(), bytes, [&](std::size_t offset, std::size_t n) {
+    check_cu(cuMemcpyDtoDAsync(dst + offset, dst, n, stream_), "cuMemcpyDtoDAsync (fill)");
+  });
   // The staging vector dies here; the copy from it must be complete.
   check_cu(cuStreamSynchronize(stream_), "cuStreamSynchronize (after a fill)");
 }
 
 void CudaDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_bytes) {
-  if (pattern_bytes != 1 && pattern_bytes != 2 && pattern_bytes != 4 && pattern_bytes != 8) {
-    throw device_error(BackendError::Kind::generic,
-                       "fill pattern must be 1, 2, 4 or 8 bytes, not " + std::to_string(pattern_bytes));
-  }
-  if (dst.bytes == 0) return;
-  if (dst.handle == nullptr || dst.bytes % pattern_bytes != 0) {
-    throw device_error(BackendError::Kind::generic, "fill of a " + std::to_string(dst.bytes) + "-byte buffer with a " +
-                                                        std::to_string(pattern_bytes) +
-                                                        "-byte pattern (the size must be a multiple)");
-  }
+  if (!check_fill("cuda", dst, pattern_bytes)) return;
+  pattern_bytes = narrowest_pattern_bytes(pattern, pattern_bytes);
   make_current();
   const CUdeviceptr p = ptr_of(dst);
   const std::size_t count = dst.bytes / pattern_bytes;
@@ -297,25 +255,10 @@ CUmodule CudaDevice::load_module(const std::string& key, const std::string& full
 Kernel CudaDevice::compile(const std::string& source, const std::string& entry, const std::vector<Define>& defines) {
   const auto started = std::chrono::steady_clock::now();
   make_current();
-  const std::string_view dialect = cuda_dialect_source();
-  std::string full_source;
-  full_source.reserve(dialect.size() + source.size() + 16);
-  full_source.append(dialect);
-  // Compiler messages then use the caller's line numbers.
-  full_source += "\n#line 1\n";
-  full_source += source;
+  const std::string full_source = source_with_dialect(cuda_dialect_source(), source);
   const std::vector<std::string> options = nvrtc_options(target_, defines);
-  const std::string joined = join_options(options);
-
-  CompileCacheKeyParts parts;
-  parts.backend = "cuda";
-  parts.source = full_source;
-  parts.defines = &defines;
-  parts.options = joined;  // holds the target architecture
-  parts.device_name = info_.name;
-  parts.driver_version = info_.driver_version;
-  parts.compiler_version = info_.compiler_version;
-  const std::string key = compile_cache_key(parts);
+  // The options hold the target architecture.
+  const std::string key = kernel_cache_key("cuda", full_source, defines, join_options(options), info_);
 
   auto it = modules_.find(key);
   if (it == modules_.end()) {
@@ -367,27 +310,12 @@ void CudaDevice::launch(const Kernel& kernel, Dim3 grid, Dim3 block, std::size_t
   if (function == nullptr) throw device_error(BackendError::Kind::generic, "launch of a kernel that was never compiled");
   make_current();
 
-  // A wrong-sized argument (f32 where the kernel takes a double) would not fail: it would
-  // silently shift every later argument. The driver knows the parameter sizes; check them.
+  // The driver knows the parameter sizes; an empty list means it cannot tell: no check.
+  const std::vector<std::size_t>& expected = param_sizes(function);
+  if (!expected.empty()) check_launch_args("cuda", kernel.name, expected, args);
   std::vector<ArgSlot> slots;
   slots.reserve(args.size());
   for (const KernelArg& a : args) slots.push_back(marshal(a));
-  const std::vector<std::size_t>& expected = param_sizes(function);
-  if (!expected.empty() || args.empty()) {
-    if (expected.size() != args.size()) {
-      throw device_error(BackendError::Kind::generic, "kernel '" + kernel.name + "' takes " +
-                                                          std::to_string(expected.size()) +
-                                                          " arguments, the launch passes " + std::to_string(args.size()));
-    }
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (expected[i] != slots[i].size) {
-        throw device_error(BackendError::Kind::generic,
-                           "kernel '" + kernel.name + "' argument " + std::to_string(i) + " is " +
-                               std::to_string(expected[i]) + " bytes, the launch passes " + kind_name(args[i].kind) +
-                               " (" + std::to_string(slots[i].size) + " bytes)");
-      }
-    }
-  }
   std::vector<void*> pointers(slots.size());
   for (std::size_t i = 0; i < slots.size(); ++i) pointers[i] = slots[i].bytes;
 
@@ -459,24 +387,7 @@ std::optional<std::string> CudaDevice::vendor_gemm_can_implement(const GemmProbl
 
 void CudaDevice::vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) {
   if (auto why = vendor_gemm_can_implement(p)) throw device_error(BackendError::Kind::unsupported, "vendor gemm: " + *why);
-  const auto m = static_cast<std::uint64_t>(p.m), n = static_cast<std::uint64_t>(p.n),
-             k = static_cast<std::uint64_t>(p.k);
-  struct Operand {
-    const char* name;
-    const Buffer& buffer;
-    std::uint64_t rows, cols, elem;
-  };
-  const std::uint64_t in = gemm_input_bytes(p.dtype), out = gemm_output_bytes(p.dtype);
-  for (const Operand& op : {Operand{"A", a, m, k, in}, Operand{"B", b, k, n, in}, Operand{"C", c, m, n, out}}) {
-    std::uint64_t elems = 0, bytes = 0;
-    if (!multiply_fits(op.rows, op.cols, elems) || !multiply_fits(elems, op.elem, bytes) || op.buffer.bytes < bytes ||
-        op.buffer.handle == nullptr) {
-      throw device_error(BackendError::Kind::generic, std::string("vendor gemm: ") + op.name + " (" +
-                                                          std::to_string(op.rows) + "x" + std::to_string(op.cols) +
-                                                          ") does not fit its " + std::to_string(op.buffer.bytes) +
-                                                          "-byte buffer");
-    }
-  }
+  check_gemm_buffers("cuda", p, a, b, c, gemm_input_bytes(p.dtype), gemm_output_bytes(p.dtype));
   make_current();
   blas_->run(p, ptr_of(a), ptr_of(b), ptr_of(c));
 }

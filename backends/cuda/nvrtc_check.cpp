@@ -15,6 +15,7 @@
 
 #include "backends/cuda/cuda_dialect.h"
 #include "backends/cuda/nvrtc_compile.h"
+#include "backends/kernel_build.h"
 #include "kernels/gemm_configs.h"
 #include "kernels/portable_kernels.h"
 
@@ -118,7 +119,7 @@ void check_one(const std::string& kernel, const std::string& source, const DType
   const auto options = suanli::cuda::nvrtc_options(target, gemm_defines(row, dtype), {"--ptxas-options=-v"});
   const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, kernel + ".cl", options, true);
   if (!out.ok) {
-    std::printf("%s COMPILE ERROR (%s)\n%s\n", label, suanli::cuda::join_options(options).c_str(), out.log.c_str());
+    std::printf("%s COMPILE ERROR (%s)\n%s\n", label, suanli::join_options(options).c_str(), out.log.c_str());
     ++totals.failed;
     return;
   }
@@ -154,11 +155,11 @@ int main() {
     std::printf("NVRTC %s, CUDA headers: %s\n", suanli::cuda::nvrtc_version().c_str(),
                 include_dir.empty() ? "(none found: fp16 kernels cannot compile)" : include_dir.c_str());
 
-    const std::string dialect(suanli::cuda::cuda_dialect_source());
     Totals totals;
     const std::string kernel = "gemm";
     // The backend compiles exactly this: dialect, then the kernel with its own line numbers.
-    const std::string source = dialect + "\n#line 1\n" + std::string(suanli::portable_kernel_source(kernel));
+    const std::string source =
+        suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::portable_kernel_source(kernel));
     for (const DTypeCase& dtype : kGemmDTypes) {
       for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) {
         for (const std::string& arch : kArchs) check_one(kernel, source, dtype, row, arch, totals);

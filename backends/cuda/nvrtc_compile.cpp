@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "backends/kernel_build.h"
+
 namespace suanli::cuda {
 namespace {
 
@@ -17,17 +19,6 @@ void check_nvrtc(nvrtcResult code, const char* call) {
   if (code == NVRTC_SUCCESS) return;
   const auto kind = code == NVRTC_ERROR_OUT_OF_MEMORY ? BackendError::Kind::out_of_memory : BackendError::Kind::generic;
   throw BackendError(kind, std::string("cuda: ") + call + " failed: " + nvrtcGetErrorString(code));
-}
-
-bool is_identifier(const std::string& s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    if (!(alpha || (digit && i > 0))) return false;
-  }
-  return true;
 }
 
 bool has_fp16_header(const fs::path& dir) {
@@ -102,16 +93,7 @@ const std::string& toolkit_include_dir() {
 std::vector<std::string> nvrtc_options(const NvrtcTarget& target, const std::vector<Define>& defines,
                                        const std::vector<std::string>& extra) {
   std::vector<std::string> options{"--gpu-architecture=" + target.arch};
-  for (const Define& d : defines) {
-    if (!is_identifier(d.name)) {
-      throw BackendError(BackendError::Kind::generic, "cuda: define name '" + d.name + "' is not an identifier");
-    }
-    if (d.value.find_first_of("\n\r") != std::string::npos) {
-      throw BackendError(BackendError::Kind::generic, "cuda: define " + d.name + " has a line break in its value");
-    }
-    // One argv entry per option, so a value may hold spaces or quotes.
-    options.push_back("-D" + d.name + (d.value.empty() ? std::string() : "=" + d.value));
-  }
+  for (std::string& d : define_options("cuda", defines, kArgvDefines)) options.push_back(std::move(d));
   if (const std::string& dir = toolkit_include_dir(); !dir.empty()) options.push_back("--include-path=" + dir);
   options.insert(options.end(), extra.begin(), extra.end());
   return options;
@@ -152,15 +134,6 @@ NvrtcOutput nvrtc_compile(const std::string& source, const std::string& program_
   }
   out.ok = true;
   return out;
-}
-
-std::string join_options(const std::vector<std::string>& options) {
-  std::string joined;
-  for (const std::string& o : options) {
-    if (!joined.empty()) joined += ' ';
-    joined += o;
-  }
-  return joined;
 }
 
 }  // namespace suanli::cuda

@@ -56,7 +56,4 @@ struct NvrtcOutput {
 NvrtcOutput nvrtc_compile(const std::string& source, const std::string& program_name,
                           const std::vector<std::string>& options, bool cubin);
 
-// The options joined by spaces, for cache keys and messages.
-std::string join_options(const std::vector<std::string>& options);
-
 }  // namespace suanli::cuda

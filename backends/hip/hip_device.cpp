@@ -6,10 +6,14 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/buffer_checks.h"
+#include "backends/fill_staging.h"
 #include "backends/hip/hip_dialect.h"
 #include "backends/hip/hip_error.h"
 #include "backends/hip/hip_info.h"
 #include "backends/hip/hiprtc_compile.h"
+#include "backends/kernel_build.h"
+#include "backends/launch_checks.h"
 
 namespace suanli::hip {
 namespace {
@@ -18,18 +22,6 @@ constexpr std::uint64_t kMiB = 1024ull * 1024;
 constexpr std::uint64_t kMinFlushBytes = 64 * kMiB;
 
 BackendError device_error(BackendError::Kind kind, const std::string& what) { return BackendError(kind, "hip: " + what); }
-
-std::size_t arg_bytes(KernelArg::Kind kind) {
-  switch (kind) {
-    case KernelArg::Kind::buffer: return sizeof(void*);
-    case KernelArg::Kind::i32:
-    case KernelArg::Kind::u32:
-    case KernelArg::Kind::f32: return 4;
-    case KernelArg::Kind::i64:
-    case KernelArg::Kind::f64: return 8;
-  }
-  return 0;
-}
 
 // One argument's value, stored where hipModuleLaunchKernel's kernelParams can point.
 union ArgSlot {
@@ -94,11 +86,7 @@ void HipDevice::release_all() noexcept {
 
 Buffer HipDevice::alloc(std::size_t bytes) {
   if (bytes == 0) return Buffer{};
-  if (info_.global_mem_bytes != 0 && bytes > info_.global_mem_bytes) {
-    throw device_error(BackendError::Kind::out_of_memory, "cannot allocate " + std::to_string(bytes) +
-                                                              " bytes: the device has " +
-                                                              std::to_string(info_.global_mem_bytes));
-  }
+  check_device_memory("hip", bytes, info_.global_mem_bytes);
   check_hip(hipSetDevice(index_), "hipSetDevice");
   void* p = nullptr;
   check_hip(hipMalloc(&p, bytes), "hipMalloc(" + std::to_string(bytes) + " bytes)");  // OOM -> out_of_memory
@@ -122,40 +110,23 @@ void HipDevice::free(Buffer buffer) {
 }
 
 void HipDevice::upload(Buffer dst, const void* src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (dst.handle == nullptr || bytes > dst.bytes) {
-    throw device_error(BackendError::Kind::generic, "upload of " + std::to_string(bytes) + " bytes into a " +
-                                                        std::to_string(dst.bytes) + "-byte buffer");
-  }
+  if (!check_upload("hip", dst, bytes)) return;
   check_hip(hipMemcpyAsync(dst.handle, src, bytes, hipMemcpyHostToDevice, stream_), "hipMemcpyAsync(upload)");
   check_hip(hipStreamSynchronize(stream_), "hipStreamSynchronize(upload)");
 }
 
 void HipDevice::download(void* dst, Buffer src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (src.handle == nullptr || bytes > src.bytes) {
-    throw device_error(BackendError::Kind::generic, "download of " + std::to_string(bytes) + " bytes from a " +
-                                                        std::to_string(src.bytes) + "-byte buffer");
-  }
+  if (!check_download("hip", src, bytes)) return;
   check_hip(hipMemcpyAsync(dst, src.handle, bytes, hipMemcpyDeviceToHost, stream_), "hipMemcpyAsync(download)");
   check_hip(hipStreamSynchronize(stream_), "hipStreamSynchronize(download)");
 }
 
 void HipDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_bytes) {
-  if (pattern_bytes != 1 && pattern_bytes != 2 && pattern_bytes != 4 && pattern_bytes != 8) {
-    throw device_error(BackendError::Kind::generic,
-                       "fill pattern must be 1, 2, 4 or 8 bytes, not " + std::to_string(pattern_bytes));
-  }
-  if (dst.bytes == 0) return;
-  if (dst.handle == nullptr || dst.bytes % pattern_bytes != 0) {
-    throw device_error(BackendError::Kind::generic, "fill of a " + std::to_string(dst.bytes) + "-byte buffer with a " +
-                                                        std::to_string(pattern_bytes) +
-                                                        "-byte pattern (the size must be a multiple)");
-  }
+  if (!check_fill("hip", dst, pattern_bytes)) return;
   unsigned char bytes[8];
   std::memcpy(bytes, pattern, pattern_bytes);
-  // An 8-byte pattern whose halves agree is a 4-byte one (fp32 NaN pairs, zeros).
-  if (pattern_bytes == 8 && std::memcmp(bytes, bytes + 4, 4) == 0) pattern_bytes = 4;
+  pattern_bytes = narrowest_pattern_bytes(bytes, pattern_bytes);
+  std::vector<unsigned char> staging;  // must outlive the synchronize at the end
   if (pattern_bytes == 1) {
     check_hip(hipMemsetD8Async(dst.handle, bytes[0], dst.bytes, stream_), "hipMemsetD8Async");
   } else if (pattern_bytes == 2) {
@@ -167,15 +138,14 @@ void HipDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_bytes)
     std::memcpy(&v, bytes, 4);
     check_hip(hipMemsetD32Async(dst.handle, v, dst.bytes / 4, stream_), "hipMemsetD32Async");
   } else {
-    // HIP has no 64-bit memset: stage the pattern once, then double the filled prefix with
-    // device-to-device copies (log2(size) copies, no host buffer of the buffer's size).
-    check_hip(hipMemcpyAsync(dst.handle, bytes, 8, hipMemcpyHostToDevice, stream_), "hipMemcpyAsync(fill)");
+    // HIP has no 64-bit memset (backends/fill_staging.h).
+    staging = fill_staging(bytes, 8, dst.bytes);
+    check_hip(hipMemcpyAsync(dst.handle, staging.data(), staging.size(), hipMemcpyHostToDevice, stream_),
+              "hipMemcpyAsync(fill)");
     auto* base = static_cast<unsigned char*>(dst.handle);
-    for (std::size_t done = 8; done < dst.bytes;) {
-      const std::size_t n = std::min(done, dst.bytes - done);
-      check_hip(hipMemcpyDtoDAsync(base + done, base, n, stream_), "hipMemcpyDtoDAsync(fill)");
-      done += n;
-    }
+    for_each_doubling_copy(staging.size(), dst.bytes, [&](std::size_t offset, std::size_t n) {
+      check_hip(hipMemcpyDtoDAsync(base + offset, base, n, stream_), "hipMemcpyDtoDAsync(fill)");
+    });
   }
   check_hip(hipStreamSynchronize(stream_), "hipStreamSynchronize(fill)");
 }
@@ -211,17 +181,7 @@ Kernel HipDevice::compile(const std::string& source, const std::string& entry, c
   const auto started = std::chrono::steady_clock::now();
   const std::string full_source = with_dialect(source);
   const std::vector<std::string> options = hiprtc_options(info_.arch, defines);
-  const std::string joined = join_options(options);
-
-  CompileCacheKeyParts parts;
-  parts.backend = "hip";
-  parts.source = full_source;
-  parts.defines = &defines;
-  parts.options = joined;
-  parts.device_name = info_.name;
-  parts.driver_version = info_.driver_version;
-  parts.compiler_version = info_.compiler_version;
-  const std::string key = compile_cache_key(parts);
+  const std::string key = kernel_cache_key("hip", full_source, defines, join_options(options), info_);
 
   auto it = modules_.find(key);
   if (it == modules_.end()) {
@@ -244,7 +204,7 @@ Kernel HipDevice::compile(const std::string& source, const std::string& entry, c
   for (const KernelResources& r : it->second.kernels) {
     if (r.name == entry) {
       k->args_known = true;
-      k->args = r.args;
+      for (const KernelArgInfo& arg : r.args) k->arg_sizes.push_back(static_cast<std::size_t>(arg.size));
     }
   }
   kernels_.push_back(std::move(k));
@@ -262,21 +222,7 @@ void HipDevice::launch(const Kernel& kernel, Dim3 grid, Dim3 block, std::size_t 
   const auto* k = static_cast<const LoadedKernel*>(kernel.handle);
   if (k == nullptr) throw device_error(BackendError::Kind::generic, "launch of a kernel that was never compiled");
 
-  if (k->args_known) {
-    if (k->args.size() != args.size()) {
-      throw device_error(BackendError::Kind::generic, "kernel '" + k->name + "' takes " +
-                                                          std::to_string(k->args.size()) +
-                                                          " arguments, the launch passes " + std::to_string(args.size()));
-    }
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (k->args[i].size != arg_bytes(args[i].kind)) {
-        throw device_error(BackendError::Kind::generic,
-                           "kernel '" + k->name + "' argument " + std::to_string(i) + " is " +
-                               std::to_string(k->args[i].size) + " bytes, the launch passes " +
-                               std::to_string(arg_bytes(args[i].kind)));
-      }
-    }
-  }
+  if (k->args_known) check_launch_args("hip", k->name, k->arg_sizes, args);
   if (!fits_u32(grid.x) || !fits_u32(grid.y) || !fits_u32(grid.z) || !fits_u32(block.x) || !fits_u32(block.y) ||
       !fits_u32(block.z)) {
     throw device_error(BackendError::Kind::generic, "launch of '" + k->name + "' with an empty or oversized grid");
@@ -366,12 +312,8 @@ std::optional<std::string> HipDevice::vendor_gemm_can_implement(const GemmProble
 
 void HipDevice::vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) {
   if (auto why = vendor_gemm_can_implement(p)) throw device_error(BackendError::Kind::unsupported, "vendor gemm: " + *why);
-  const std::uint64_t in = p.dtype == DType::fp64 ? 8 : p.dtype == DType::fp32 ? 4 : 2;
-  const std::uint64_t m = static_cast<std::uint64_t>(p.m), n = static_cast<std::uint64_t>(p.n),
-                      k = static_cast<std::uint64_t>(p.k);
-  if (a.bytes < m * k * in || b.bytes < k * n * in || c.bytes < m * n * in) {
-    throw device_error(BackendError::Kind::generic, "vendor gemm: a buffer is smaller than its matrix");
-  }
+  const std::uint64_t elem = p.dtype == DType::fp64 ? 8 : p.dtype == DType::fp32 ? 4 : 2;
+  check_gemm_buffers("hip", p, a, b, c, elem, elem);
   timed_section_starts();
   blas_->gemm(p, a.handle, b.handle, c.handle);
   timed_section_ends();

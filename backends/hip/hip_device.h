@@ -67,7 +67,7 @@ class HipDevice final : public Device {
     hipFunction_t function = nullptr;
     std::string name;
     bool args_known = false;
-    std::vector<KernelArgInfo> args;
+    std::vector<std::size_t> arg_sizes;  // explicit parameters, from the code object's metadata
   };
 
   Module load_module(const std::string& key, const std::string& full_source, const std::vector<std::string>& options);

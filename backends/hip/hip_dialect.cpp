@@ -1,5 +1,7 @@
 #include "backends/hip/hip_dialect.h"
 
+#include "backends/kernel_build.h"
+
 // Defined in the source that suanli_embed generates (see backends/hip/CMakeLists.txt).
 namespace suanli::hip_dialect {
 struct EmbeddedFile {
@@ -19,15 +21,6 @@ std::string_view hip_dialect_source() {
   return {};  // unreachable: the build embeds exactly this file
 }
 
-std::string with_dialect(std::string_view source) {
-  const std::string_view dialect = hip_dialect_source();
-  std::string full;
-  full.reserve(dialect.size() + source.size() + 16);
-  full.append(dialect);
-  // Compiler messages then use the caller's line numbers.
-  full += "\n#line 1\n";
-  full.append(source);
-  return full;
-}
+std::string with_dialect(std::string_view source) { return source_with_dialect(hip_dialect_source(), source); }
 
 }  // namespace suanli::hip

@@ -6,20 +6,10 @@
 #include <mutex>
 
 #include "backends/hip/hip_error.h"
+#include "backends/kernel_build.h"
 
 namespace suanli::hip {
 namespace {
-
-bool is_identifier(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    if (!(alpha || (digit && i > 0))) return false;
-  }
-  return true;
-}
 
 // The processors comgr can target, e.g. "gfx906" from "amdgcn-amd-amdhsa--gfx906".
 const std::vector<std::string>& comgr_processors() {
@@ -73,22 +63,8 @@ class Program {
 std::vector<std::string> hiprtc_options(std::string_view arch, const std::vector<Define>& defines) {
   // --offload-arch is what hiprtc 5.2 accepts (-arch= fails without a log there).
   std::vector<std::string> options = {"--offload-arch=" + std::string(arch), "-O3"};
-  for (const Define& d : defines) {
-    if (!is_identifier(d.name)) {
-      throw BackendError(BackendError::Kind::generic, "hip: define name '" + d.name + "' is not an identifier");
-    }
-    options.push_back("-D" + d.name + (d.value.empty() ? "" : "=" + d.value));
-  }
+  for (std::string& d : define_options("hip", defines, kArgvDefines)) options.push_back(std::move(d));
   return options;
-}
-
-std::string join_options(const std::vector<std::string>& options) {
-  std::string out;
-  for (const std::string& o : options) {
-    if (!out.empty()) out += ' ';
-    out += o;
-  }
-  return out;
 }
 
 std::string hiprtc_version_string() {

@@ -12,11 +12,9 @@
 namespace suanli::hip {
 
 // The hiprtc options for one compile: the target and the -D defines, each one argument
-// (so values may contain spaces). Throws BackendError for a define that is no identifier.
+// (so values may contain spaces). Throws BackendError for a define that is no identifier
+// or whose value holds a line break.
 std::vector<std::string> hiprtc_options(std::string_view arch, const std::vector<Define>& defines);
-
-// The options as one string, for the compile-cache key and for messages.
-std::string join_options(const std::vector<std::string>& options);
 
 // "hiprtc 9.0, comgr 2.4": the compiler part of DeviceInfo::compiler_version.
 std::string hiprtc_version_string();

@@ -2,22 +2,12 @@
 
 #include <optional>
 
+#include "backends/kernel_build.h"
 #include "backends/opencl/cl_error.h"
 #include "backends/opencl/opencl_info.h"
 
 namespace suanli::opencl {
 namespace {
-
-bool is_identifier(const std::string& s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    if (!(alpha || (digit && i > 0))) return false;
-  }
-  return true;
-}
 
 std::string build_log(cl_program program, cl_device_id device) {
   std::size_t size = 0;
@@ -68,23 +58,17 @@ cl_program program_from_binary(cl_context context, cl_device_id device,
 
 }  // namespace
 
+// The options are one string that the driver splits at whitespace, so a value may hold no
+// whitespace, and no quotes or backslashes, which drivers unquote differently.
+constexpr DefineSyntax kOptionStringDefines{
+    "-D ", " \t\n\r\"'\\", "a value with whitespace, quotes or backslashes, which build options cannot carry"};
+
 std::string build_options(const std::vector<Define>& defines, const std::string& device_c_version) {
   const auto [major, minor] = opencl_c_version(device_c_version);
-  std::string options = (major > 1 || (major == 1 && minor >= 2)) ? "-cl-std=CL1.2" : "";
-  for (const Define& d : defines) {
-    if (!is_identifier(d.name)) {
-      throw BackendError(BackendError::Kind::generic, "opencl: define name '" + d.name + "' is not an identifier");
-    }
-    if (d.value.find_first_of(" \t\n\r\"'\\") != std::string::npos) {
-      throw BackendError(BackendError::Kind::generic, "opencl: define " + d.name + " has a value with whitespace, "
-                                                      "quotes or backslashes, which build options cannot carry: '" +
-                                                          d.value + "'");
-    }
-    if (!options.empty()) options += ' ';
-    options += "-D " + d.name;
-    if (!d.value.empty()) options += "=" + d.value;
-  }
-  return options;
+  std::vector<std::string> options;
+  if (major > 1 || (major == 1 && minor >= 2)) options.emplace_back("-cl-std=CL1.2");
+  for (std::string& d : define_options("opencl", defines, kOptionStringDefines)) options.push_back(std::move(d));
+  return join_options(options);
 }
 
 BuiltProgram build_program(cl_context context, cl_device_id device, const CompileCache& cache,

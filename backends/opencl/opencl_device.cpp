@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "backends/buffer_checks.h"
+#include "backends/kernel_build.h"
 #include "backends/opencl/cl_error.h"
 #include "backends/opencl/clblast_gemm.h"
 #include "backends/opencl/host_cpu.h"
@@ -21,12 +23,6 @@ constexpr std::uint64_t kMaxFlushBytes = 1024 * kMiB;
 
 BackendError device_error(BackendError::Kind kind, const std::string& what) {
   return BackendError(kind, "opencl: " + what);
-}
-
-bool multiply_fits(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return false;
-  out = a * b;
-  return true;
 }
 
 cl_mem mem_of(const Buffer& b) { return static_cast<cl_mem>(b.handle); }
@@ -169,36 +165,19 @@ void OpenClDevice::free(Buffer buffer) {
 }
 
 void OpenClDevice::upload(Buffer dst, const void* src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (dst.handle == nullptr || bytes > dst.bytes) {
-    throw device_error(BackendError::Kind::generic, "upload of " + std::to_string(bytes) + " bytes into a " +
-                                                 std::to_string(dst.bytes) + "-byte buffer");
-  }
+  if (!check_upload("opencl", dst, bytes)) return;
   check_cl(clEnqueueWriteBuffer(queue_, mem_of(dst), CL_TRUE, 0, bytes, src, 0, nullptr, nullptr),
            "clEnqueueWriteBuffer");
 }
 
 void OpenClDevice::download(void* dst, Buffer src, std::size_t bytes) {
-  if (bytes == 0) return;
-  if (src.handle == nullptr || bytes > src.bytes) {
-    throw device_error(BackendError::Kind::generic, "download of " + std::to_string(bytes) + " bytes from a " +
-                                                 std::to_string(src.bytes) + "-byte buffer");
-  }
+  if (!check_download("opencl", src, bytes)) return;
   check_cl(clEnqueueReadBuffer(queue_, mem_of(src), CL_TRUE, 0, bytes, dst, 0, nullptr, nullptr),
            "clEnqueueReadBuffer");
 }
 
 void OpenClDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_bytes) {
-  if (pattern_bytes != 1 && pattern_bytes != 2 && pattern_bytes != 4 && pattern_bytes != 8) {
-    throw device_error(BackendError::Kind::generic, "fill pattern must be 1, 2, 4 or 8 bytes, not " +
-                                                 std::to_string(pattern_bytes));
-  }
-  if (dst.bytes == 0) return;
-  if (dst.handle == nullptr || dst.bytes % pattern_bytes != 0) {
-    throw device_error(BackendError::Kind::generic, "fill of a " + std::to_string(dst.bytes) +
-                                                 "-byte buffer with a " + std::to_string(pattern_bytes) +
-                                                 "-byte pattern (the size must be a multiple)");
-  }
+  if (!check_fill("opencl", dst, pattern_bytes)) return;
   check_cl(clEnqueueFillBuffer(queue_, mem_of(dst), pattern, pattern_bytes, 0, dst.bytes, 0, nullptr, nullptr),
            "clEnqueueFillBuffer");
 }
@@ -206,24 +185,9 @@ void OpenClDevice::fill(Buffer dst, const void* pattern, std::size_t pattern_byt
 Kernel OpenClDevice::compile(const std::string& source, const std::string& entry,
                              const std::vector<Define>& defines) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string_view dialect = opencl_dialect_source();
-  std::string full_source;
-  full_source.reserve(dialect.size() + source.size() + 16);
-  full_source.append(dialect);
-  // Compiler messages then use the caller's line numbers.
-  full_source += "\n#line 1\n";
-  full_source += source;
+  const std::string full_source = source_with_dialect(opencl_dialect_source(), source);
   const std::string options = build_options(defines, opencl_c_version_);
-
-  CompileCacheKeyParts parts;
-  parts.backend = "opencl";
-  parts.source = full_source;
-  parts.defines = &defines;
-  parts.options = options;
-  parts.device_name = info_.name;
-  parts.driver_version = info_.driver_version;
-  parts.compiler_version = info_.compiler_version;
-  const std::string key = compile_cache_key(parts);
+  const std::string key = kernel_cache_key("opencl", full_source, defines, options, info_);
 
   auto it = programs_.find(key);
   if (it == programs_.end()) {
@@ -332,22 +296,7 @@ std::optional<std::string> OpenClDevice::vendor_gemm_can_implement(const GemmPro
 void OpenClDevice::vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) {
   if (auto why = vendor_gemm_can_implement(p)) throw device_error(BackendError::Kind::unsupported, "vendor gemm: " + *why);
   const std::uint64_t elem = clblast_element_bytes(p.dtype);
-  const auto m = static_cast<std::uint64_t>(p.m), n = static_cast<std::uint64_t>(p.n),
-             k = static_cast<std::uint64_t>(p.k);
-  struct Operand {
-    const char* name;
-    const Buffer& buffer;
-    std::uint64_t rows, cols;
-  };
-  for (const Operand& op : {Operand{"A", a, m, k}, Operand{"B", b, k, n}, Operand{"C", c, m, n}}) {
-    std::uint64_t elems = 0, bytes = 0;
-    if (!multiply_fits(op.rows, op.cols, elems) || !multiply_fits(elems, elem, bytes) || op.buffer.bytes < bytes) {
-      throw device_error(BackendError::Kind::generic, std::string("vendor gemm: ") + op.name + " (" +
-                                                   std::to_string(op.rows) + "x" + std::to_string(op.cols) +
-                                                   ") does not fit its " + std::to_string(op.buffer.bytes) +
-                                                   "-byte buffer");
-    }
-  }
+  check_gemm_buffers("opencl", p, a, b, c, elem, elem);
   if (timer_.active()) {
     // CLBlast's event covers only its last kernel; a marker before the call lets the timer
     // also cover the pre-processing kernels of its indirect path.
