@@ -12,7 +12,8 @@ function(suanli_embed target)
     list(GET parts 1 path)
     list(APPEND deps "${path}")
   endforeach()
-  string(REPLACE ";" "\\;" inputs "${ARG_FILES}")
+  # "|" separates the pairs: a ";" would not survive the trip through the shell as a list.
+  string(REPLACE ";" "|" inputs "${ARG_FILES}")
   add_custom_command(
     OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DINPUTS=${inputs}"

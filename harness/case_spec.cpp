@@ -4,6 +4,14 @@
 
 namespace suanli {
 
+nlohmann::json shape_json(const CaseSpec& c) {
+  if (c.workload == "attention") {
+    const auto& a = c.attention;
+    return {{"b", a.b}, {"h", a.h}, {"h_kv", a.h_kv}, {"s_q", a.s_q}, {"s_kv", a.s_kv}, {"d", a.d}, {"causal", a.causal}};
+  }
+  return {{"m", c.shape.m}, {"n", c.shape.n}, {"k", c.shape.k}};
+}
+
 nlohmann::json to_json(const CaseSpec& c) {
   nlohmann::json defines = nlohmann::json::array();
   for (const auto& d : c.extra_defines) defines.push_back({{"name", d.name}, {"value", d.value}});
@@ -11,7 +19,8 @@ nlohmann::json to_json(const CaseSpec& c) {
           {"workload", c.workload},
           {"tier", c.tier},
           {"dtype", to_string(c.dtype)},
-          {"shape", {{"m", c.shape.m}, {"n", c.shape.n}, {"k", c.shape.k}, {"label", c.shape.label}}},
+          {"shape", shape_json(c)},
+          {"label", c.workload == "attention" ? c.attention.label : c.shape.label},
           {"hot", c.hot},
           {"seed", c.seed},
           {"policy",
@@ -23,6 +32,20 @@ nlohmann::json to_json(const CaseSpec& c) {
           {"extra_defines", defines}};
 }
 
+nlohmann::json case_record_base(const CaseSpec& c) {
+  return {{"id", c.id},
+          {"workload", c.workload},
+          {"tier", c.tier},
+          {"dtype", to_string(c.dtype)},
+          {"shape", shape_json(c)},
+          {"shape_label", c.workload == "attention" ? c.attention.label : c.shape.label},
+          {"hot", c.hot},
+          {"seed", c.seed},
+          {"verified", false},
+          {"status", "skipped"},
+          {"reason", ""}};
+}
+
 CaseSpec case_spec_from_json(const nlohmann::json& j) {
   CaseSpec c;
   c.id = j.at("id").get<int>();
@@ -32,8 +55,14 @@ CaseSpec case_spec_from_json(const nlohmann::json& j) {
   if (!dt) throw std::invalid_argument("unknown dtype in case");
   c.dtype = *dt;
   const auto& s = j.at("shape");
-  c.shape = {s.at("m").get<std::int64_t>(), s.at("n").get<std::int64_t>(), s.at("k").get<std::int64_t>(),
-             s.value("label", std::string())};
+  const std::string label = j.value("label", std::string());
+  if (c.workload == "attention") {
+    c.attention = {s.at("b").get<std::int64_t>(), s.at("h").get<std::int64_t>(), s.at("h_kv").get<std::int64_t>(),
+                   s.at("s_q").get<std::int64_t>(), s.at("s_kv").get<std::int64_t>(), s.at("d").get<std::int64_t>(),
+                   s.at("causal").get<bool>(), label};
+  } else {
+    c.shape = {s.at("m").get<std::int64_t>(), s.at("n").get<std::int64_t>(), s.at("k").get<std::int64_t>(), label};
+  }
   c.hot = j.at("hot").get<bool>();
   c.seed = j.at("seed").get<std::uint64_t>();
   const auto& p = j.at("policy");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.h"
+#include "harness/attention_shapes.h"
 #include "harness/shapes.h"
 #include "harness/stats.h"
 
@@ -18,7 +19,8 @@ struct CaseSpec {
   std::string workload = "gemm";
   std::string tier = "portable";  // "portable" | "native" | "vendor"
   DType dtype = DType::fp32;
-  GemmShape shape;
+  GemmShape shape;             // workload "gemm"
+  AttentionShape attention;    // workload "attention"
   bool hot = false;
   std::uint64_t seed = 1;
   SamplingPolicy policy;
@@ -27,7 +29,14 @@ struct CaseSpec {
 };
 
 nlohmann::json to_json(const CaseSpec& c);
+// The "shape" object of a case record: {m, n, k} for gemm, {b, h, h_kv, s_q, s_kv, d,
+// causal} for attention.
+nlohmann::json shape_json(const CaseSpec& c);
 CaseSpec case_spec_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+
+// The fields every case record starts with (identity, shape, inputs), status "skipped"
+// with an empty reason until the workload decides otherwise.
+nlohmann::json case_record_base(const CaseSpec& c);
 
 nlohmann::json to_json(const DeviceInfo& d);
 DeviceInfo device_info_from_json(const nlohmann::json& j);

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/attention_shapes.h"
 #include "harness/case_spec.h"
 #include "harness/chips.h"
 #include "harness/coordinator.h"
@@ -28,7 +29,7 @@
 namespace suanli {
 namespace {
 
-const std::vector<std::string> kWorkloads = {"gemm"};
+const std::vector<std::string> kWorkloads = {"gemm", "attention"};
 const std::vector<std::string> kTiers = {"portable", "native", "vendor"};
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
@@ -156,6 +157,9 @@ struct RunOptions {
   int warmup = 2;
   double timeout = 900;
   std::vector<std::string> kernel_defines;
+  bool causal = false;
+  std::int64_t kv_heads = 0;
+  std::int64_t seq_kv = 0;
 };
 
 std::string default_out_name() {
@@ -201,9 +205,19 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   }
   if (tiers.empty()) throw UsageError("--tier: no tier given");
   if (dtypes.empty()) throw UsageError("--dtype: no dtype given");
+  const bool attention = o.workload == "attention";
+  if (!attention && (o.causal || o.kv_heads != 0 || o.seq_kv != 0))
+    throw UsageError("--causal, --kv-heads and --seq-kv apply to --workload attention only");
   std::vector<GemmShape> explicit_shapes;
-  for (const auto& s : o.shapes) explicit_shapes.push_back(parse_gemm_shape(s));
-  if (!o.shape_set.empty()) gemm_shape_set(o.shape_set, DeviceType::gpu);  // validates the name
+  std::vector<AttentionShape> explicit_attention;
+  for (const auto& s : o.shapes) {
+    if (attention) explicit_attention.push_back(parse_attention_shape(s, o.kv_heads, o.seq_kv, o.causal));
+    else explicit_shapes.push_back(parse_gemm_shape(s));
+  }
+  if (!o.shape_set.empty()) {  // validates the name before any work
+    if (attention) attention_shape_set(o.shape_set, DeviceType::gpu);
+    else gemm_shape_set(o.shape_set, DeviceType::gpu);
+  }
   if (o.device < 0) throw UsageError("--device must be >= 0, got " + std::to_string(o.device));
   if (o.min_samples < 1) throw UsageError("--min-samples must be >= 1");
   if (o.max_samples < o.min_samples) throw UsageError("--max-samples must be >= --min-samples");
@@ -254,14 +268,22 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   const DeviceInfo& listed = chosen->devices[static_cast<std::size_t>(o.device)].info;
 
   std::vector<GemmShape> shapes = explicit_shapes;
+  std::vector<AttentionShape> attention_shapes = explicit_attention;
   if (!o.shape_set.empty()) {
-    const auto set = gemm_shape_set(o.shape_set, listed.type);
-    shapes.insert(shapes.end(), set.begin(), set.end());
+    if (attention) {
+      const auto set = attention_shape_set(o.shape_set, listed.type);
+      attention_shapes.insert(attention_shapes.end(), set.begin(), set.end());
+    } else {
+      const auto set = gemm_shape_set(o.shape_set, listed.type);
+      shapes.insert(shapes.end(), set.begin(), set.end());
+    }
   }
-  if (shapes.empty()) shapes = default_gemm_shapes(listed.type);
+  if (attention && attention_shapes.empty()) attention_shapes = default_attention_shapes(listed.type);
+  if (!attention && shapes.empty()) shapes = default_gemm_shapes(listed.type);
+  const std::size_t shape_count = attention ? attention_shapes.size() : shapes.size();
 
   std::vector<CaseSpec> cases;
-  for (const auto& shape : shapes)
+  for (std::size_t si = 0; si < shape_count; ++si)
     for (DType dt : dtypes)
       for (const auto& tier : tiers) {
         CaseSpec c;
@@ -269,7 +291,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
         c.workload = o.workload;
         c.tier = tier;
         c.dtype = dt;
-        c.shape = shape;
+        if (attention) c.attention = attention_shapes[si];
+        else c.shape = shapes[si];
         c.hot = o.hot;
         c.seed = o.seed;
         c.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
@@ -340,6 +363,8 @@ Examples:
   suanli run --backend opencl --dtype fp32,fp64 --shape 2048x2048x2048
   suanli run --shapes llm --tier vendor --out llm.json --csv llm.csv
   suanli run --shape 4096x4096x4096 --hot --gbench-out gb.json   (for Google Benchmark's compare.py)
+  suanli run --workload attention --shape 1x32x4096x128 --kv-heads 8 --causal --dtype fp16
+  suanli run --workload attention --shapes llm
 )";
 
 }  // namespace
@@ -365,12 +390,15 @@ int run_cli(int argc, char** argv) {
   RunOptions ro;
   auto* run = app.add_subcommand("run", "Run benchmarks: verify every case, then time it");
   run->footer(kRunExamples);
-  run->add_option("--workload", ro.workload, "Workload: gemm")->capture_default_str();
+  run->add_option("--workload", ro.workload, "Workload: gemm, attention")->capture_default_str();
   run->add_option("--backend", ro.backend, "Backend: cuda, hip, opencl (default: the first available)");
   run->add_option("--device", ro.device, "Device index within the backend (see suanli devices)")->capture_default_str();
   run->add_option("--tier", ro.tiers, "Tiers, comma-separated: portable, native, vendor")->capture_default_str()->delimiter(' ');
   run->add_option("--dtype", ro.dtypes, "Data types, comma-separated: fp64, fp32, tf32, fp16, bf16, fp8, int8")->capture_default_str();
-  run->add_option("--shape", ro.shapes, "GEMM shape MxNxK (repeatable)");
+  run->add_option("--shape", ro.shapes, "Shape (repeatable): MxNxK for gemm, BxHxSxD for attention");
+  run->add_flag("--causal", ro.causal, "attention: causal mask (key j visible to query i iff j <= i + Skv - Sq)");
+  run->add_option("--kv-heads", ro.kv_heads, "attention: key/value heads (grouped-query; must divide H; default H)");
+  run->add_option("--seq-kv", ro.seq_kv, "attention: key/value sequence length (default S)");
   run->add_option("--shapes", ro.shape_set, "Named shape set: square, llm");
   run->add_flag("--hot", ro.hot, "Keep caches warm (no last-level-cache flush between samples)");
   run->add_option("--out", ro.out, "Results JSON (default: suanli-run-<UTC time>.json)");

@@ -16,17 +16,10 @@ nlohmann::json parse_line(const std::string& line) {
 }
 
 nlohmann::json failed_case(const CaseSpec& spec, const std::string& reason) {
-  return {{"id", spec.id},
-          {"workload", spec.workload},
-          {"tier", spec.tier},
-          {"dtype", to_json(spec)["dtype"]},
-          {"shape", {{"m", spec.shape.m}, {"n", spec.shape.n}, {"k", spec.shape.k}}},
-          {"shape_label", spec.shape.label},
-          {"hot", spec.hot},
-          {"seed", spec.seed},
-          {"verified", false},
-          {"status", "failed"},
-          {"reason", reason}};
+  nlohmann::json rec = case_record_base(spec);
+  rec["status"] = "failed";
+  rec["reason"] = reason;
+  return rec;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "harness/results_view.h"
+
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -20,9 +22,10 @@ class SilentReporter : public benchmark::BenchmarkReporter {
 };
 
 std::string benchmark_name(const nlohmann::json& c) {
-  const auto& s = c.at("shape");
-  return c.value("workload", "?") + "/" + c.value("device", "?") + "/" + c.value("tier", "?") + "/" + c.value("dtype", "?") +
-         "/" + std::to_string(s.value("m", 0L)) + "x" + std::to_string(s.value("n", 0L)) + "x" + std::to_string(s.value("k", 0L));
+  std::string shape = case_shape_text(c);
+  for (char& ch : shape)
+    if (ch == ' ') ch = '/';
+  return c.value("workload", "?") + "/" + c.value("device", "?") + "/" + c.value("tier", "?") + "/" + c.value("dtype", "?") + "/" + shape;
 }
 
 // Google Benchmark names a benchmark with a per-benchmark repetition count after it

@@ -15,12 +15,6 @@ std::string num(const nlohmann::json& v, const char* fmt, double scale = 1.0) {
   return buf;
 }
 
-std::string shape_text(const nlohmann::json& c) {
-  const auto& s = c.at("shape");
-  if (!s.is_object()) return "-";
-  return std::to_string(s.value("m", 0L)) + "x" + std::to_string(s.value("n", 0L)) + "x" + std::to_string(s.value("k", 0L));
-}
-
 std::string kernel_text(const nlohmann::json& c) {
   if (!c.contains("kernel") || !c["kernel"].is_object()) return "-";
   const auto& k = c["kernel"];
@@ -50,6 +44,20 @@ nlohmann::json field(const nlohmann::json& obj, const char* key) {
 
 }  // namespace
 
+std::string case_shape_text(const nlohmann::json& c) {
+  if (!c.contains("shape") || !c["shape"].is_object()) return "-";
+  const auto& s = c["shape"];
+  auto n = [&](const char* key) { return std::to_string(s.value(key, 0L)); };
+  if (c.value("workload", "") == "attention") {
+    std::string out = n("b") + "x" + n("h") + "x" + n("s_q") + "x" + n("d");
+    if (s.value("h_kv", 0L) != s.value("h", 0L)) out += " kv" + n("h_kv");
+    if (s.value("s_kv", 0L) != s.value("s_q", 0L)) out += " skv" + n("s_kv");
+    if (s.value("causal", false)) out += " causal";
+    return out;
+  }
+  return n("m") + "x" + n("n") + "x" + n("k");
+}
+
 std::string results_table(const nlohmann::json& doc) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"device", "tier", "dtype", "shape", "kernel", "median ms", "TFLOPS", "% peak", "cv %", "n", "status"});
@@ -58,7 +66,7 @@ std::string results_table(const nlohmann::json& doc) {
     std::string status = c.value("status", "?");
     if (status == "ok" && !c.value("verified", false)) status = "unverified";
     if (status != "ok") status += ": " + c.value("reason", std::string());
-    rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), shape_text(c), kernel_text(c),
+    rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), case_shape_text(c), kernel_text(c),
                     num(field(st, "median_s"), "%.3f", 1e3), num(field(c, "tflops"), "%.4g"),
                     num(field(c, "pct_of_peak"), "%.1f"), num(field(st, "cv"), "%.1f", 100.0),
                     field(st, "n").is_number() ? std::to_string(st["n"].get<int>()) : "-", status});
@@ -89,7 +97,7 @@ std::string results_table(const nlohmann::json& doc) {
 
 std::string results_csv(const nlohmann::json& doc) {
   std::ostringstream out;
-  out << "backend,device,device_name,workload,tier,dtype,m,n,k,kernel,median_s,min_s,max_s,p10_s,p90_s,cv,n,"
+  out << "backend,device,device_name,workload,tier,dtype,shape,m,n,k,kernel,median_s,min_s,max_s,p10_s,p90_s,cv,n,"
          "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason\n";
   auto cell = [](const nlohmann::json& v) -> std::string {
     if (v.is_null()) return "";
@@ -106,7 +114,7 @@ std::string results_csv(const nlohmann::json& doc) {
     const auto& sh = c.at("shape");
     out << cell(field(c, "backend")) << ',' << cell(field(c, "device")) << ',' << cell(field(c, "device_name")) << ','
         << cell(field(c, "workload")) << ',' << cell(field(c, "tier")) << ',' << cell(field(c, "dtype")) << ','
-        << cell(field(sh, "m")) << ',' << cell(field(sh, "n")) << ',' << cell(field(sh, "k")) << ','
+        << csv_escape(case_shape_text(c)) << ',' << cell(field(sh, "m")) << ',' << cell(field(sh, "n")) << ',' << cell(field(sh, "k")) << ','
         << csv_escape(kernel_text(c)) << ',' << cell(field(st, "median_s")) << ',' << cell(field(st, "min_s")) << ','
         << cell(field(st, "max_s")) << ',' << cell(field(st, "p10_s")) << ',' << cell(field(st, "p90_s")) << ','
         << cell(field(st, "cv")) << ',' << cell(field(st, "n")) << ',' << cell(field(c, "tflops")) << ','

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "harness/attention_workload.h"
 #include "harness/case_spec.h"
 #include "harness/gemm_workload.h"
 #include "harness/plugin_loader.h"
@@ -76,6 +77,8 @@ int worker_main(const std::string& backend_name, int device_index, bool list_onl
         const CaseSpec spec = case_spec_from_json(nlohmann::json::parse(line));
         if (spec.workload == "gemm") {
           result = run_gemm_case(*device, spec);
+        } else if (spec.workload == "attention") {
+          result = run_attention_case(*device, spec);
         } else {
           result = {{"id", spec.id}, {"status", "skipped"}, {"reason", "unknown workload " + spec.workload}};
         }

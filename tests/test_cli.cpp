@@ -286,3 +286,98 @@ TEST(Cli, DefaultRunPicksTheFirstAvailableBackend) {
 
 }  // namespace
 }  // namespace suanli
+
+namespace suanli {
+namespace {
+
+using test::read_json;
+using test::run_suanli;
+using test::TempDir;
+
+std::map<std::string, std::string> attention_env() {
+  static TempDir cache;
+  return {{"SUANLI_PLUGIN_PATH", SUANLI_TEST_FAKE_PLUGIN_DIR}, {"SUANLI_CACHE_DIR", cache.path().string()}};
+}
+
+// The odd shapes on PoCL: S = 1, S = 17, Sq != Skv both ways, D = 80, GQA, causal
+// and not; every case verified in fp64 before it is timed.
+TEST(CliAttention, OddShapesVerifyOnPocl) {
+  TempDir dir;
+  struct Run {
+    std::vector<std::string> extra;
+  };
+  const Run runs[] = {
+      {{"--shape", "1x2x1x64", "--shape", "1x2x17x64", "--shape", "2x4x17x80"}},
+      {{"--shape", "1x2x17x64", "--shape", "1x1x1x64", "--causal"}},
+      {{"--shape", "2x4x17x80", "--kv-heads", "2", "--seq-kv", "33", "--causal"}},
+      {{"--shape", "1x2x33x128", "--kv-heads", "1", "--seq-kv", "17", "--causal"}},
+      {{"--shape", "1x2x33x128", "--seq-kv", "17"}},
+  };
+  for (const auto& run : runs) {
+    std::vector<std::string> args = {"run", "--backend", "opencl", "--workload", "attention", "--tier", "portable,vendor",
+                                     "--min-samples", "3", "--max-time", "0.2", "--warmup", "1", "--out", (dir / "r.json").string()};
+    args.insert(args.end(), run.extra.begin(), run.extra.end());
+    const auto r = run_suanli(args, attention_env());
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const auto& c : read_json(dir / "r.json")["cases"]) {
+      SCOPED_TRACE(c.dump().substr(0, 300));
+      EXPECT_EQ(c["workload"], "attention");
+      if (c["tier"] == "vendor") {
+        EXPECT_EQ(c["status"], "skipped");  // no vendor attention on OpenCL yet: a reason, not an error
+        EXPECT_FALSE(c["reason"].get<std::string>().empty());
+        continue;
+      }
+      EXPECT_EQ(c["status"], "ok");
+      EXPECT_TRUE(c["verified"].get<bool>());
+      EXPECT_GT(c["tflops"].get<double>(), 0.0);
+      const auto& s = c["shape"];
+      const double full = 4.0 * s["b"].get<double>() * s["h"].get<double>() * s["s_q"].get<double>() *
+                          s["s_kv"].get<double>() * s["d"].get<double>();
+      EXPECT_DOUBLE_EQ(c["flops"].get<double>(), s["causal"].get<bool>() ? full / 2 : full);
+    }
+  }
+}
+
+TEST(CliAttention, BrokenKernelIsCaught) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--backend", "opencl", "--workload", "attention", "--tier", "portable", "--shape",
+                             "1x2x17x64", "--seq-kv", "100", "--kernel-define", "ATTN_SKIP_LAST_KV_TILE=1", "--min-samples", "3",
+                             "--out", (dir / "r.json").string()},
+                            attention_env());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto c = read_json(dir / "r.json")["cases"][0];
+  EXPECT_EQ(c["status"], "failed");
+  EXPECT_TRUE(c["tflops"].is_null());
+}
+
+TEST(CliAttention, BadShapesAreUsageErrorsAndLargeHeadDimIsSkipped) {
+  TempDir dir;
+  const std::string out = (dir / "r.json").string();
+  const std::pair<std::vector<std::string>, std::string> bad[] = {
+      {{"--shape", "1x8x1024x0"}, "D must be at least 1"},
+      {{"--shape", "1x8x0x64"}, "S must be at least 1"},
+      {{"--shape", "1x8x64x64", "--kv-heads", "3"}, "not a multiple of the kv heads"},
+  };
+  for (const auto& [extra, why] : bad) {
+    std::vector<std::string> args = {"run", "--backend", "opencl", "--workload", "attention", "--out", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_suanli(args, attention_env());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+  const auto gemm_flag = run_suanli({"run", "--backend", "opencl", "--causal", "--out", out}, attention_env());
+  EXPECT_EQ(gemm_flag.exit_code, 2);
+  EXPECT_NE(gemm_flag.err.find("--workload attention only"), std::string::npos);
+
+  const auto r = run_suanli({"run", "--backend", "opencl", "--workload", "attention", "--tier", "portable", "--shape", "1x1x4x300",
+                             "--out", out},
+                            attention_env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto c = read_json(out)["cases"][0];
+  EXPECT_EQ(c["status"], "skipped");
+  EXPECT_NE(c["reason"].get<std::string>().find("256"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace suanli

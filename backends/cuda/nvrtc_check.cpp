@@ -16,52 +16,16 @@
 #include "backends/cuda/cuda_dialect.h"
 #include "backends/cuda/nvrtc_compile.h"
 #include "backends/kernel_build.h"
-#include "kernels/gemm_configs.h"
+#include "kernels/kernel_catalog.h"
 #include "kernels/portable_kernels.h"
 
 namespace {
 
-using suanli::Define;
-using suanli::GemmConfigRow;
-using suanli::GemmDeviceClass;
+using suanli::PortableVariant;
 
 // The GPU targets CI compiles for: Ampere (the oldest datacenter GPU in scope) and
 // Hopper with its architecture-specific features.
 const std::vector<std::string> kArchs = {"sm_80", "sm_90a"};
-
-struct DTypeCase {
-  const char* name;
-  const char* define;
-  suanli::GemmConfigDType row_dtype;
-};
-const DTypeCase kGemmDTypes[] = {{"fp32", "SUANLI_DTYPE_FP32", suanli::GemmConfigDType::fp32},
-                                 {"fp64", "SUANLI_DTYPE_FP64", suanli::GemmConfigDType::fp64},
-                                 {"fp16", "SUANLI_DTYPE_FP16", suanli::GemmConfigDType::fp16}};
-
-const char* class_name(GemmDeviceClass c) {
-  switch (c) {
-    case GemmDeviceClass::cpu: return "cpu";
-    case GemmDeviceClass::gpu: return "gpu";
-    case GemmDeviceClass::other: return "other";
-  }
-  return "?";
-}
-
-// The same defines harness/gemm_workload.cpp passes for a config row.
-std::vector<Define> gemm_defines(const GemmConfigRow& row, const DTypeCase& dtype) {
-  return {{"GEMM_TILE_M", std::to_string(row.tile_m)}, {"GEMM_TILE_N", std::to_string(row.tile_n)},
-          {"GEMM_TILE_K", std::to_string(row.tile_k)}, {"GEMM_WPT_M", std::to_string(row.wpt_m)},
-          {"GEMM_WPT_N", std::to_string(row.wpt_n)},   {"GEMM_PAD", std::to_string(row.pad)},
-          {dtype.define, "1"}};
-}
-
-// Rows the check does not compile, with the reason printed: a row made for one dtype is
-// never used for another. CPU rows are compiled like the rest: they are valid CUDA, and a
-// GPU that does not report itself as a GPU (DeviceType::other) would run a row like them.
-const char* skip_reason(const GemmConfigRow& row, const DTypeCase& dtype) {
-  if (row.dtype != suanli::GemmConfigDType::any && row.dtype != dtype.row_dtype) return "the row is for another dtype";
-  return nullptr;
-}
 
 struct EntryReport {
   std::string function;
@@ -103,21 +67,15 @@ std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
 }
 
 struct Totals {
-  int compiled = 0, skipped = 0, failed = 0, spilled = 0;
+  int compiled = 0, failed = 0, spilled = 0;
 };
 
-void check_one(const std::string& kernel, const std::string& source, const DTypeCase& dtype,
-               const GemmConfigRow& row, const std::string& arch, Totals& totals) {
+void check_one(const PortableVariant& v, const std::string& source, const std::string& arch, Totals& totals) {
   char label[160];
-  std::snprintf(label, sizeof label, "%-8s %-5s %-16s %-7s", kernel.c_str(), dtype.name, row.name, arch.c_str());
-  if (const char* why = skip_reason(row, dtype)) {
-    std::printf("%s SKIPPED: %s\n", label, why);
-    ++totals.skipped;
-    return;
-  }
+  std::snprintf(label, sizeof label, "%-9s %-5s %-16s %-7s", v.kernel.c_str(), v.dtype.c_str(), v.config.c_str(), arch.c_str());
   const suanli::cuda::NvrtcTarget target{arch, true};
-  const auto options = suanli::cuda::nvrtc_options(target, gemm_defines(row, dtype), {"--ptxas-options=-v"});
-  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, kernel + ".cl", options, true);
+  const auto options = suanli::cuda::nvrtc_options(target, v.defines, {"--ptxas-options=-v"});
+  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, v.kernel + ".cl", options, true);
   if (!out.ok) {
     std::printf("%s COMPILE ERROR (%s)\n%s\n", label, suanli::join_options(options).c_str(), out.log.c_str());
     ++totals.failed;
@@ -132,7 +90,7 @@ void check_one(const std::string& kernel, const std::string& source, const DType
   ++totals.compiled;
   for (const EntryReport& e : entries) {
     const bool spills = e.spill_stores != 0 || e.spill_loads != 0;
-    std::printf("%s %-16s regs %3d  spill stores %4ld B  spill loads %4ld B  stack %4ld B  smem %6ld B  %s\n", label,
+    std::printf("%s %-24s regs %3d  spill stores %4ld B  spill loads %4ld B  stack %4ld B  smem %6ld B  %s\n", label,
                 e.function.c_str(), e.registers, e.spill_stores, e.spill_loads, e.stack_frame, e.smem,
                 spills ? "SPILLS" : "ok");
     if (spills) ++totals.spilled;
@@ -156,19 +114,15 @@ int main() {
                 include_dir.empty() ? "(none found: fp16 kernels cannot compile)" : include_dir.c_str());
 
     Totals totals;
-    const std::string kernel = "gemm";
-    // The backend compiles exactly this: dialect, then the kernel with its own line numbers.
-    const std::string source =
-        suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::portable_kernel_source(kernel));
-    for (const DTypeCase& dtype : kGemmDTypes) {
-      for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) {
-        for (const std::string& arch : kArchs) check_one(kernel, source, dtype, row, arch, totals);
-      }
+    for (const PortableVariant& v : suanli::portable_variants()) {
+      // A CUDA device always reports itself as a GPU, so CPU-class rows never reach NVRTC.
+      if (v.device_class == suanli::GemmDeviceClass::cpu) continue;
+      // The backend compiles exactly this: dialect, then the kernel with its own line numbers.
+      const std::string source =
+          suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::portable_kernel_source(v.kernel));
+      for (const std::string& arch : kArchs) check_one(v, source, arch, totals);
     }
-    std::printf("\n%d compiled, %d skipped, %d compile errors, %d spilling entries (config classes:", totals.compiled,
-                totals.skipped, totals.failed, totals.spilled);
-    for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) std::printf(" %s=%s", row.name, class_name(row.device_class));
-    std::printf(")\n");
+    std::printf("\n%d compiled, %d compile errors, %d spilling entries\n", totals.compiled, totals.failed, totals.spilled);
     return (totals.failed > 0 || totals.spilled > 0) ? 1 : 0;
   } catch (const std::exception& e) {
     std::printf("suanli_nvrtc_check: %s\n", e.what());

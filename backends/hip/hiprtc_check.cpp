@@ -5,7 +5,7 @@
 // run on a GPU (a CPU row compiled for a GPU target is reported, not failed).
 //
 //   suanli_hiprtc_check [--arch gfx906,gfx90a] [--gemm-source FILE] [--verbose]
-// --gemm-source checks an edited gemm.cl without rebuilding.
+// --gemm-source checks an edited gemm.cl without rebuilding (the other kernels as built).
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -18,40 +18,11 @@
 #include "backends/hip/code_object_info.h"
 #include "backends/hip/hip_dialect.h"
 #include "backends/hip/hiprtc_compile.h"
-#include "kernels/gemm_configs.h"
+#include "kernels/kernel_catalog.h"
 #include "kernels/portable_kernels.h"
 
 namespace {
 
-using suanli::Define;
-
-using suanli::GemmConfigDType;
-using suanli::GemmConfigRow;
-using suanli::GemmDeviceClass;
-
-struct DtypeCase {
-  const char* name;
-  const char* define;
-  GemmConfigDType config_dtype;
-};
-
-constexpr DtypeCase kDtypes[] = {{"fp32", "SUANLI_DTYPE_FP32", GemmConfigDType::fp32},
-                                 {"fp64", "SUANLI_DTYPE_FP64", GemmConfigDType::fp64},
-                                 {"fp16", "SUANLI_DTYPE_FP16", GemmConfigDType::fp16}};
-
-bool applies(const GemmConfigRow& row, GemmConfigDType dtype) {
-  return row.dtype == GemmConfigDType::any || row.dtype == dtype;
-}
-
-// The row the harness picks for this class and dtype: the one naming the dtype, else `any`.
-bool selected(const GemmConfigRow& row, GemmConfigDType dtype) {
-  if (row.dtype == dtype) return true;
-  if (row.dtype != GemmConfigDType::any) return false;
-  for (const GemmConfigRow& other : suanli::kGemmDefaultConfigs) {
-    if (other.device_class == row.device_class && other.dtype == dtype) return false;
-  }
-  return true;
-}
 
 // The CI targets named in DESIGN.md: Vega 20 / MI50 (gfx906) and CDNA2 / MI200 (gfx90a).
 constexpr const char* kDefaultArchs = "gfx906,gfx90a";
@@ -65,14 +36,6 @@ std::vector<std::string> split(std::string_view s) {
     s.remove_prefix(comma + 1);
   }
   return out;
-}
-
-std::vector<Define> gemm_defines(const GemmConfigRow& row, const char* dtype_define) {
-  // The same defines the harness passes (GemmConfig::defines plus the dtype).
-  return {{"GEMM_TILE_M", std::to_string(row.tile_m)}, {"GEMM_TILE_N", std::to_string(row.tile_n)},
-          {"GEMM_TILE_K", std::to_string(row.tile_k)}, {"GEMM_WPT_M", std::to_string(row.wpt_m)},
-          {"GEMM_WPT_N", std::to_string(row.wpt_n)},   {"GEMM_PAD", std::to_string(row.pad)},
-          {dtype_define, "1"}};
 }
 
 std::string read_file(const std::string& path) {
@@ -106,53 +69,50 @@ int main(int argc, char** argv) {
   }
 
   std::printf("%s\n", suanli::hip::hiprtc_version_string().c_str());
-  std::string source;
+  std::string gemm_override;
   try {
-    source = suanli::hip::with_dialect(gemm_source_path.empty() ? std::string(suanli::portable_kernel_source("gemm"))
-                                                                : read_file(gemm_source_path));
+    if (!gemm_source_path.empty()) gemm_override = read_file(gemm_source_path);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "suanli_hiprtc_check: %s\n", e.what());
     return 2;
   }
   int compiled = 0, failures = 0;
   for (const std::string& arch : split(archs_arg)) {
-    for (const DtypeCase& dtype : kDtypes) {
-      for (const GemmConfigRow& row : suanli::kGemmDefaultConfigs) {
-        if (!applies(row, dtype.config_dtype)) continue;
-        // Spills fail the check only where the harness would run this config on a GPU.
-        const bool enforced = row.device_class != GemmDeviceClass::cpu && selected(row, dtype.config_dtype);
-        const std::string label = "gemm " + arch + " " + dtype.name + " " + row.name;
+    for (const suanli::PortableVariant& v : suanli::portable_variants()) {
+      // Spills fail the check only where the harness would run this config on a GPU.
+      const bool enforced = v.device_class != suanli::GemmDeviceClass::cpu;
+      const std::string label = v.kernel + " " + arch + " " + v.dtype + " " + v.config;
+      try {
+        const std::string source = suanli::hip::with_dialect(
+            v.kernel == "gemm" && !gemm_override.empty() ? gemm_override : std::string(suanli::portable_kernel_source(v.kernel)));
+        const auto options = suanli::hip::hiprtc_options(arch, v.defines);
+        const suanli::hip::HiprtcOutput out = suanli::hip::hiprtc_compile(source, arch, options);
+        ++compiled;
+        if (verbose && !out.log.empty()) std::printf("%s: compiler log:\n%s\n", label.c_str(), out.log.c_str());
+        std::vector<suanli::hip::KernelResources> kernels;
         try {
-          const auto options = suanli::hip::hiprtc_options(arch, gemm_defines(row, dtype.define));
-          const suanli::hip::HiprtcOutput out = suanli::hip::hiprtc_compile(source, arch, options);
-          ++compiled;
-          if (verbose && !out.log.empty()) std::printf("%s: compiler log:\n%s\n", label.c_str(), out.log.c_str());
-          std::vector<suanli::hip::KernelResources> kernels;
-          try {
-            kernels = suanli::hip::read_kernel_resources(out.code_object);
-          } catch (const std::exception& e) {
-            std::printf("%-40s ok (%zu-byte code object; no register report: %s)\n", label.c_str(),
-                        out.code_object.size(), e.what());
-            continue;
-          }
-          for (const auto& k : kernels) {
-            const bool spills = k.sgpr_spill_count > 0 || k.vgpr_spill_count > 0;
-            const char* verdict = !spills ? "ok" : enforced ? "SPILLS" : "spills (not a GPU config for this dtype)";
-            std::printf("%-40s %-16s sgpr %3s vgpr %3s agpr %3s spill s%s/v%s lds %6llu B scratch %4llu B  %s\n",
-                        label.c_str(), k.name.c_str(), count_text(k.sgpr_count).c_str(),
-                        count_text(k.vgpr_count).c_str(), count_text(k.agpr_count).c_str(),
-                        count_text(k.sgpr_spill_count).c_str(), count_text(k.vgpr_spill_count).c_str(),
-                        static_cast<unsigned long long>(k.group_segment_bytes),
-                        static_cast<unsigned long long>(k.private_segment_bytes), verdict);
-            if (spills && enforced) ++failures;
-          }
-        } catch (const suanli::BackendError& e) {
-          ++failures;
-          std::printf("%-40s FAILED: %s\n%s\n", label.c_str(), e.what(), e.log.c_str());
+          kernels = suanli::hip::read_kernel_resources(out.code_object);
         } catch (const std::exception& e) {
-          ++failures;
-          std::printf("%-40s FAILED: %s\n", label.c_str(), e.what());
+          std::printf("%-44s ok (%zu-byte code object; no register report: %s)\n", label.c_str(), out.code_object.size(),
+                      e.what());
+          continue;
         }
+        for (const auto& k : kernels) {
+          const bool spills = k.sgpr_spill_count > 0 || k.vgpr_spill_count > 0;
+          const char* verdict = !spills ? "ok" : enforced ? "SPILLS" : "spills (a CPU config, not run on GPUs)";
+          std::printf("%-44s %-24s sgpr %3s vgpr %3s agpr %3s spill s%s/v%s lds %6llu B scratch %4llu B  %s\n",
+                      label.c_str(), k.name.c_str(), count_text(k.sgpr_count).c_str(), count_text(k.vgpr_count).c_str(),
+                      count_text(k.agpr_count).c_str(), count_text(k.sgpr_spill_count).c_str(),
+                      count_text(k.vgpr_spill_count).c_str(), static_cast<unsigned long long>(k.group_segment_bytes),
+                      static_cast<unsigned long long>(k.private_segment_bytes), verdict);
+          if (spills && enforced) ++failures;
+        }
+      } catch (const suanli::BackendError& e) {
+        ++failures;
+        std::printf("%-44s FAILED: %s\n%s\n", label.c_str(), e.what(), e.log.c_str());
+      } catch (const std::exception& e) {
+        ++failures;
+        std::printf("%-44s FAILED: %s\n", label.c_str(), e.what());
       }
     }
   }

@@ -1,0 +1,141 @@
+#include "harness/attention_workload.h"
+
+#include <cmath>
+
+#include "harness/case_record.h"
+#include "harness/dtype.h"
+#include "harness/host_data.h"
+#include "harness/verify_attention.h"
+#include "kernels/kernel_catalog.h"
+#include "kernels/portable_kernels.h"
+
+namespace suanli {
+namespace {
+
+constexpr std::int64_t kMaxHeadDim = 256;
+
+GemmDeviceClass device_class(const DeviceInfo& d) {
+  return d.type == DeviceType::cpu ? GemmDeviceClass::cpu : d.type == DeviceType::gpu ? GemmDeviceClass::gpu : GemmDeviceClass::other;
+}
+
+}  // namespace
+
+std::vector<Define> AttentionConfig::defines() const { return attention_tunable_defines(head_dim, block_q, block_kv, wg); }
+
+nlohmann::json AttentionConfig::to_json() const {
+  return {{"name", name}, {"head_dim", head_dim}, {"block_q", block_q}, {"block_kv", block_kv}, {"wg", wg}};
+}
+
+std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device, std::int64_t d) {
+  const GemmDeviceClass cls = device_class(device);
+  const AttentionConfigRow* best = nullptr;
+  for (const auto& row : kAttentionDefaultConfigs) {
+    if (row.device_class != cls || row.head_dim < d) continue;
+    if (!best || row.head_dim < best->head_dim) best = &row;
+  }
+  if (!best) return std::nullopt;
+  return AttentionConfig{best->name, best->head_dim, best->block_q, best->block_kv, best->wg};
+}
+
+std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s) {
+  if (dtype != DType::fp32 && dtype != DType::fp16)
+    return "the portable attention has no " + to_string(dtype) + " variant (fp32, fp16)";
+  if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic (cl_khr_fp16)";
+  if (s.d > kMaxHeadDim) return "head dim " + std::to_string(s.d) + " exceeds the portable kernel's limit of 256";
+  const auto config = default_attention_config(device, s.d);
+  if (!config) return "no attention config for this device class and head dim " + std::to_string(s.d);
+  if (device.max_work_group_size > 0 && config->wg > device.max_work_group_size)
+    return "config " + config->name + " needs " + std::to_string(config->wg) + " work-items per group, device allows " +
+           std::to_string(device.max_work_group_size);
+  return std::nullopt;
+}
+
+std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s) {
+  const double e = static_cast<double>(format_bytes(gemm_input_format(dtype)));
+  const double q = static_cast<double>(s.b * s.h) * static_cast<double>(s.s_q * s.d) * e;
+  const double kv = static_cast<double>(s.b * s.h_kv) * static_cast<double>(s.s_kv * s.d) * e;
+  const double total = 2.0 * q + 2.0 * kv;  // Q, O, K, V
+  if (device.max_alloc_bytes > 0 && std::max(q, kv) > static_cast<double>(device.max_alloc_bytes))
+    return "needs a " + gib_text(std::max(q, kv)) + " buffer, device allows at most " +
+           gib_text(static_cast<double>(device.max_alloc_bytes)) + " per allocation";
+  if (device.global_mem_bytes > 0 && total > 0.9 * static_cast<double>(device.global_mem_bytes))
+    return "needs " + gib_text(total) + " for Q, K, V and O, device has " + gib_text(static_cast<double>(device.global_mem_bytes));
+  if (total / e * 8.0 > 64.0 * 1024 * 1024 * 1024) return "verification would need " + gib_text(total / e * 8.0) + " of host memory";
+  return std::nullopt;
+}
+
+nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
+  nlohmann::json rec = case_record_base(spec);
+  const AttentionShape& s = spec.attention;
+  rec["flops"] = attention_flops(s);
+  const DeviceInfo& info = device.info();
+  if (spec.tier != "portable") {
+    rec["reason"] = "no " + spec.tier + " attention on this backend yet";
+    return rec;
+  }
+  if (auto why = portable_attention_can_implement(info, spec.dtype, s)) {
+    rec["reason"] = *why;
+    return rec;
+  }
+  if (auto too_big = attention_memory_check(info, spec.dtype, s)) {
+    rec["reason"] = *too_big;
+    return rec;
+  }
+  const AttentionConfig config = *default_attention_config(info, s.d);
+  nlohmann::json defs = nlohmann::json::object();
+  for (const auto& d : config.defines()) defs[d.name] = d.value;
+  for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
+  rec["kernel"] = {{"name", kAttentionEntry}, {"source", "kernels/portable/attention.cl"}, {"config", config.to_json()}, {"defines", defs}};
+
+  run_guarded(rec, [&] {
+    const auto q_count = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d);
+    const auto kv_count = static_cast<std::size_t>(s.b * s.h_kv * s.s_kv * s.d);
+    // q: (B, H, Sq, D), k and v: (B, Hkv, Skv, D), o: (B, H, Sq, D); distinct seeds.
+    const HostMatrix q = random_matrix(spec.dtype, q_count, spec.seed * 5 + 1);
+    const HostMatrix k = random_matrix(spec.dtype, kv_count, spec.seed * 5 + 2);
+    const HostMatrix v = random_matrix(spec.dtype, kv_count, spec.seed * 5 + 3);
+    const ElementFormat format = gemm_input_format(spec.dtype);
+
+    BufferSet bufs(device);
+    const Buffer dq = bufs.alloc(q.bytes.size());
+    const Buffer dk = bufs.alloc(k.bytes.size());
+    const Buffer dv = bufs.alloc(v.bytes.size());
+    const Buffer d_o = bufs.alloc(q.bytes.size());
+    device.upload(dq, q.bytes.data(), q.bytes.size());
+    device.upload(dk, k.bytes.data(), k.bytes.size());
+    device.upload(dv, v.bytes.data(), v.bytes.size());
+    const auto poison = nan_pattern(format);
+    device.fill(d_o, poison.data(), poison.size());
+
+    std::vector<Define> defines = config.defines();
+    defines.push_back({dtype_define(to_string(spec.dtype)), "1"});
+    for (const auto& d : spec.extra_defines) defines.push_back(d);
+    const Kernel kernel = device.compile(std::string(portable_kernel_source("attention")), kAttentionEntry, defines);
+    rec["kernel"]["from_cache"] = kernel.from_cache;
+    rec["kernel"]["compile_s"] = kernel.compile_seconds;
+
+    const double scale = 1.0 / std::sqrt(static_cast<double>(s.d));
+    const auto i32 = [](std::int64_t x) { return KernelArg::i32(static_cast<std::int32_t>(x)); };
+    const std::vector<KernelArg> args = {i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d),
+                                         KernelArg::f32(static_cast<float>(scale)), i32(s.causal ? 1 : 0),
+                                         KernelArg::buf(dq), KernelArg::buf(dk), KernelArg::buf(dv), KernelArg::buf(d_o)};
+    // One work-group per ATTN_BLOCK_Q query rows of one head of one batch entry.
+    const Dim3 grid{static_cast<std::size_t>((s.s_q + config.block_q - 1) / config.block_q), static_cast<std::size_t>(s.h),
+                    static_cast<std::size_t>(s.b)};
+    const Dim3 block{static_cast<std::size_t>(config.wg), 1, 1};
+    const auto enqueue = [&device, kernel, grid, block, args] { device.launch(kernel, grid, block, 0, args); };
+
+    enqueue();
+    device.synchronize();
+    std::vector<unsigned char> o_bytes(q.bytes.size());
+    device.download(o_bytes.data(), d_o, o_bytes.size());
+    const std::vector<double> o = decode(format, o_bytes);
+    AttentionCheckInput check{spec.dtype, s, static_cast<double>(static_cast<float>(scale)), &q.values, &k.values, &v.values, &o,
+                              spec.seed ^ 0xa77eULL, 256};
+    if (!record_verification(rec, verify_attention(check))) return;
+    measure_into(rec, device, enqueue, spec);
+  });
+  return rec;
+}
+
+}  // namespace suanli

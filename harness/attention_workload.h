@@ -1,0 +1,37 @@
+// The attention workload: fused forward O = softmax(Q·Kᵀ·scale [+ causal])·V on the
+// portable tier (kernels/portable/attention.cl), verified row by row in fp64.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "harness/case_spec.h"
+
+namespace suanli {
+
+// Tunables of kernels/portable/attention.cl (kernels/attention_configs.h holds the table).
+struct AttentionConfig {
+  std::string name;
+  int head_dim = 0;  // compile-time bound on D: 64, 128 or 256
+  int block_q = 0, block_kv = 0, wg = 0;
+  std::vector<Define> defines() const;
+  nlohmann::json to_json() const;
+};
+
+// The row for the device class with the smallest head_dim >= d; nullopt when d > 256.
+std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device, std::int64_t d);
+
+// Why the portable kernel cannot run this case, or nullopt.
+std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s);
+
+// Bytes of Q, K, V and O against the device; nullopt when they fit.
+std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s);
+
+// One case: can_implement, inputs, first run, verification, timing (never throws).
+nlohmann::json run_attention_case(Device& device, const CaseSpec& spec);
+
+}  // namespace suanli

@@ -1,0 +1,46 @@
+// The steps every workload's case shares: owned device buffers, and writing the
+// verification, the measurement and any failure into the case record.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "harness/case_spec.h"
+#include "harness/measure.h"
+#include "harness/verify_gemm.h"
+
+namespace suanli {
+
+// Frees every buffer on scope exit, so a failed case leaves the device clean for the next.
+class BufferSet {
+ public:
+  explicit BufferSet(Device& device) : device_(device) {}
+  ~BufferSet();
+  BufferSet(const BufferSet&) = delete;
+  BufferSet& operator=(const BufferSet&) = delete;
+  Buffer alloc(std::size_t bytes);
+
+ private:
+  Device& device_;
+  std::vector<Buffer> buffers_;
+};
+
+// Writes "verification" and "verified"; on failure also status "failed" and the reason.
+// Returns v.ok.
+bool record_verification(nlohmann::json& rec, const VerifyResult& v);
+
+// Runs the measurement engine on `enqueue` and writes stats, raw samples, TFLOPS (from the
+// record's declared "flops"), device state and status "ok".
+void measure_into(nlohmann::json& rec, Device& device, const std::function<void()>& enqueue, const CaseSpec& spec);
+
+// Runs `body` (which fills `rec`), turning exceptions into the record's status: out of
+// memory and unsupported are "skipped", anything else "failed"; a compile log is kept.
+void run_guarded(nlohmann::json& rec, const std::function<void()>& body);
+
+std::string gib_text(double bytes);  // "1.50 GiB"
+
+}  // namespace suanli

@@ -1,0 +1,71 @@
+#include "kernels/kernel_catalog.h"
+
+namespace suanli {
+namespace {
+
+GemmConfigDType gemm_row_dtype(const std::string& dtype) {
+  if (dtype == "fp64") return GemmConfigDType::fp64;
+  if (dtype == "fp16") return GemmConfigDType::fp16;
+  return GemmConfigDType::fp32;
+}
+
+}  // namespace
+
+std::string dtype_define(const std::string& dtype) {
+  std::string upper;
+  for (char c : dtype) upper += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return "SUANLI_DTYPE_" + upper;
+}
+
+std::vector<Define> gemm_tunable_defines(int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad) {
+  return {{"GEMM_TILE_M", std::to_string(tile_m)}, {"GEMM_TILE_N", std::to_string(tile_n)},
+          {"GEMM_TILE_K", std::to_string(tile_k)}, {"GEMM_WPT_M", std::to_string(wpt_m)},
+          {"GEMM_WPT_N", std::to_string(wpt_n)},   {"GEMM_PAD", std::to_string(pad)}};
+}
+
+std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int block_kv, int wg) {
+  return {{"ATTN_HEAD_DIM", std::to_string(head_dim)},
+          {"ATTN_BLOCK_Q", std::to_string(block_q)},
+          {"ATTN_BLOCK_KV", std::to_string(block_kv)},
+          {"ATTN_WG", std::to_string(wg)}};
+}
+
+bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype) {
+  const GemmConfigDType want = gemm_row_dtype(dtype);
+  if (row.dtype == want) return true;
+  if (row.dtype != GemmConfigDType::any) return false;
+  for (const auto& other : kGemmDefaultConfigs)
+    if (other.device_class == row.device_class && other.dtype == want) return false;
+  return true;
+}
+
+std::vector<PortableVariant> portable_variants() {
+  std::vector<PortableVariant> out;
+  for (const char* dtype : {"fp32", "fp64", "fp16"}) {
+    for (const auto& row : kGemmDefaultConfigs) {
+      if (!gemm_row_applies(row, dtype)) continue;
+      auto defines = gemm_tunable_defines(row.tile_m, row.tile_n, row.tile_k, row.wpt_m, row.wpt_n, row.pad);
+      defines.push_back({dtype_define(dtype), "1"});
+      out.push_back({"gemm", kGemmEntry, dtype, row.name, row.device_class, defines});
+    }
+  }
+  for (const char* dtype : {"fp32", "fp16"}) {
+    for (const auto& row : kAttentionDefaultConfigs) {
+      auto defines = attention_tunable_defines(row.head_dim, row.block_q, row.block_kv, row.wg);
+      defines.push_back({dtype_define(dtype), "1"});
+      out.push_back({"attention", kAttentionEntry, dtype, row.name, row.device_class, defines});
+    }
+  }
+  return out;
+}
+
+const char* to_string(GemmDeviceClass c) {
+  switch (c) {
+    case GemmDeviceClass::cpu: return "cpu";
+    case GemmDeviceClass::gpu: return "gpu";
+    case GemmDeviceClass::other: return "other";
+  }
+  return "other";
+}
+
+}  // namespace suanli

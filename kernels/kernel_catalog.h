@@ -1,0 +1,41 @@
+// Every portable kernel variant as data: kernel source × dtype × config row, with the exact
+// defines a backend compiles it with. The harness builds its launches from the same
+// functions, and the compile checks (NVRTC, hiprtc) walk portable_variants(), so what CI
+// compiles for GPU targets is what a run on those GPUs compiles.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backends/backend.h"
+#include "kernels/attention_configs.h"
+#include "kernels/gemm_configs.h"
+
+namespace suanli {
+
+struct PortableVariant {
+  std::string kernel;  // portable_kernel_source() name: "gemm", "attention"
+  std::string entry;   // kernel function name
+  std::string dtype;   // "fp32", "fp64", "fp16"
+  std::string config;  // config row name
+  GemmDeviceClass device_class = GemmDeviceClass::other;
+  std::vector<Define> defines;  // tunables + dtype define
+};
+
+inline constexpr const char* kGemmEntry = "gemm_smem_tiled";
+inline constexpr const char* kAttentionEntry = "attention_online_softmax";
+
+// "SUANLI_DTYPE_FP32" for "fp32", … (the kernels' dtype switch).
+std::string dtype_define(const std::string& dtype);
+
+std::vector<Define> gemm_tunable_defines(int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad);
+std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int block_kv, int wg);
+
+// Whether a gemm row is the one used for `dtype` ("any" rows yield to a row made for it).
+bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype);
+
+std::vector<PortableVariant> portable_variants();
+
+const char* to_string(GemmDeviceClass c);
+
+}  // namespace suanli
