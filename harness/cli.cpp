@@ -24,6 +24,7 @@
 #include "harness/results.h"
 #include "harness/results_view.h"
 #include "harness/shapes.h"
+#include "harness/subcommand.h"
 #include "harness/worker.h"
 
 namespace suanli {
@@ -369,6 +370,11 @@ Examples:
 
 }  // namespace
 
+std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
+  std::vector<std::unique_ptr<Subcommand>> out;
+  return out;
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"suanli (算力): measured GEMM FLOPS, verified, beside the datasheet peak"};
   app.require_subcommand(1);
@@ -423,11 +429,19 @@ int run_cli(int argc, char** argv) {
   worker->add_option("--device", worker_device);
   worker->add_flag("--list", worker_list);
 
+  std::vector<std::unique_ptr<Subcommand>> extra = all_subcommands();
+  std::vector<std::pair<CLI::App*, Subcommand*>> extra_apps;
+  for (auto& cmd : extra) extra_apps.emplace_back(cmd->add_to(app), cmd.get());
+
   // CLI11 answers a mistyped command with "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
-    if (cmd != "devices" && cmd != "chips" && cmd != "run" && cmd != "worker") {
-      std::cerr << "suanli: unknown command '" << cmd << "' (commands: devices, chips, run; see suanli --help)\n";
+    std::vector<std::string> names = {"devices", "chips", "run"};
+    for (const auto& [sub, unused] : extra_apps) names.push_back(sub->get_name());
+    bool known = cmd == "worker";
+    for (const auto& n : names) known = known || cmd == n;
+    if (!known) {
+      std::cerr << "suanli: unknown command '" << cmd << "' (commands: " << join(names) << "; see suanli --help)\n";
       return kExitUsage;
     }
   }
@@ -449,6 +463,8 @@ int run_cli(int argc, char** argv) {
     if (*devices) return cmd_devices(devices_json, chips_path);
     if (*chips) return cmd_chips(chips_json, chips_path);
     if (*run) return cmd_run(ro, all_args);
+    for (const auto& [sub, cmd] : extra_apps)
+      if (*sub) return cmd->run();
   } catch (const UsageError& e) {
     std::cerr << "suanli: " << e.what() << "\n";
     return kExitUsage;
