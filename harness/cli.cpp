@@ -328,6 +328,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 
   nlohmann::json doc = {
       {"schema_version", kResultsSchemaVersion},
+      {"schema_minor", kResultsSchemaMinor},
       {"tool", tool_json()},
       {"created_utc", started},
       {"finished_utc", utc_now_iso8601()},

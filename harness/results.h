@@ -1,7 +1,7 @@
 // The results document (one JSON per run, schema below) and its atomic writing.
 //
-// Schema (schema_version 1):
-//   schema_version, tool {name, version, git_revision, build_type, compiler},
+// Schema (schema_version 1, schema_minor 0):
+//   schema_version, schema_minor, tool {name, version, git_revision, build_type, compiler},
 //   created_utc, finished_utc, command [argv], seed, host {…},
 //   backends [{backend, available, reason, plugin_path}],
 //   devices [{id "backend:index", backend, index, info {…}, chip {…}|null,
@@ -29,6 +29,8 @@
 namespace suanli {
 
 constexpr int kResultsSchemaVersion = 1;
+// Minor versions add fields only; a reader of major 1 reads every minor.
+constexpr int kResultsSchemaMinor = 0;
 
 nlohmann::json tool_json();
 

@@ -1,0 +1,96 @@
+#include "harness/result_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "harness/errors.h"
+#include "harness/results.h"
+#include "harness/results_view.h"
+
+namespace suanli {
+namespace {
+
+[[noreturn]] void fail(const std::string& origin, const std::string& what) {
+  throw UsageError(origin + ": " + what);
+}
+
+const char* const kIdentityFields[] = {"workload", "backend", "device_name", "tier", "dtype", "shape", "status"};
+
+}  // namespace
+
+ResultFile validate_result_document(nlohmann::json document, const std::string& origin) {
+  if (!document.is_object()) fail(origin, "not a suanli results document (top level is not an object)");
+  const auto version = document.find("schema_version");
+  if (version == document.end()) fail(origin, "not a suanli results document (no schema_version)");
+  if (!version->is_number_integer())
+    fail(origin, "schema_version " + version->dump() + " is not an integer");
+  if (version->get<int>() != kResultsSchemaVersion)
+    fail(origin, "unsupported schema_version " + version->dump() + " (this build reads " +
+                     std::to_string(kResultsSchemaVersion) + ")");
+  ResultFile out;
+  out.path = origin;
+  if (const auto minor = document.find("schema_minor"); minor != document.end()) {
+    if (!minor->is_number_integer() || minor->get<int>() < 0)
+      fail(origin, "schema_minor " + minor->dump() + " is not a non-negative integer");
+    out.schema_minor = minor->get<int>();
+  }
+  const auto cases = document.find("cases");
+  if (cases == document.end() || !cases->is_array()) fail(origin, "no \"cases\" array");
+  for (std::size_t i = 0; i < cases->size(); ++i) {
+    const auto& c = (*cases)[i];
+    if (!c.is_object()) fail(origin, "case " + std::to_string(i) + " is not an object");
+    for (const char* field : kIdentityFields)
+      if (!c.contains(field)) fail(origin, "case " + std::to_string(i) + " has no \"" + field + "\"");
+    for (const char* field : {"workload", "backend", "device_name", "tier", "dtype", "status"})
+      if (!c.at(field).is_string())
+        fail(origin, "case " + std::to_string(i) + ": \"" + field + "\" is not a string");
+    if (!c.at("shape").is_object()) fail(origin, "case " + std::to_string(i) + ": \"shape\" is not an object");
+    if (const auto s = c.find("samples_s"); s != c.end()) {
+      if (!s->is_array()) fail(origin, "case " + std::to_string(i) + ": \"samples_s\" is not an array");
+      for (const auto& v : *s)
+        if (!v.is_number() || !(v.get<double>() > 0))
+          fail(origin, "case " + std::to_string(i) + ": \"samples_s\" holds " + v.dump() + " (want seconds > 0)");
+    }
+  }
+  out.document = std::move(document);
+  return out;
+}
+
+ResultFile load_result_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(path, "read error");
+  if (text.str().empty()) fail(path, "empty file");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, std::string("not valid JSON (truncated?) at byte ") + std::to_string(e.byte));
+  }
+  return validate_result_document(std::move(doc), path);
+}
+
+std::string case_key(const nlohmann::json& c) {
+  const bool hot = c.value("hot", false);
+  return c.at("workload").get<std::string>() + "|" + c.at("backend").get<std::string>() + "|" +
+         c.at("device_name").get<std::string>() + "|" + c.at("tier").get<std::string>() + "|" +
+         c.at("dtype").get<std::string>() + "|" + c.at("shape").dump() + "|" + (hot ? "hot" : "cold");
+}
+
+std::string case_label(const nlohmann::json& c) {
+  std::string label = c.at("workload").get<std::string>() + " " + c.at("dtype").get<std::string>() + " " +
+                      c.at("tier").get<std::string>() + " " + case_shape_text(c);
+  if (c.value("hot", false)) label += " hot";
+  return label + " " + c.at("backend").get<std::string>() + " " + c.at("device_name").get<std::string>();
+}
+
+std::vector<double> case_samples(const nlohmann::json& c) {
+  if (c.value("status", "") != "ok") return {};
+  const auto s = c.find("samples_s");
+  if (s == c.end() || !s->is_array()) return {};
+  return s->get<std::vector<double>>();
+}
+
+}  // namespace suanli

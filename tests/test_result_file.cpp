@@ -1,0 +1,105 @@
+// Reading result files back: every malformed input names the file and the problem, and
+// case identity ignores the kernel config but not the shape, dtype or device.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/errors.h"
+#include "harness/result_file.h"
+
+namespace suanli {
+namespace {
+
+nlohmann::json sample_case() {
+  return {{"workload", "gemm"},    {"backend", "opencl"},  {"device_name", "dev"},
+          {"tier", "portable"},    {"dtype", "fp32"},      {"shape", {{"m", 64}, {"n", 32}, {"k", 16}}},
+          {"status", "ok"},        {"hot", false},         {"samples_s", {1e-3, 2e-3}},
+          {"kernel", {{"config", {{"name", "a"}}}}}};
+}
+
+nlohmann::json sample_doc() { return {{"schema_version", 1}, {"cases", {sample_case()}}}; }
+
+std::string error_of(const nlohmann::json& doc) {
+  try {
+    validate_result_document(doc, "f.json");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ResultFile, AcceptsAValidDocumentAndAnyMinorVersion) {
+  EXPECT_EQ(validate_result_document(sample_doc(), "f.json").schema_minor, 0);
+  auto doc = sample_doc();
+  doc["schema_minor"] = 7;
+  EXPECT_EQ(validate_result_document(doc, "f.json").schema_minor, 7);
+}
+
+TEST(ResultFile, RejectsMalformedDocumentsNamingTheProblem) {
+  EXPECT_EQ(error_of(nlohmann::json::array()), "f.json: not a suanli results document (top level is not an object)");
+  auto doc = sample_doc();
+  doc.erase("schema_version");
+  EXPECT_EQ(error_of(doc), "f.json: not a suanli results document (no schema_version)");
+  doc = sample_doc();
+  doc["schema_version"] = 2;
+  EXPECT_EQ(error_of(doc), "f.json: unsupported schema_version 2 (this build reads 1)");
+  doc = sample_doc();
+  doc["schema_minor"] = -1;
+  EXPECT_NE(error_of(doc).find("schema_minor -1"), std::string::npos);
+  doc = sample_doc();
+  doc["cases"][0].erase("dtype");
+  EXPECT_EQ(error_of(doc), "f.json: case 0 has no \"dtype\"");
+  doc = sample_doc();
+  doc["cases"][0]["samples_s"] = {1e-3, -1};
+  EXPECT_NE(error_of(doc).find("samples_s"), std::string::npos);
+  doc = sample_doc();
+  doc["cases"] = "x";
+  EXPECT_EQ(error_of(doc), "f.json: no \"cases\" array");
+}
+
+TEST(ResultFile, TruncatedAndMissingFilesNameTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("suanli_rf_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "cut.json").string();
+  const std::string text = sample_doc().dump();
+  std::ofstream(path) << text.substr(0, text.size() / 2);
+  try {
+    load_result_file(path);
+    ADD_FAILURE() << "truncated file accepted";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": not valid JSON", 0), 0u) << e.what();
+  }
+  EXPECT_THROW(load_result_file((dir / "absent.json").string()), UsageError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ResultFile, CaseKeyIgnoresKernelConfigButNotIdentity) {
+  auto a = sample_case(), b = sample_case();
+  b["kernel"]["config"]["name"] = "b";
+  b["samples_s"] = {5e-3};
+  EXPECT_EQ(case_key(a), case_key(b));
+  for (const char* field : {"dtype", "tier", "device_name", "backend", "workload"}) {
+    auto c = sample_case();
+    c[field] = "other";
+    EXPECT_NE(case_key(a), case_key(c)) << field;
+  }
+  auto c = sample_case();
+  c["shape"]["k"] = 17;
+  EXPECT_NE(case_key(a), case_key(c));
+  c = sample_case();
+  c["hot"] = true;
+  EXPECT_NE(case_key(a), case_key(c));
+  EXPECT_EQ(case_label(a), "gemm fp32 portable 64x32x16 opencl dev");
+}
+
+TEST(ResultFile, SamplesOnlyFromOkCases) {
+  auto c = sample_case();
+  EXPECT_EQ(case_samples(c).size(), 2u);
+  c["status"] = "failed";
+  EXPECT_TRUE(case_samples(c).empty());
+}
+
+}  // namespace
+}  // namespace suanli
