@@ -9,6 +9,7 @@ packages=(
   cmake ninja-build g++ pkg-config git ca-certificates
   # libraries the harness uses
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libsqlite3-dev  # suanli history: runs stored in an embedded SQLite database
   # OpenCL: headers, ICD loader, PoCL (OpenCL on the CPU), CLBlast (vendor tier), clinfo
   opencl-headers ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd libclblast-dev clinfo
   libamdhip64-dev  # HIP plugin: ROCm 5.2 runtime, hiprtc, comgr (~81 MB; its libllvm15 is PoCL's too)
