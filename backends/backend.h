@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 2;
+constexpr int kBackendAbiVersion = 3;
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -118,6 +118,11 @@ struct GemmProblem {
   // matrix instructions (cuBLASLt, hipBLASLt) require. The harness asks for it when
   // vendor_gemm_can_implement refuses the plain layout with kNeedsTransposedB.
   bool b_transposed = false;
+  // Independent GEMMs of this shape, packed back to back in each buffer (A: batch x m x k,
+  // B: batch x k x n (or n x k), C: batch x m x n): the strided-batched call of every BLAS.
+  // The unfused attention path runs one per (batch, kv-head). Backends refuse > 1 in
+  // vendor_gemm_can_implement when their library call has no batched form wired.
+  std::int64_t batch = 1;
 };
 
 // The reason string vendor_gemm_can_implement returns when the only problem is that B

@@ -71,13 +71,14 @@ void check_gemm_buffers(std::string_view backend, const GemmProblem& p, const Bu
   };
   for (const Operand& op : {Operand{"A", a, m, k, in_bytes}, Operand{"B", b, k, n, in_bytes},
                             Operand{"C", c, m, n, out_bytes}}) {
-    std::uint64_t elems = 0, bytes = 0;
-    if (!multiply_fits(op.rows, op.cols, elems) || !multiply_fits(elems, op.elem, bytes) || op.buffer.bytes < bytes ||
-        op.buffer.handle == nullptr) {
+    std::uint64_t elems = 0, batched = 0, bytes = 0;
+    if (p.batch < 1 || !multiply_fits(op.rows, op.cols, elems) ||
+        !multiply_fits(elems, static_cast<std::uint64_t>(p.batch), batched) || !multiply_fits(batched, op.elem, bytes) ||
+        op.buffer.bytes < bytes || op.buffer.handle == nullptr) {
       throw buffer_error(BackendError::Kind::generic, backend,
-                         std::string("vendor gemm: ") + op.name + " (" + std::to_string(op.rows) + "x" +
-                             std::to_string(op.cols) + ") does not fit its " + std::to_string(op.buffer.bytes) +
-                             "-byte buffer");
+                         std::string("vendor gemm: ") + op.name + " (" + std::to_string(p.batch) + " x " +
+                             std::to_string(op.rows) + "x" + std::to_string(op.cols) + ") does not fit its " +
+                             std::to_string(op.buffer.bytes) + "-byte buffer");
     }
   }
 }

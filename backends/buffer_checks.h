@@ -26,7 +26,8 @@ bool check_fill(std::string_view backend, const Buffer& dst, std::size_t pattern
 // so an impossible allocation fails the same way on every runtime.
 void check_device_memory(std::string_view backend, std::size_t bytes, std::uint64_t global_mem_bytes);
 
-// Throws BackendError{generic} unless A (m x k), B (k x n) and C (m x n) fit their buffers,
+// Throws BackendError{generic} unless p.batch copies of A (m x k), B (k x n) and C (m x n)
+// fit their buffers,
 // `in_bytes` per element of A and B, `out_bytes` of C. Products are overflow-checked: the
 // vendor library would otherwise read or write past a buffer.
 void check_gemm_buffers(std::string_view backend, const GemmProblem& p, const Buffer& a, const Buffer& b,

@@ -1,7 +1,10 @@
 #include "harness/attention_workload.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
+#include "harness/attention_unfused.h"
 #include "harness/case_record.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
@@ -14,11 +17,33 @@ namespace {
 
 constexpr std::int64_t kMaxHeadDim = 256;
 
-GemmDeviceClass device_class(const DeviceInfo& d) {
-  return d.type == DeviceType::cpu ? GemmDeviceClass::cpu : d.type == DeviceType::gpu ? GemmDeviceClass::gpu : GemmDeviceClass::other;
+// The fused kernel on the portable tier: compiles it and returns its enqueue.
+std::function<void()> prepare_fused_attention(Device& device, const CaseSpec& spec, const AttentionConfig& config,
+                                              double scale, Buffer dq, Buffer dk, Buffer dv, Buffer d_o,
+                                              nlohmann::json& rec) {
+  const AttentionShape& s = spec.attention;
+  std::vector<Define> defines = config.defines();
+  defines.push_back({dtype_define(to_string(spec.dtype)), "1"});
+  for (const auto& d : spec.extra_defines) defines.push_back(d);
+  const Kernel kernel = device.compile(std::string(portable_kernel_source("attention")), kAttentionEntry, defines);
+  rec["kernel"]["from_cache"] = kernel.from_cache;
+  rec["kernel"]["compile_s"] = kernel.compile_seconds;
+  const auto i32 = [](std::int64_t x) { return KernelArg::i32(static_cast<std::int32_t>(x)); };
+  const std::vector<KernelArg> args = {i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d),
+                                       KernelArg::f32(static_cast<float>(scale)), i32(s.causal ? 1 : 0),
+                                       KernelArg::buf(dq), KernelArg::buf(dk), KernelArg::buf(dv), KernelArg::buf(d_o)};
+  // One work-group per ATTN_BLOCK_Q query rows of one head of one batch entry.
+  const Dim3 grid{static_cast<std::size_t>((s.s_q + config.block_q - 1) / config.block_q), static_cast<std::size_t>(s.h),
+                  static_cast<std::size_t>(s.b)};
+  const Dim3 block{static_cast<std::size_t>(config.wg), 1, 1};
+  return [&device, kernel, grid, block, args] { device.launch(kernel, grid, block, 0, args); };
 }
 
 }  // namespace
+
+GemmDeviceClass attention_device_class(const DeviceInfo& d) {
+  return d.type == DeviceType::cpu ? GemmDeviceClass::cpu : d.type == DeviceType::gpu ? GemmDeviceClass::gpu : GemmDeviceClass::other;
+}
 
 std::vector<Define> AttentionConfig::defines() const { return attention_tunable_defines(head_dim, block_q, block_kv, wg); }
 
@@ -27,7 +52,7 @@ nlohmann::json AttentionConfig::to_json() const {
 }
 
 std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device, std::int64_t d) {
-  const GemmDeviceClass cls = device_class(device);
+  const GemmDeviceClass cls = attention_device_class(device);
   const AttentionConfigRow* best = nullptr;
   for (const auto& row : kAttentionDefaultConfigs) {
     if (row.device_class != cls || row.head_dim < d) continue;
@@ -50,17 +75,24 @@ std::optional<std::string> portable_attention_can_implement(const DeviceInfo& de
   return std::nullopt;
 }
 
-std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s) {
+std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s,
+                                                  double score_elements) {
   const double e = static_cast<double>(format_bytes(gemm_input_format(dtype)));
   const double q = static_cast<double>(s.b * s.h) * static_cast<double>(s.s_q * s.d) * e;
   const double kv = static_cast<double>(s.b * s.h_kv) * static_cast<double>(s.s_kv * s.d) * e;
-  const double total = 2.0 * q + 2.0 * kv;  // Q, O, K, V
-  if (device.max_alloc_bytes > 0 && std::max(q, kv) > static_cast<double>(device.max_alloc_bytes))
-    return "needs a " + gib_text(std::max(q, kv)) + " buffer, device allows at most " +
-           gib_text(static_cast<double>(device.max_alloc_bytes)) + " per allocation";
+  const double scores = score_elements * static_cast<double>(format_bytes(gemm_output_format(dtype)));
+  const double total = 2.0 * q + 2.0 * kv + scores;  // Q, O, K, V (and S)
+  const double largest = std::max({q, kv, scores});
+  if (device.max_alloc_bytes > 0 && largest > static_cast<double>(device.max_alloc_bytes))
+    return "needs a " + gib_text(largest) + " buffer" + (largest == scores ? " for the score matrix" : "") +
+           ", device allows at most " + gib_text(static_cast<double>(device.max_alloc_bytes)) + " per allocation";
   if (device.global_mem_bytes > 0 && total > 0.9 * static_cast<double>(device.global_mem_bytes))
-    return "needs " + gib_text(total) + " for Q, K, V and O, device has " + gib_text(static_cast<double>(device.global_mem_bytes));
-  if (total / e * 8.0 > 64.0 * 1024 * 1024 * 1024) return "verification would need " + gib_text(total / e * 8.0) + " of host memory";
+    return "needs " + gib_text(total) + (scores > 0 ? " for Q, K, V, O and the scores" : " for Q, K, V and O") +
+           ", device has " + gib_text(static_cast<double>(device.global_mem_bytes));
+  if ((2.0 * q + 2.0 * kv) / e * 8.0 > 64.0 * 1024 * 1024 * 1024)
+    return "verification would need " + gib_text((2.0 * q + 2.0 * kv) / e * 8.0) + " of host memory";
+  if (score_elements > 2147483647.0 / 4 && s.b * s.h * s.s_q > 2147483647)
+    return "more than 2^31 score rows";
   return std::nullopt;
 }
 
@@ -69,23 +101,26 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
   const AttentionShape& s = spec.attention;
   rec["flops"] = attention_flops(s);
   const DeviceInfo& info = device.info();
-  if (spec.tier != "portable") {
+  const bool vendor = spec.tier == "vendor";
+  if (spec.tier != "portable" && !vendor) {
     rec["reason"] = "no " + spec.tier + " attention on this backend yet";
     return rec;
   }
-  if (auto why = portable_attention_can_implement(info, spec.dtype, s)) {
+  std::optional<std::string> why = vendor ? unfused_attention_can_implement(device, spec.dtype, s)
+                                          : portable_attention_can_implement(info, spec.dtype, s);
+  if (!why && !vendor) why = attention_memory_check(info, spec.dtype, s);
+  if (why) {
     rec["reason"] = *why;
     return rec;
   }
-  if (auto too_big = attention_memory_check(info, spec.dtype, s)) {
-    rec["reason"] = *too_big;
-    return rec;
+  std::optional<AttentionConfig> config;
+  if (!vendor) {
+    config = default_attention_config(info, s.d);
+    nlohmann::json defs = nlohmann::json::object();
+    for (const auto& d : config->defines()) defs[d.name] = d.value;
+    for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
+    rec["kernel"] = {{"name", kAttentionEntry}, {"source", "kernels/portable/attention.cl"}, {"config", config->to_json()}, {"defines", defs}};
   }
-  const AttentionConfig config = *default_attention_config(info, s.d);
-  nlohmann::json defs = nlohmann::json::object();
-  for (const auto& d : config.defines()) defs[d.name] = d.value;
-  for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
-  rec["kernel"] = {{"name", kAttentionEntry}, {"source", "kernels/portable/attention.cl"}, {"config", config.to_json()}, {"defines", defs}};
 
   run_guarded(rec, [&] {
     const auto q_count = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d);
@@ -107,31 +142,18 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     const auto poison = nan_pattern(format);
     device.fill(d_o, poison.data(), poison.size());
 
-    std::vector<Define> defines = config.defines();
-    defines.push_back({dtype_define(to_string(spec.dtype)), "1"});
-    for (const auto& d : spec.extra_defines) defines.push_back(d);
-    const Kernel kernel = device.compile(std::string(portable_kernel_source("attention")), kAttentionEntry, defines);
-    rec["kernel"]["from_cache"] = kernel.from_cache;
-    rec["kernel"]["compile_s"] = kernel.compile_seconds;
-
     const double scale = 1.0 / std::sqrt(static_cast<double>(s.d));
-    const auto i32 = [](std::int64_t x) { return KernelArg::i32(static_cast<std::int32_t>(x)); };
-    const std::vector<KernelArg> args = {i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d),
-                                         KernelArg::f32(static_cast<float>(scale)), i32(s.causal ? 1 : 0),
-                                         KernelArg::buf(dq), KernelArg::buf(dk), KernelArg::buf(dv), KernelArg::buf(d_o)};
-    // One work-group per ATTN_BLOCK_Q query rows of one head of one batch entry.
-    const Dim3 grid{static_cast<std::size_t>((s.s_q + config.block_q - 1) / config.block_q), static_cast<std::size_t>(s.h),
-                    static_cast<std::size_t>(s.b)};
-    const Dim3 block{static_cast<std::size_t>(config.wg), 1, 1};
-    const auto enqueue = [&device, kernel, grid, block, args] { device.launch(kernel, grid, block, 0, args); };
-
+    const std::function<void()> enqueue = vendor ? prepare_unfused_attention(device, bufs, spec, scale, dq, dk, dv, d_o, rec)
+                                                 : prepare_fused_attention(device, spec, *config, scale, dq, dk, dv, d_o, rec);
     enqueue();
     device.synchronize();
     std::vector<unsigned char> o_bytes(q.bytes.size());
     device.download(o_bytes.data(), d_o, o_bytes.size());
     const std::vector<double> o = decode(format, o_bytes);
+    // The kernels see scale rounded to float (the fused kernel's argument, the GEMM's alpha).
     AttentionCheckInput check{spec.dtype, s, static_cast<double>(static_cast<float>(scale)), &q.values, &k.values, &v.values, &o,
                               spec.seed ^ 0xa77eULL, 256};
+    if (vendor) check.u_intermediate = format_unit_roundoff(gemm_output_format(spec.dtype));
     if (!record_verification(rec, verify_attention(check))) return;
     measure_into(rec, device, enqueue, spec);
   });

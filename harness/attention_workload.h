@@ -1,5 +1,6 @@
-// The attention workload: fused forward O = softmax(Q·Kᵀ·scale [+ causal])·V on the
-// portable tier (kernels/portable/attention.cl), verified row by row in fp64.
+// The attention workload: forward O = softmax(Q·Kᵀ·scale [+ causal])·V, fused on the
+// portable tier (kernels/portable/attention.cl), unfused over the vendor GEMM on the vendor
+// tier (harness/attention_unfused.h); both verified row by row in fp64.
 #pragma once
 
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "backends/backend.h"
 #include "harness/case_spec.h"
+#include "kernels/gemm_configs.h"
 
 namespace suanli {
 
@@ -28,8 +30,13 @@ std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device
 // Why the portable kernel cannot run this case, or nullopt.
 std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s);
 
-// Bytes of Q, K, V and O against the device; nullopt when they fit.
-std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s);
+// The kernel-config device class of a device (CPU, GPU, other).
+GemmDeviceClass attention_device_class(const DeviceInfo& d);
+
+// Bytes of Q, K, V and O, plus `score_elements` of an intermediate score matrix (the
+// unfused path's S), against the device; nullopt when they fit.
+std::optional<std::string> attention_memory_check(const DeviceInfo& device, DType dtype, const AttentionShape& s,
+                                                  double score_elements = 0);
 
 // One case: can_implement, inputs, first run, verification, timing (never throws).
 nlohmann::json run_attention_case(Device& device, const CaseSpec& spec);

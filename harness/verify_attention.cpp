@@ -59,7 +59,8 @@ VerifyResult verify_attention(const AttentionCheckInput& in) {
                       static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(s.s_q))});
   }
   r.method = std::string(full ? "every" : "sampled") + " query row recomputed in fp64 (" + std::to_string(rows.size()) +
-             " rows); tol = 8·u·((√D+1)·2·Σ|q·k|·scale + √Skv + 1)·Σp|v| + 2·u·|o|";
+             " rows); tol = 8·u·((√D+1)·2·Σ|q·k|·scale + √Skv + 1)·Σp|v| + 2·u·|o|" +
+             (in.u_intermediate > 0 ? " + 8·u_s·(2·Σ|q·k|·scale + 1)·Σp|v| (scores and probabilities stored)" : "");
 
   const std::int64_t group = s.h / s.h_kv;
   std::vector<double> score(static_cast<std::size_t>(s.s_kv)), abs_score(static_cast<std::size_t>(s.s_kv));
@@ -102,8 +103,12 @@ VerifyResult verify_attention(const AttentionCheckInput& in) {
     // carry the error of a D-term dot product, the output that of an Skv-term sum.
     const double score_err = (std::sqrt(static_cast<double>(s.d)) + 1.0) * 2.0 * max_abs;
     const double sum_err = std::sqrt(static_cast<double>(s.s_kv)) + 1.0;
+    // Stored scores move by u_s·|s| (so the output by 2·u_s·|s|·Σp|v|); stored
+    // probabilities by u_s·p each (so the output by u_s·Σp|v|).
+    const double stored_err = in.u_intermediate * (2.0 * max_abs + 1.0);
     for (std::size_t t = 0; t < d; ++t) {
-      const double tol = std::max(8.0 * u_acc * (score_err + sum_err) * abs_pv[t] + 2.0 * u_store * std::abs(ref[t]), 1e-300);
+      const double tol =
+          std::max(8.0 * (u_acc * (score_err + sum_err) + stored_err) * abs_pv[t] + 2.0 * u_store * std::abs(ref[t]), 1e-300);
       const double ratio = std::abs(o[t] - ref[t]) / tol;
       r.worst_error_ratio = std::max(r.worst_error_ratio, ratio);
       ++r.elements_checked;

@@ -24,6 +24,10 @@ struct AttentionCheckInput {
   const std::vector<double>* o = nullptr;  // o: (B, H, Sq, D), read back from the device
   std::uint64_t seed = 1;
   int sampled_rows = 256;
+  // Unit roundoff of scores and probabilities stored between kernels (the unfused path
+  // writes S and P to device memory in the data type); 0 for the fused kernel, which keeps
+  // them in float registers.
+  double u_intermediate = 0;
 };
 
 // Key j is visible to query row i iff j <= i + (s_kv - s_q) when causal (bottom-right

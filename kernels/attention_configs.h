@@ -17,21 +17,22 @@ struct AttentionConfigRow {
   int wg;        // ATTN_WG: work-group size (1-D)
 };
 
-// CPU rows: PoCL 3.1 / 2-core Xeon AVX-512, fp32, B=1 H=8 S=1024 D=64: 16 work-items (one
-// AVX-512 vector of lanes) per work-group; the faster single-work-item shape is noted at
-// the rows.
+// CPU rows: PoCL 3.1 / 2-core Xeon AVX-512, fp32, B=1 H=8 S=1024 D=64. A single
+// work-item per group is fastest on PoCL (see attention.cl), but its compile time grows
+// with the unrolled register blocks: BLOCK_Q 32 x BLOCK_KV 64 took 3.4 minutes, 8 x 32
+// about 30 s (both once per device and config, then from the compile cache). hd64, the
+// common head dim, takes the 8 x 32 single work-item row; hd128 / hd256 keep 16
+// work-items (about 11 GFLOPS at hd64), which compile in seconds, until the tuner
+// (issue 9) picks rows per device with the compile time known.
 // GPU rows (NVIDIA / AMD): 16 lanes per row group (a half-warp), register blocks of
 // 8x2 (S) and 8x4 (O) at head_dim 64; block sizes are picked so that local memory stays
 // under 48 KiB (the static shared-memory limit) with several blocks per SM / CU:
 // 34 / 38 / 35 KiB for head_dim 64 / 128 / 256. Other (unknown OpenCL devices): under
 // 32 KiB, the minimum local memory OpenCL guarantees: 21 / 27 / 26 KiB.
 inline constexpr AttentionConfigRow kAttentionDefaultConfigs[] = {
-    // One work-item with 32 rows measured 2.5x faster than 16 work-items on PoCL, but PoCL
-    // took 3.4 minutes to compile it (the register blocks unroll into one huge loop body);
-    // a default must not cost minutes on first use, so the CPU rows keep 16 work-items
-    // (about 11 GFLOPS at B=1, H=8, S=1024, D=64) until the tuner (issue 9) can pick a
-    // faster row per device with its compile time known.
-    {GemmDeviceClass::cpu, "cpu-hd64", 64, 16, 64, 16},
+    // 2026-11-29, same run, under load from parallel builds: 9.9 GFLOPS vs 5.6 for the
+    // 16-work-item row (64, 16, 64, 16); 1 x 4 x 64 gave 5.5, 1 x 8 x 64 10.6 (60 s compile).
+    {GemmDeviceClass::cpu, "cpu-hd64", 64, 8, 32, 1},
     {GemmDeviceClass::cpu, "cpu-hd128", 128, 16, 64, 16},
     {GemmDeviceClass::cpu, "cpu-hd256", 256, 16, 32, 16},
     {GemmDeviceClass::gpu, "gpu-hd64", 64, 64, 32, 128},
@@ -40,6 +41,21 @@ inline constexpr AttentionConfigRow kAttentionDefaultConfigs[] = {
     {GemmDeviceClass::other, "generic-hd64", 64, 32, 32, 64},
     {GemmDeviceClass::other, "generic-hd128", 128, 16, 32, 64},
     {GemmDeviceClass::other, "generic-hd256", 256, 8, 16, 32},
+};
+
+// kernels/portable/softmax.cl (the unfused attention path of the vendor tier): work-items
+// per score row. CPU: one (no barriers; the row loop vectorizes); GPUs: 256 threads keep
+// a row of a few thousand keys streaming; other OpenCL devices: 64.
+struct SoftmaxConfigRow {
+  GemmDeviceClass device_class;
+  const char* name;
+  int wg;  // SOFTMAX_WG, a power of two
+};
+
+inline constexpr SoftmaxConfigRow kSoftmaxDefaultConfigs[] = {
+    {GemmDeviceClass::cpu, "cpu-wg1", 1},
+    {GemmDeviceClass::gpu, "gpu-wg256", 256},
+    {GemmDeviceClass::other, "generic-wg64", 64},
 };
 
 }  // namespace suanli

@@ -30,6 +30,8 @@ std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int blo
           {"ATTN_WG", std::to_string(wg)}};
 }
 
+std::vector<Define> softmax_tunable_defines(int wg) { return {{"SOFTMAX_WG", std::to_string(wg)}}; }
+
 bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype) {
   const GemmConfigDType want = gemm_row_dtype(dtype);
   if (row.dtype == want) return true;
@@ -54,6 +56,11 @@ std::vector<PortableVariant> portable_variants() {
       auto defines = attention_tunable_defines(row.head_dim, row.block_q, row.block_kv, row.wg);
       defines.push_back({dtype_define(dtype), "1"});
       out.push_back({"attention", kAttentionEntry, dtype, row.name, row.device_class, defines});
+    }
+    for (const auto& row : kSoftmaxDefaultConfigs) {
+      auto defines = softmax_tunable_defines(row.wg);
+      defines.push_back({dtype_define(dtype), "1"});
+      out.push_back({"softmax", kSoftmaxEntry, dtype, row.name, row.device_class, defines});
     }
   }
   return out;

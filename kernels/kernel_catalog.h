@@ -14,7 +14,7 @@
 namespace suanli {
 
 struct PortableVariant {
-  std::string kernel;  // portable_kernel_source() name: "gemm", "attention"
+  std::string kernel;  // portable_kernel_source() name: "gemm", "attention", "softmax"
   std::string entry;   // kernel function name
   std::string dtype;   // "fp32", "fp64", "fp16"
   std::string config;  // config row name
@@ -24,12 +24,14 @@ struct PortableVariant {
 
 inline constexpr const char* kGemmEntry = "gemm_smem_tiled";
 inline constexpr const char* kAttentionEntry = "attention_online_softmax";
+inline constexpr const char* kSoftmaxEntry = "softmax_rows_masked";
 
 // "SUANLI_DTYPE_FP32" for "fp32", … (the kernels' dtype switch).
 std::string dtype_define(const std::string& dtype);
 
 std::vector<Define> gemm_tunable_defines(int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad);
 std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int block_kv, int wg);
+std::vector<Define> softmax_tunable_defines(int wg);
 
 // Whether a gemm row is the one used for `dtype` ("any" rows yield to a row made for it).
 bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype);

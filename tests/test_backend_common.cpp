@@ -98,8 +98,16 @@ TEST(BufferChecks, GemmBuffers) {
   const Buffer a{&storage, 2 * 4 * 2}, b{&storage, 4 * 3 * 2}, c{&storage, 2 * 3 * 4};
   EXPECT_NO_THROW(check_gemm_buffers("cuda", p, a, b, c, 2, 4));
   EXPECT_NE(error_of([&] { check_gemm_buffers("cuda", p, a, b, c, 2, 8); })
-                .find("cuda: vendor gemm: C (2x3) does not fit its 24-byte buffer"),
+                .find("cuda: vendor gemm: C (1 x 2x3) does not fit its 24-byte buffer"),
             std::string::npos);
+  p.batch = 2;  // two packed problems need twice the bytes
+  EXPECT_NE(error_of([&] { check_gemm_buffers("cuda", p, a, b, c, 2, 4); }).find("A (2 x 2x4) does not fit"),
+            std::string::npos);
+  EXPECT_NO_THROW(check_gemm_buffers("cuda", p, Buffer{&storage, 2 * a.bytes}, Buffer{&storage, 2 * b.bytes},
+                                     Buffer{&storage, 2 * c.bytes}, 2, 4));
+  p.batch = 0;
+  EXPECT_NE(error_of([&] { check_gemm_buffers("cuda", p, a, b, c, 2, 4); }), "(no error)");
+  p.batch = 1;
   p.m = p.k = std::int64_t{1} << 40;  // m * k * 8 overflows 64 bits
   EXPECT_NE(error_of([&] { check_gemm_buffers("hip", p, Buffer{&storage, SIZE_MAX}, b, c, 8, 8); }), "(no error)");
   std::uint64_t out = 7;

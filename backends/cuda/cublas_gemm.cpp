@@ -80,6 +80,7 @@ std::optional<std::string> CublasGemm::can_implement(const GemmProblem& p) const
   constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
   if (p.m < 1 || p.n < 1 || p.k < 1) return "empty GEMM";
   if (p.m > kIntMax || p.n > kIntMax || p.k > kIntMax) return "cuBLAS takes 32-bit dimensions";
+  if (p.batch < 1 || p.batch > kIntMax) return "batch count outside 1 .. 2^31-1";
   const int cc = cc_.major * 10 + cc_.minor;
   switch (p.dtype) {
     case DType::fp64:
@@ -100,6 +101,41 @@ std::optional<std::string> CublasGemm::can_implement(const GemmProblem& p) const
   return "unknown dtype";
 }
 
+// Packed batches (GemmProblem::batch) through the one cuBLAS call that takes every dtype:
+// the same column-major swap as run(), with each operand's batch stride its matrix size.
+void CublasGemm::run_strided_batched(const GemmProblem& p, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c) {
+  cublasHandle_t h = as_handle(handle_);
+  const int m = static_cast<int>(p.m), n = static_cast<int>(p.n), k = static_cast<int>(p.k);
+  const cublasOperation_t op_b = p.b_transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int ld_b = p.b_transposed ? k : n;
+  cudaDataType_t type = CUDA_R_32F;
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
+  switch (p.dtype) {
+    case DType::fp64:
+      type = CUDA_R_64F;
+      compute = CUBLAS_COMPUTE_64F;
+      break;
+    case DType::fp32: break;  // CUBLAS_COMPUTE_32F: full fp32, as cublasSgemm in the default math mode
+    case DType::tf32: compute = CUBLAS_COMPUTE_32F_FAST_TF32; break;
+    case DType::fp16: type = CUDA_R_16F; break;
+    case DType::bf16: type = CUDA_R_16BF; break;
+    default: throw BackendError(BackendError::Kind::unsupported, "cuda: batched vendor gemm: unexpected dtype");
+  }
+  // alpha / beta are of the compute type: double for fp64, float for the rest.
+  const double alpha64 = p.alpha, beta64 = p.beta;
+  const float alpha32 = static_cast<float>(p.alpha), beta32 = static_cast<float>(p.beta);
+  const bool f64 = p.dtype == DType::fp64;
+  const void* alpha = f64 ? static_cast<const void*>(&alpha64) : static_cast<const void*>(&alpha32);
+  const void* beta = f64 ? static_cast<const void*>(&beta64) : static_cast<const void*>(&beta32);
+  check_cublas(cublasGemmStridedBatchedEx(h, op_b, CUBLAS_OP_N, n, m, k, alpha, device_ptr(b), type, ld_b,
+                                          static_cast<long long>(p.k) * p.n, device_ptr(a), type, k,
+                                          static_cast<long long>(p.m) * p.k, beta,
+                                          reinterpret_cast<void*>(static_cast<std::uintptr_t>(c)), type, n,
+                                          static_cast<long long>(p.m) * p.n, static_cast<int>(p.batch), compute,
+                                          CUBLAS_GEMM_DEFAULT),
+               "cublasGemmStridedBatchedEx");
+}
+
 void CublasGemm::run(const GemmProblem& p, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c) {
   if (p.dtype == DType::fp8_e4m3 || p.dtype == DType::int8) {
     lt_->run(p, a, b, c);
@@ -116,6 +152,10 @@ void CublasGemm::run(const GemmProblem& p, CUdeviceptr a, CUdeviceptr b, CUdevic
   const void* ap = device_ptr(a);
   void* cp = reinterpret_cast<void*>(static_cast<std::uintptr_t>(c));
 
+  if (p.batch > 1) {
+    run_strided_batched(p, a, b, c);
+    return;
+  }
   if (p.dtype == DType::fp64) {
     const double alpha = p.alpha, beta = p.beta;
     check_cublas(cublasDgemm(h, op_b, CUBLAS_OP_N, n, m, k, &alpha, static_cast<const double*>(bp), ld_b,

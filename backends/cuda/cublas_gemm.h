@@ -40,6 +40,8 @@ class CublasGemm {
   void run(const GemmProblem& p, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c);
 
  private:
+  void run_strided_batched(const GemmProblem& p, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c);
+
   void* handle_ = nullptr;  // cublasHandle_t (kept out of this header: no cuBLAS include here)
   std::unique_ptr<LtGemm> lt_;
   ComputeCapability cc_;

@@ -46,6 +46,7 @@ void LtGemm::destroy(Plan& plan) noexcept {
 
 std::optional<std::string> LtGemm::can_implement(const GemmProblem& p, ComputeCapability cc) {
   const std::string cc_text = std::to_string(cc.major) + "." + std::to_string(cc.minor);
+  if (p.batch != 1) return std::string("batched fp8 / int8 GEMM through cuBLASLt is not wired up (batch 1 only)");
   if (p.dtype == DType::fp8_e4m3) {
     if (cc.major * 10 + cc.minor < 89) {
       return "fp8 e4m3 GEMM needs compute capability 8.9 or later (Ada, Hopper); the device is " + cc_text;

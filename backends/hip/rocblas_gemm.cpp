@@ -53,6 +53,7 @@ std::string RocblasGemm::library_name() {
 }
 
 std::optional<std::string> RocblasGemm::can_implement(const GemmProblem& p) {
+  if (p.batch != 1) return "batched rocBLAS GEMM (rocblas_gemm_strided_batched_ex) is not wired into this plugin yet";
   switch (p.dtype) {
     case DType::tf32:
       return "rocBLAS has no tf32 mode (its fp32 GEMM computes in full fp32; see the fp32 row)";

@@ -56,8 +56,15 @@ clblast::StatusCode run_gemm(const GemmProblem& p, T alpha, T beta, cl_command_q
   const auto m = static_cast<std::size_t>(p.m);
   const auto n = static_cast<std::size_t>(p.n);
   const auto k = static_cast<std::size_t>(p.k);
-  return clblast::Gemm<T>(clblast::Layout::kRowMajor, clblast::Transpose::kNo, clblast::Transpose::kNo, m, n, k,
-                          alpha, a, 0, k, b, 0, n, beta, c, 0, n, &queue, event);
+  // Row-major B (k, n) has ld n; B stored (n, k) is the transposed operand with ld k.
+  const auto b_op = p.b_transposed ? clblast::Transpose::kYes : clblast::Transpose::kNo;
+  const std::size_t ldb = p.b_transposed ? k : n;
+  if (p.batch == 1)
+    return clblast::Gemm<T>(clblast::Layout::kRowMajor, clblast::Transpose::kNo, b_op, m, n, k, alpha, a, 0, k, b, 0,
+                            ldb, beta, c, 0, n, &queue, event);
+  return clblast::GemmStridedBatched<T>(clblast::Layout::kRowMajor, clblast::Transpose::kNo, b_op, m, n, k, alpha, a, 0,
+                                        k, m * k, b, 0, ldb, k * n, beta, c, 0, n, m * n,
+                                        static_cast<std::size_t>(p.batch), &queue, event);
 }
 
 #endif
@@ -93,6 +100,7 @@ std::optional<std::string> clblast_gemm_can_implement(const GemmProblem& p, cons
   return std::string("built without CLBlast");
 #else
   if (p.m <= 0 || p.n <= 0 || p.k <= 0) return std::string("empty or negative gemm shape");
+  if (p.batch < 1) return std::string("batch count below 1");
   switch (p.dtype) {
     case DType::fp32: return std::nullopt;
     case DType::fp64:

@@ -20,7 +20,8 @@ std::optional<std::string> clblast_gemm_can_implement(const GemmProblem& p, cons
 // Bytes per element of the matrices for a dtype CLBlast accepts (0 for the others).
 std::size_t clblast_element_bytes(DType dtype);
 
-// Enqueues row-major C = alpha*A*B + beta*C on `queue` (lda = k, ldb = ldc = n). `event`,
+// Enqueues row-major C = alpha*A*B + beta*C on `queue` (lda = k, ldb = n, or k when B is
+// given transposed, ldc = n; p.batch > 1: strided-batched over packed matrices). `event`,
 // when not null, receives the event of the call. Throws BackendError on a CLBlast error.
 void clblast_gemm(const GemmProblem& p, cl_command_queue queue, cl_mem a, cl_mem b, cl_mem c,
                   cl_event* event);

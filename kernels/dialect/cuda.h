@@ -27,6 +27,7 @@ typedef __half half_t;
 #define GLOBAL
 #define LOCAL __shared__
 #define RESTRICT __restrict__
+#define exp2_f32(x) exp2f(x)
 #define INLINE __device__ inline
 #define BARRIER() __syncthreads()
 // WORK_GROUP_SIZE(x, y, z), between KERNEL and the return type: the block shape the kernel

@@ -23,6 +23,7 @@ typedef _Float16 half_t;
 #define GLOBAL
 #define LOCAL __shared__
 #define RESTRICT __restrict__
+#define exp2_f32(x) exp2f(x)
 #define INLINE __device__ inline
 #define BARRIER() __syncthreads()
 

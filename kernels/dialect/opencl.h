@@ -14,6 +14,8 @@
 //                      registers for it (without it, HIP assumes 1024 threads and spills)
 //   SUANLI_HAS_FP16 / SUANLI_HAS_FP64   defined when the device supports the type
 //   half_t             the 16-bit float type (only where SUANLI_HAS_FP16)
+//   exp2_f32(x)        2^x in float (OpenCL's overloaded exp2; exp2f in CUDA / HIP C++,
+//                      where plain exp2 would be the double overload)
 #ifndef SUANLI_DIALECT_OPENCL_H
 #define SUANLI_DIALECT_OPENCL_H
 
@@ -36,6 +38,7 @@ typedef half half_t;
 #define GLOBAL __global
 #define LOCAL __local
 #define RESTRICT restrict
+#define exp2_f32(x) exp2(x)
 #define INLINE inline
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
 #define WORK_GROUP_SIZE(x, y, z) __attribute__((reqd_work_group_size(x, y, z)))

@@ -85,15 +85,6 @@ typedef half_t T;
 #define ATTN_LOAD(x) ((float)(x))
 #define ATTN_STORE(x) ((T)(x))
 
-// exp2 of a float. OpenCL C overloads exp2 for float; CUDA / HIP C++ device code needs
-// the float-suffixed function (plain exp2 would be the double overload there). Kept local
-// to this file so the dialect headers stay untouched.
-#if defined(SUANLI_DIALECT_OPENCL)
-#define ATTN_EXP2(x) exp2(x)
-#else
-#define ATTN_EXP2(x) exp2f(x)
-#endif
-
 #define ATTN_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define ATTN_MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -336,7 +327,7 @@ KERNEL WORK_GROUP_SIZE(ATTN_WG, 1, 1) void attention_online_softmax(
                 m_new = ATTN_MAX(m_new, p_tile[r * ATTN_P_STRIDE + c]);
             }
             row_max[r] = m_new;
-            row_rescale[r] = ATTN_EXP2(m_old - m_new);  // 1 while no key seen: exp2(0)
+            row_rescale[r] = exp2_f32(m_old - m_new);  // 1 while no key seen: exp2(0)
         }
         // 3c. V tile replaces K^T, in its natural (key, d) layout.
         for (int idx = t; idx < ATTN_BLOCK_KV * ATTN_HEAD_DIM; idx += ATTN_WG) {
@@ -362,7 +353,7 @@ KERNEL WORK_GROUP_SIZE(ATTN_WG, 1, 1) void attention_online_softmax(
 #pragma unroll
             for (int j = 0; j < ATTN_S_COLS_PER_WI; ++j) {
                 const int key = k0 + lane + j * ATTN_LANES;
-                const float p = key < key_limit[i] ? ATTN_EXP2(s[i][j] - m) : 0.0f;
+                const float p = key < key_limit[i] ? exp2_f32(s[i][j] - m) : 0.0f;
                 l += p;
                 p_tile[r * ATTN_P_STRIDE + lane + j * ATTN_LANES] = p;
             }
