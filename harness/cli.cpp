@@ -373,6 +373,7 @@ Examples:
 
 std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
   std::vector<std::unique_ptr<Subcommand>> out;
+  out.push_back(make_compare_command());
   out.push_back(make_history_command());
   out.push_back(make_merge_command());
   return out;

@@ -23,6 +23,7 @@ class Subcommand {
 
 // Factories, one per command file; listed in all_subcommands() (cli.cpp).
 std::vector<std::unique_ptr<Subcommand>> all_subcommands();
+std::unique_ptr<Subcommand> make_compare_command();  // compare_command.cpp
 std::unique_ptr<Subcommand> make_history_command();  // history_command.cpp
 std::unique_ptr<Subcommand> make_merge_command();    // merge_command.cpp
 

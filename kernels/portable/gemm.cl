@@ -122,6 +122,14 @@ typedef float ACC;
 #define GEMM_PAD 0
 #endif
 
+#ifndef GEMM_EXTRA_WORK_PCT
+// FOR REGRESSION-DETECTION VALIDATION ONLY (docs/REGRESSION.md; `suanli run
+// --kernel-define GEMM_EXTRA_WORK_PCT=5`): runs this percentage more K tiles, whose
+// multiply-adds are real but add exactly zero — a known slowdown for `suanli compare` to
+// find. 0, the default, compiles none of it. Never set it in a measured run.
+#define GEMM_EXTRA_WORK_PCT 0
+#endif
+
 // ---- consistency checks --------------------------------------------------------------
 
 #define GEMM_WG_N (GEMM_TILE_N / GEMM_WPT_N)  // work-group size, dimension 0
@@ -142,6 +150,9 @@ typedef float ACC;
 #endif
 #if (GEMM_TILE_K * GEMM_TILE_N) % GEMM_WG_SIZE != 0
 #error "gemm.cl: the B panel (GEMM_TILE_K * GEMM_TILE_N) must split evenly over the work-group"
+#endif
+#if GEMM_EXTRA_WORK_PCT < 0
+#error "gemm.cl: GEMM_EXTRA_WORK_PCT must be >= 0"
 #endif
 #if GEMM_WG_SIZE > 1024
 #error "gemm.cl: work-group larger than 1024 work-items (the CUDA / HIP limit)"
@@ -185,6 +196,23 @@ KERNEL WORK_GROUP_SIZE(GEMM_WG_N, GEMM_WG_M, 1) void gemm_smem_tiled(int M, int 
     // harness can prove that its verification rejects a broken kernel. Never set it in
     // a measured run.
     num_k_tiles -= 1;
+#endif
+
+#if GEMM_EXTRA_WORK_PCT > 0
+    {
+        // Extra K tiles past the end of K: the bounds checks of the staging loops fill
+        // both panels with zeros, so the unchanged compute loop does its full work and adds
+        // exactly zero (the result and its verification do not change). A whole tile is too
+        // coarse for small K (8 tiles at K = 256), so the tiles are spread over the
+        // work-groups: groups 0..g run floor((g + 1) * tiles * PCT / 100) extra tiles in
+        // all, PCT% of the grid's work within one tile. The count is uniform within a group
+        // (the barriers stay legal) and unknown to the compiler. Extra code anywhere in the
+        // compute loop instead made PoCL stop vectorizing it (10% ran 3x slower).
+        const size_t groups_n = (size_t)((N + GEMM_TILE_N - 1) / GEMM_TILE_N);
+        const size_t group = (size_t)group_id(1) * groups_n + (size_t)group_id(0);
+        const size_t scaled_tiles = (size_t)num_k_tiles * (size_t)GEMM_EXTRA_WORK_PCT;
+        num_k_tiles += (int)((group + 1) * scaled_tiles / 100 - group * scaled_tiles / 100);
+    }
 #endif
 
     for (int kt = 0; kt < num_k_tiles; ++kt) {

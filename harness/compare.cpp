@@ -1,0 +1,175 @@
+#include "harness/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "harness/errors.h"
+
+namespace suanli {
+namespace {
+
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  for (unsigned char ch : text) {
+    h ^= ch;
+    h *= 0x100000001B3ull;
+  }
+  return h;
+}
+
+void check_settings(const CompareSettings& s) {
+  if (!(s.threshold > 0) || !std::isfinite(s.threshold)) throw std::invalid_argument("threshold must be > 0");
+  if (!(s.alpha > 0 && s.alpha < 1)) throw std::invalid_argument("alpha must lie in (0, 1)");
+  if (s.resamples < 100) throw std::invalid_argument("at least 100 bootstrap resamples");
+  if (s.min_samples < 2) throw std::invalid_argument("min_samples must be >= 2");
+}
+
+// Cases of one document by key; a key seen more than once maps to every index.
+std::map<std::string, std::vector<std::size_t>> index_by_key(const nlohmann::json& cases) {
+  std::map<std::string, std::vector<std::size_t>> out;
+  for (std::size_t i = 0; i < cases.size(); ++i) out[case_key(cases[i])].push_back(i);
+  return out;
+}
+
+// Why one side's case cannot be compared; empty when it can.
+std::string side_problem(const char* side, const nlohmann::json& c, std::size_t copies) {
+  if (copies > 1)
+    return std::string(side) + ": appears " + std::to_string(copies) + " times (which one to compare is ambiguous)";
+  const std::string status = c.at("status").get<std::string>();
+  if (status != "ok") {
+    std::string reason = c.value("reason", "");
+    return std::string(side) + ": " + status + (reason.empty() ? "" : " (" + reason + ")");
+  }
+  if (case_samples(c).empty()) return std::string(side) + ": no timing samples";
+  return "";
+}
+
+double log_change(const CaseComparison& c) { return std::fabs(std::log(c.result.ratio)); }
+
+}  // namespace
+
+double parse_threshold(const std::string& text) {
+  const bool percent = !text.empty() && text.back() == '%';
+  const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+  double value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (number.empty() || used != number.size() || !std::isfinite(value))
+    throw UsageError("--threshold '" + text + "': expected a percentage (3%) or a fraction (0.03)");
+  if (percent) value /= 100.0;
+  if (!(value > 0)) throw UsageError("--threshold '" + text + "': must be greater than 0");
+  if (!percent && value >= 1)
+    throw UsageError("--threshold '" + text + "': a bare number must be a fraction below 1; write " + text +
+                     "% for a percentage");
+  return value;
+}
+
+std::string to_string(Verdict v) {
+  switch (v) {
+    case Verdict::slower: return "SLOWER";
+    case Verdict::ambiguous: return "AMBIGUOUS";
+    case Verdict::faster: return "FASTER";
+    case Verdict::same: return "SAME";
+  }
+  return "UNKNOWN";
+}
+
+int Comparison::count(Verdict v) const {
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [v](const auto& c) { return c.result.verdict == v; }));
+}
+
+SampleComparison compare_samples(const std::vector<double>& base, const std::vector<double>& fresh,
+                                 const CompareSettings& settings, std::uint64_t seed) {
+  check_settings(settings);
+  SampleComparison out;
+  out.base_median = median_of(base);
+  out.new_median = median_of(fresh);
+  out.ratio = out.new_median / out.base_median;
+  out.n_base = static_cast<int>(base.size());
+  out.n_new = static_cast<int>(fresh.size());
+  if (out.n_base < settings.min_samples || out.n_new < settings.min_samples) {
+    // A bootstrap of two or three values has almost no distinct resamples: its interval
+    // would look tight and call SAME on no evidence.
+    out.verdict = Verdict::ambiguous;
+    out.why = "fewer than " + std::to_string(settings.min_samples) + " samples";
+    return out;
+  }
+  out.tested = true;
+  const MannWhitney test = mann_whitney_u(fresh, base);
+  out.p_value = test.p_value;
+  out.exact_p = test.exact;
+  out.ratio_ci = bootstrap_median_ratio(base, fresh, settings.alpha, settings.resamples, seed);
+
+  const double up = 1.0 + settings.threshold;
+  const double down = 1.0 / up;
+  const bool significant = test.p_value < settings.alpha;
+  if (significant && out.ratio_ci.lo > up) {
+    out.verdict = Verdict::slower;
+    out.why = "significant, interval beyond the threshold";
+  } else if (significant && out.ratio_ci.hi < down) {
+    out.verdict = Verdict::faster;
+    out.why = "significant, interval beyond the threshold";
+  } else if (out.ratio_ci.lo >= down && out.ratio_ci.hi <= up) {
+    out.verdict = Verdict::same;
+    out.why = significant ? "significant but within the threshold" : "interval within the threshold";
+  } else {
+    out.verdict = Verdict::ambiguous;
+    if (!significant)
+      out.why = "not significant, interval wider than the threshold";
+    else
+      out.why = "significant, interval crosses the threshold";
+  }
+  return out;
+}
+
+Comparison compare_results(const ResultFile& base, const ResultFile& fresh, const CompareSettings& settings) {
+  check_settings(settings);
+  const nlohmann::json& base_cases = base.document.at("cases");
+  const nlohmann::json& new_cases = fresh.document.at("cases");
+  const auto base_index = index_by_key(base_cases);
+  const auto new_index = index_by_key(new_cases);
+
+  Comparison out;
+  auto note = [&](const nlohmann::json& c, std::string reason) {
+    out.uncompared.push_back({case_label(c), std::move(reason)});
+  };
+  for (const auto& [key, base_at] : base_index) {
+    const nlohmann::json& b = base_cases[base_at.front()];
+    const auto match = new_index.find(key);
+    if (match == new_index.end()) {
+      note(b, "only in BASE");
+      continue;
+    }
+    const nlohmann::json& n = new_cases[match->second.front()];
+    std::string problem = side_problem("BASE", b, base_at.size());
+    const std::string new_problem = side_problem("NEW", n, match->second.size());
+    if (!new_problem.empty()) problem += (problem.empty() ? "" : "; ") + new_problem;
+    if (!problem.empty()) {
+      note(b, problem);
+      continue;
+    }
+    out.cases.push_back({key, case_label(b),
+                         compare_samples(case_samples(b), case_samples(n), settings, settings.seed ^ fnv1a(key))});
+  }
+  for (const auto& [key, new_at] : new_index)
+    if (!base_index.count(key)) note(new_cases[new_at.front()], "only in NEW");
+
+  // Slower first, the largest change first within a verdict: the top of a CI comment is
+  // what a reviewer needs to see.
+  std::stable_sort(out.cases.begin(), out.cases.end(), [](const CaseComparison& x, const CaseComparison& y) {
+    if (x.result.verdict != y.result.verdict) return x.result.verdict < y.result.verdict;
+    if (log_change(x) != log_change(y)) return log_change(x) > log_change(y);
+    return x.label < y.label;
+  });
+  std::stable_sort(out.uncompared.begin(), out.uncompared.end(),
+                   [](const auto& x, const auto& y) { return x.label < y.label; });
+  return out;
+}
+
+}  // namespace suanli

@@ -1,0 +1,79 @@
+// `suanli compare`: regression verdicts between two results documents, case by case.
+//
+// The verdict of one case, from its raw timing samples (r = median(new) / median(base),
+// t = the threshold, a = alpha):
+//   SLOWER     the Mann–Whitney U test rejects "no shift" at level a, and the bootstrap
+//              interval of r (confidence 1 - a) lies wholly above 1 + t: slower, and by
+//              more than the threshold, both with confidence.
+//   FASTER     the mirror image: p < a, and the interval lies wholly below 1 / (1 + t).
+//   SAME       the interval lies inside [1 / (1 + t), 1 + t]: any change is smaller than
+//              the threshold, with confidence 1 - a.
+//   AMBIGUOUS  anything else (a shift of uncertain size, or too few samples to tell).
+// The faster bound is 1 / (1 + t), not 1 - t, so that swapping the two files turns every
+// SLOWER into FASTER and back. docs/REGRESSION.md explains the choice and measures it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/compare_stats.h"
+#include "harness/result_file.h"
+
+namespace suanli {
+
+enum class Verdict { slower, ambiguous, faster, same };  // in the order reports list them
+std::string to_string(Verdict v);                       // "SLOWER", ...
+
+struct CompareSettings {
+  double threshold = 0.03;  // relative change of the median time that matters
+  double alpha = 0.01;      // test level, and 1 - the interval's confidence
+  int resamples = 2000;     // bootstrap draws per case
+  std::uint64_t seed = 0x5375616E4C69ull;
+  int min_samples = 5;  // fewer samples on either side: AMBIGUOUS without testing
+};
+
+struct SampleComparison {
+  Verdict verdict = Verdict::ambiguous;
+  std::string why;  // one short phrase: what decided the verdict
+  double base_median = 0, new_median = 0;
+  double ratio = 0;             // new median / base median: > 1 is slower
+  RatioInterval ratio_ci;       // bootstrap interval of ratio
+  double p_value = 1;           // two-sided Mann–Whitney
+  bool exact_p = false;
+  int n_base = 0, n_new = 0;
+  bool tested = false;          // false: too few samples, no test run (ci and p unset)
+};
+
+// The --threshold text: a percentage ("3%", "0.5%") or a fraction below 1 ("0.03"). A bare
+// number of 1 or more is refused rather than guessed at ("3" could mean 3% or 300%).
+// Throws UsageError naming the text.
+double parse_threshold(const std::string& text);
+
+// Throws std::invalid_argument on an empty sample or settings out of range.
+SampleComparison compare_samples(const std::vector<double>& base, const std::vector<double>& fresh,
+                                 const CompareSettings& settings, std::uint64_t seed);
+
+struct CaseComparison {
+  std::string key, label;
+  SampleComparison result;
+};
+
+// A case that could not be compared, and why ("only in NEW", "BASE: failed: ...").
+struct UncomparedCase {
+  std::string label;
+  std::string reason;
+};
+
+struct Comparison {
+  std::vector<CaseComparison> cases;     // in the order reports list them
+  std::vector<UncomparedCase> uncompared;
+  int count(Verdict v) const;
+};
+
+// Matches the cases of two documents by case_key() and compares each pair of "ok" cases.
+// Each case's bootstrap seed is settings.seed mixed with its key, so a verdict depends
+// only on the two cases, not on what else the files hold or in which order.
+Comparison compare_results(const ResultFile& base, const ResultFile& fresh, const CompareSettings& settings);
+
+}  // namespace suanli

@@ -1,0 +1,38 @@
+// The two statistics `suanli compare` rests on, kept free of result files so they can be
+// checked against reference values: a Mann–Whitney U rank test (is there a shift at all?)
+// and a bootstrap interval of the ratio of medians (how large is it?). Both are
+// distribution-free: device timings are skewed, often bimodal, never normal.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace suanli {
+
+struct MannWhitney {
+  double u = 0;        // U of the first sample: pairs (a_i, b_j) with a_i > b_j, ties 1/2
+  double p_value = 1;  // two-sided
+  bool exact = false;  // exact null distribution (no ties, small samples) or normal approximation
+};
+
+// Two-sided Mann–Whitney U test. Exact when there are no ties and the number of
+// rankings fits a double exactly (n_a + n_b up to about 56); otherwise the normal
+// approximation with tie correction and continuity correction (the textbook form, as in
+// scipy.stats.mannwhitneyu). Throws std::invalid_argument on an empty sample.
+MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b);
+
+struct RatioInterval {
+  double lo = 0, hi = 0;
+};
+
+// Percentile-bootstrap interval, confidence 1 - alpha, of median(fresh) / median(base):
+// `resamples` times, both samples are drawn again with replacement (independently) and
+// the ratio of their medians recorded. The generator is this file's own (splitmix64), so
+// a seed gives the same interval on every platform and standard library.
+RatioInterval bootstrap_median_ratio(const std::vector<double>& base, const std::vector<double>& fresh,
+                                     double alpha, int resamples, std::uint64_t seed);
+
+// Median of unsorted data (the mean of the two middle values for an even count).
+double median_of(std::vector<double> values);
+
+}  // namespace suanli

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Validates `suanli compare` on this machine (docs/REGRESSION.md, issue 7).
+
+Each trial runs the same build four times, back to back, on the OpenCL device (PoCL in
+CI): base, slowed by PCT1, base again, slowed by PCT2 (GEMM_EXTRA_WORK_PCT, a validation
+define of kernels/portable/gemm.cl that adds that share of real, zero-valued work). Then:
+  A/A  base vs base           every SLOWER or FASTER is a false call   (goal <= 1%)
+  A/B  base vs slowed         every SLOWER is a detection               (goal >= 95%)
+The order of the four runs rotates between trials so that a drift of the machine over a
+trial does not always favour one side. Prints a Markdown summary; --json keeps the counts.
+
+  scripts/regression_validate.py --suanli build/bin/suanli --trials 20
+"""
+import argparse
+import collections
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+DEFAULT_SHAPES = ["256x256x256", "320x320x320", "384x384x384", "448x448x448", "512x512x512"]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--suanli", default=os.environ.get("SUANLI", "build/bin/suanli"), help="suanli binary")
+    p.add_argument("--backend", default="opencl")
+    p.add_argument("--trials", type=int, default=20)
+    p.add_argument("--shape", action="append", help="GEMM shape (repeatable; default: 5 cubes 256..512)")
+    p.add_argument("--dtype", default="fp32")
+    p.add_argument("--max-time", default="0.5", help="seconds of sampling per case (suanli run --max-time)")
+    p.add_argument("--pct", type=int, nargs=2, default=[5, 10], help="the two injected slowdowns, percent")
+    p.add_argument("--threshold", default="3%", help="suanli compare --threshold")
+    p.add_argument("--alpha", default="0.01", help="suanli compare --alpha")
+    p.add_argument("--hot", action="store_true", default=True, help="no cache flush between samples (default)")
+    p.add_argument("--cold", dest="hot", action="store_false", help="flush caches between samples")
+    p.add_argument("--json", help="write the counts and every verdict here")
+    p.add_argument("--keep", help="keep the result files in this directory")
+    return p.parse_args()
+
+
+def run_suanli(args, pct, out):
+    cmd = [args.suanli, "run", "--backend", args.backend, "--tier", "portable", "--dtype", args.dtype,
+           "--max-time", args.max_time, "--target-ci", "0.0001", "--min-samples", "10", "--out", out]
+    for s in args.shape or DEFAULT_SHAPES:
+        cmd += ["--shape", s]
+    if args.hot:
+        cmd.append("--hot")
+    if pct:
+        cmd += ["--kernel-define", f"GEMM_EXTRA_WORK_PCT={pct}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"regression_validate: suanli run failed ({r.returncode}): {r.stderr.strip()[-400:]}")
+
+
+def compare(args, base, new):
+    r = subprocess.run([args.suanli, "compare", base, new, "--format", "json", "--threshold", args.threshold,
+                        "--alpha", args.alpha], capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        sys.exit(f"regression_validate: suanli compare failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def share(n, d):
+    return f"{n}/{d} = {100.0 * n / d:.1f}%" if d else "-"
+
+
+def main():
+    args = parse_args()
+    workdir = args.keep or tempfile.mkdtemp(prefix="suanli-regval-")
+    os.makedirs(workdir, exist_ok=True)
+    p1, p2 = args.pct
+    # Four runs per trial; the order rotates so each slot sees each kind of run.
+    slots = [("base1", 0), (f"slow{p1}", p1), ("base2", 0), (f"slow{p2}", p2)]
+    pairs = [("A/A", "base1", "base2"), (f"A/B {p1}%", "base1", f"slow{p1}"), (f"A/B {p2}%", "base2", f"slow{p2}")]
+    verdicts = collections.defaultdict(collections.Counter)
+    ratios = collections.defaultdict(list)
+    rows = []
+    started = time.time()
+    for trial in range(args.trials):
+        order = slots[trial % 4:] + slots[:trial % 4]
+        files = {}
+        for name, pct in order:
+            files[name] = os.path.join(workdir, f"t{trial:03d}-{name}.json")
+            run_suanli(args, pct, files[name])
+        for kind, base, new in pairs:
+            result = compare(args, files[base], files[new])
+            for c in result["cases"]:
+                verdicts[kind][c["verdict"]] += 1
+                ratios[kind].append(c["ratio"])
+                rows.append({"trial": trial, "kind": kind, "label": c["label"], "verdict": c["verdict"],
+                             "ratio": c["ratio"], "ratio_ci": c["ratio_ci"], "p_value": c["p_value"],
+                             "n": [c["n_base"], c["n_new"]]})
+            for u in result["not_compared"]:
+                verdicts[kind]["NOT COMPARED"] += 1
+        aa = verdicts["A/A"]
+        print(f"trial {trial + 1}/{args.trials} ({time.time() - started:.0f} s): A/A false calls so far "
+              f"{aa['SLOWER'] + aa['FASTER']}/{sum(aa.values())}", file=sys.stderr)
+
+    elapsed = time.time() - started
+    print(f"## suanli compare validation ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
+          f"{os.cpu_count()} CPUs, {elapsed / 60:.1f} min)\n")
+    print(f"{args.trials} trials x {len(args.shape or DEFAULT_SHAPES)} {args.dtype} GEMM cases, "
+          f"--max-time {args.max_time}, {'hot' if args.hot else 'cold'}, threshold {args.threshold}, "
+          f"alpha {args.alpha}\n")
+    print("| comparison | cases | SLOWER | FASTER | SAME | AMBIGUOUS | median ratio (p10..p90) | goal |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    summary = {}
+    for kind, _, _ in pairs:
+        v = verdicts[kind]
+        n = sum(v[k] for k in ("SLOWER", "FASTER", "SAME", "AMBIGUOUS"))
+        r = sorted(ratios[kind])
+        spread = (f"{r[len(r) // 2]:.3f} ({r[len(r) // 10]:.3f}..{r[(9 * len(r)) // 10]:.3f})" if r else "-")
+        if kind == "A/A":
+            goal = f"false calls {share(v['SLOWER'] + v['FASTER'], n)} (<= 1%)"
+        else:
+            goal = f"detected {share(v['SLOWER'], n)} (>= 95%)"
+        print(f"| {kind} | {n} | {v['SLOWER']} | {v['FASTER']} | {v['SAME']} | {v['AMBIGUOUS']} | {spread} | {goal} |")
+        summary[kind] = dict(v, cases=n, ratio_median=r[len(r) // 2] if r else None)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"settings": vars(args), "elapsed_s": elapsed, "summary": summary, "cases": rows}, f, indent=1)
+    print(f"\nresult files: {workdir}")
+
+
+if __name__ == "__main__":
+    main()

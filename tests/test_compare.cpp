@@ -1,0 +1,264 @@
+// `suanli compare` statistics and verdicts. Reference p-values come from
+// scipy.stats.mannwhitneyu 1.17 (method='exact' / 'asymptotic', two-sided), computed once
+// with the data written here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "harness/compare.h"
+#include "harness/compare_report.h"
+#include "harness/compare_stats.h"
+#include "harness/errors.h"
+
+namespace suanli {
+namespace {
+
+// Timing-like samples: a median of `center` seconds with multiplicative noise of `spread`
+// (log-normal, so skewed like real timings), from a fixed seed.
+std::vector<double> timings(double center, double spread, int n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> noise(0.0, spread);
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) out.push_back(center * std::exp(noise(gen)));
+  return out;
+}
+
+TEST(MannWhitney, ExactSmallSamplesMatchScipy) {
+  const auto r = mann_whitney_u({1.1, 2.3, 3.7, 4.2, 5.9}, {2.0, 6.1, 7.4, 8.8, 9.5, 10.2});
+  EXPECT_TRUE(r.exact);
+  EXPECT_DOUBLE_EQ(r.u, 4.0);
+  EXPECT_NEAR(r.p_value, 0.05194805194805195, 1e-12);
+
+  const auto r2 = mann_whitney_u({1.1, 2.3, 3.7, 4.2, 5.9, 0.5, 7.7}, {2.05, 6.1, 7.4, 8.8, 9.5, 10.2, 3.3, 4.4});
+  EXPECT_DOUBLE_EQ(r2.u, 13.0);
+  EXPECT_NEAR(r2.p_value, 0.09386169386169387, 1e-12);
+}
+
+// first, first + 1, ..., last (+ offset): distinct values, so no ties.
+std::vector<double> run_of(int first, int last, double offset = 0) {
+  std::vector<double> out;
+  for (int v = first; v <= last; ++v) out.push_back(v + offset);
+  return out;
+}
+
+TEST(MannWhitney, ExactTwentyByTwentyMatchesScipyAndIsSymmetric) {
+  const auto x = run_of(1, 20), y = run_of(4, 23, 0.5);
+  const auto r = mann_whitney_u(x, y);
+  EXPECT_TRUE(r.exact);
+  EXPECT_DOUBLE_EQ(r.u, 136.0);
+  EXPECT_NEAR(r.p_value, 0.0859140199856938, 1e-12);
+  const auto swapped = mann_whitney_u(y, x);
+  EXPECT_DOUBLE_EQ(swapped.u, 264.0);
+  EXPECT_NEAR(swapped.p_value, r.p_value, 1e-14);
+}
+
+TEST(MannWhitney, TiesUseTheCorrectedNormalApproximation) {
+  const auto r = mann_whitney_u({1, 2, 2, 3, 3, 3, 4, 5, 5, 6}, {3, 4, 4, 5, 6, 6, 7, 7, 8, 9, 9});
+  EXPECT_FALSE(r.exact);
+  EXPECT_DOUBLE_EQ(r.u, 15.5);
+  EXPECT_NEAR(r.p_value, 0.005625214779700691, 1e-12);
+}
+
+TEST(MannWhitney, LargeSamplesWithoutTiesUseTheNormalApproximation) {
+  const auto r = mann_whitney_u(run_of(1, 30), run_of(3, 32, 0.5));
+  EXPECT_FALSE(r.exact);  // C(60, 30) does not fit a double exactly
+  EXPECT_DOUBLE_EQ(r.u, 378.0);
+  EXPECT_NEAR(r.p_value, 0.2904721494938346, 1e-12);  // scipy exact: 0.29279
+}
+
+TEST(MannWhitney, AllEqualValuesGiveNoEvidence) {
+  EXPECT_DOUBLE_EQ(mann_whitney_u({2, 2, 2}, {2, 2, 2, 2}).p_value, 1.0);
+  EXPECT_THROW(mann_whitney_u({}, {1.0}), std::invalid_argument);
+}
+
+TEST(Median, OddAndEvenCounts) {
+  EXPECT_DOUBLE_EQ(median_of({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(median_of({4, 1, 3, 2}), 2.5);
+  EXPECT_THROW(median_of({}), std::invalid_argument);
+}
+
+TEST(Bootstrap, SameSeedSameIntervalOtherSeedOtherInterval) {
+  const auto base = timings(1e-3, 0.05, 40, 1);
+  const auto fresh = timings(1.05e-3, 0.05, 40, 2);
+  const auto a = bootstrap_median_ratio(base, fresh, 0.01, 2000, 42);
+  const auto b = bootstrap_median_ratio(base, fresh, 0.01, 2000, 42);
+  EXPECT_EQ(a.lo, b.lo);
+  EXPECT_EQ(a.hi, b.hi);
+  const auto c = bootstrap_median_ratio(base, fresh, 0.01, 2000, 43);
+  EXPECT_TRUE(a.lo != c.lo || a.hi != c.hi);
+  // The interval brackets the observed ratio and narrows as the confidence drops.
+  const double ratio = median_of(fresh) / median_of(base);
+  EXPECT_LT(a.lo, ratio);
+  EXPECT_GT(a.hi, ratio);
+  const auto narrow = bootstrap_median_ratio(base, fresh, 0.2, 2000, 42);
+  EXPECT_GT(narrow.lo, a.lo);
+  EXPECT_LT(narrow.hi, a.hi);
+}
+
+TEST(Bootstrap, IdenticalConstantSamplesGiveAPointInterval) {
+  const auto r = bootstrap_median_ratio({2.0, 2.0, 2.0}, {3.0, 3.0}, 0.05, 200, 1);
+  EXPECT_DOUBLE_EQ(r.lo, 1.5);
+  EXPECT_DOUBLE_EQ(r.hi, 1.5);
+}
+
+CompareSettings settings() { return {}; }
+
+TEST(Verdict, IdenticalDistributionsAreSame) {
+  const auto base = timings(1e-3, 0.01, 100, 11);
+  const auto fresh = timings(1e-3, 0.01, 100, 12);
+  const auto r = compare_samples(base, fresh, settings(), 7);
+  EXPECT_EQ(r.verdict, Verdict::same) << r.why << " ratio " << r.ratio;
+  EXPECT_TRUE(r.tested);
+}
+
+TEST(Verdict, ATenPercentShiftIsSlowerAndItsReverseFaster) {
+  const auto base = timings(1e-3, 0.01, 60, 21);
+  const auto fresh = timings(1.1e-3, 0.01, 60, 22);
+  const auto slower = compare_samples(base, fresh, settings(), 7);
+  EXPECT_EQ(slower.verdict, Verdict::slower) << slower.why;
+  EXPECT_NEAR(slower.ratio, 1.1, 0.01);
+  EXPECT_GT(slower.ratio_ci.lo, 1.03);
+  EXPECT_LT(slower.p_value, 1e-6);
+  const auto faster = compare_samples(fresh, base, settings(), 7);
+  EXPECT_EQ(faster.verdict, Verdict::faster) << faster.why;
+}
+
+TEST(Verdict, TinyNoisySamplesAreAmbiguous) {
+  // Too few to test at all.
+  auto r = compare_samples({1.0, 1.3, 0.8}, {1.2, 0.9, 1.5}, settings(), 7);
+  EXPECT_EQ(r.verdict, Verdict::ambiguous);
+  EXPECT_FALSE(r.tested);
+  // Enough to test, but 20% noise hides whether a 10% shift is there.
+  r = compare_samples(timings(1.0, 0.2, 8, 31), timings(1.1, 0.2, 8, 32), settings(), 7);
+  EXPECT_EQ(r.verdict, Verdict::ambiguous) << r.why;
+  EXPECT_TRUE(r.tested);
+}
+
+TEST(Verdict, ASignificantChangeSmallerThanTheThresholdIsSame) {
+  const auto base = timings(1e-3, 0.002, 200, 41);
+  const auto fresh = timings(1.01e-3, 0.002, 200, 42);
+  const auto r = compare_samples(base, fresh, settings(), 7);
+  EXPECT_LT(r.p_value, 0.01);
+  EXPECT_EQ(r.verdict, Verdict::same) << r.why;
+  // The same data with a threshold of 0.5% is a regression.
+  CompareSettings tight;
+  tight.threshold = 0.005;
+  EXPECT_EQ(compare_samples(base, fresh, tight, 7).verdict, Verdict::slower);
+}
+
+TEST(Verdict, SlowerButNotSurelyBeyondTheThresholdIsAmbiguous) {
+  // 5% slower with 3% noise and 30 samples: surely slower, and the estimate is past 3%,
+  // but the interval reaches below 3%: not a SLOWER verdict.
+  const auto r = compare_samples(timings(1.0, 0.03, 30, 51), timings(1.05, 0.03, 30, 52), settings(), 7);
+  ASSERT_LT(r.p_value, 0.01);
+  ASSERT_GT(r.ratio, 1.03);
+  ASSERT_GT(r.ratio_ci.lo, 1.0);
+  ASSERT_LT(r.ratio_ci.lo, 1.03);
+  EXPECT_EQ(r.verdict, Verdict::ambiguous) << r.why;
+}
+
+TEST(Threshold, PercentOrFraction) {
+  EXPECT_DOUBLE_EQ(parse_threshold("3%"), 0.03);
+  EXPECT_DOUBLE_EQ(parse_threshold("0.03"), 0.03);
+  EXPECT_DOUBLE_EQ(parse_threshold("0.5%"), 0.005);
+  EXPECT_DOUBLE_EQ(parse_threshold("150%"), 1.5);
+  for (const char* bad : {"-5%", "abc", "", "%", "0", "0%", "3", "1.5", "3%%", "3 %", "nan", "inf%"})
+    EXPECT_THROW(parse_threshold(bad), UsageError) << bad;
+}
+
+nlohmann::json gemm_case(int m, const std::string& status, std::vector<double> samples) {
+  nlohmann::json c = {{"workload", "gemm"}, {"backend", "opencl"}, {"device_name", "dev"},
+                      {"tier", "portable"}, {"dtype", "fp32"},    {"shape", {{"m", m}, {"n", m}, {"k", m}}},
+                      {"status", status},   {"hot", false}};
+  if (!samples.empty()) c["samples_s"] = samples;
+  if (status != "ok") c["reason"] = "verification failed";
+  return c;
+}
+
+ResultFile document(std::vector<nlohmann::json> cases, const std::string& name) {
+  return validate_result_document({{"schema_version", 1}, {"cases", cases}}, name);
+}
+
+TEST(CompareResults, MatchesCasesAndListsTheOnesItCannotCompare) {
+  const auto steady = timings(1e-3, 0.01, 50, 61);
+  const auto slow = timings(1.2e-3, 0.01, 50, 62);
+  const ResultFile base = document({gemm_case(64, "ok", steady), gemm_case(128, "ok", steady),
+                                    gemm_case(256, "ok", steady), gemm_case(512, "ok", steady)},
+                                   "base.json");
+  const ResultFile fresh = document({gemm_case(128, "ok", slow), gemm_case(64, "ok", steady),
+                                     gemm_case(256, "failed", {}), gemm_case(1024, "ok", steady)},
+                                    "new.json");
+  const Comparison c = compare_results(base, fresh, settings());
+  ASSERT_EQ(c.cases.size(), 2u);
+  EXPECT_EQ(c.cases[0].result.verdict, Verdict::slower);  // slower first
+  EXPECT_NE(c.cases[0].label.find("128x128x128"), std::string::npos);
+  EXPECT_EQ(c.cases[1].result.verdict, Verdict::same);
+  EXPECT_EQ(c.count(Verdict::slower), 1);
+  EXPECT_EQ(c.count(Verdict::same), 1);
+
+  ASSERT_EQ(c.uncompared.size(), 3u);
+  std::map<std::string, std::string> why;
+  for (const auto& u : c.uncompared) why[u.label.substr(0, u.label.find(" opencl"))] = u.reason;
+  EXPECT_EQ(why["gemm fp32 portable 1024x1024x1024"], "only in NEW");
+  EXPECT_EQ(why["gemm fp32 portable 512x512x512"], "only in BASE");
+  EXPECT_EQ(why["gemm fp32 portable 256x256x256"], "NEW: failed (verification failed)");
+  EXPECT_EQ(compare_summary_line(c), "1 slower, 0 faster, 1 same, 0 ambiguous, 3 not compared");
+}
+
+TEST(CompareResults, DuplicatesAndMissingSamplesAreListed) {
+  const auto s = timings(1e-3, 0.01, 20, 71);
+  const ResultFile base = document({gemm_case(64, "ok", s), gemm_case(64, "ok", s), gemm_case(32, "ok", {})}, "b");
+  const ResultFile fresh = document({gemm_case(64, "ok", s), gemm_case(32, "ok", s)}, "n");
+  const Comparison c = compare_results(base, fresh, settings());
+  EXPECT_TRUE(c.cases.empty());
+  ASSERT_EQ(c.uncompared.size(), 2u);
+  EXPECT_EQ(c.uncompared[0].reason, "BASE: no timing samples");
+  EXPECT_NE(c.uncompared[1].reason.find("BASE: appears 2 times"), std::string::npos);
+}
+
+TEST(CompareResults, VerdictsDoNotDependOnOtherCasesOrOrder) {
+  const auto base_s = timings(1e-3, 0.03, 30, 81);
+  const auto new_s = timings(1.04e-3, 0.03, 30, 82);
+  const ResultFile alone_b = document({gemm_case(64, "ok", base_s)}, "b");
+  const ResultFile alone_n = document({gemm_case(64, "ok", new_s)}, "n");
+  const ResultFile many_b = document({gemm_case(8, "ok", new_s), gemm_case(64, "ok", base_s)}, "b");
+  const ResultFile many_n = document({gemm_case(64, "ok", new_s), gemm_case(8, "ok", base_s)}, "n");
+  const auto one = compare_results(alone_b, alone_n, settings());
+  const auto two = compare_results(many_b, many_n, settings());
+  const auto& x = one.cases.at(0).result;
+  const CaseComparison* y = nullptr;
+  for (const auto& cc : two.cases)
+    if (cc.key == one.cases[0].key) y = &cc;
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(x.ratio_ci.lo, y->result.ratio_ci.lo);
+  EXPECT_EQ(x.ratio_ci.hi, y->result.ratio_ci.hi);
+  EXPECT_EQ(x.verdict, y->result.verdict);
+}
+
+TEST(CompareReport, MarkdownPutsSlowerRowsInTheTableAndFoldsSame) {
+  const ResultFile base = document({gemm_case(64, "ok", timings(1e-3, 0.01, 50, 91)),
+                                    gemm_case(128, "ok", timings(1e-3, 0.01, 50, 92))}, "base.json");
+  const ResultFile fresh = document({gemm_case(64, "ok", timings(1e-3, 0.01, 50, 93)),
+                                     gemm_case(128, "ok", timings(1.15e-3, 0.01, 50, 94))}, "new.json");
+  const CompareSettings s = settings();
+  const Comparison c = compare_results(base, fresh, s);
+  const std::string md = compare_markdown(c, {base, fresh, s});
+  const auto table = md.find("| Verdict |");
+  const auto slower = md.find("| **SLOWER** | gemm fp32 portable 128x128x128");
+  const auto details = md.find("<details><summary>1 case SAME</summary>");
+  ASSERT_NE(table, std::string::npos) << md;
+  ASSERT_NE(slower, std::string::npos) << md;
+  ASSERT_NE(details, std::string::npos) << md;
+  EXPECT_LT(table, slower);
+  EXPECT_LT(slower, details);
+  EXPECT_EQ(md.rfind("### suanli compare: 1 slower", 0), 0u);
+
+  const auto j = compare_json(c, {base, fresh, s});
+  EXPECT_EQ(j["summary"]["slower"], 1);
+  EXPECT_EQ(j["cases"][0]["verdict"], "SLOWER");
+  EXPECT_EQ(j["cases"][0]["ratio_ci"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace suanli

@@ -1,0 +1,182 @@
+// End-to-end: `suanli compare` through the binary: exit codes, the three formats, -o, and
+// bad input (exit 2, one line naming the problem, no report file left behind).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "tests/test_util.h"
+
+namespace suanli {
+namespace {
+
+using test::run_suanli;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+std::vector<double> timings(double center, int n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> noise(0.0, 0.01);
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) out.push_back(center * std::exp(noise(gen)));
+  return out;
+}
+
+nlohmann::json gemm_case(int m, std::vector<double> samples) {
+  return {{"workload", "gemm"}, {"backend", "opencl"}, {"device_name", "dev"}, {"tier", "portable"},
+          {"dtype", "fp32"},    {"shape", {{"m", m}, {"n", m}, {"k", m}}},      {"status", "ok"},
+          {"hot", false},       {"samples_s", samples}};
+}
+
+fs::path write_doc(const TempDir& dir, const std::string& name, std::vector<nlohmann::json> cases) {
+  const fs::path p = dir / name;
+  std::ofstream(p) << nlohmann::json{{"schema_version", 1}, {"cases", cases}}.dump();
+  return p;
+}
+
+// BASE and NEW: 64^3 unchanged, 128^3 12% slower, 256^3 only in NEW.
+struct Fixture {
+  TempDir dir;
+  fs::path base = write_doc(dir, "base.json", {gemm_case(64, timings(1e-3, 40, 1)), gemm_case(128, timings(2e-3, 40, 2))});
+  fs::path same = write_doc(dir, "same.json", {gemm_case(64, timings(1e-3, 40, 3)), gemm_case(128, timings(2e-3, 40, 4))});
+  fs::path slower = write_doc(dir, "new.json", {gemm_case(64, timings(1e-3, 40, 5)), gemm_case(128, timings(2.24e-3, 40, 6)),
+                                                gemm_case(256, timings(9e-3, 40, 7))});
+};
+
+// PoCL through the built plugins, with a compile cache private to `dir`.
+std::map<std::string, std::string> pocl_env(const TempDir& dir) {
+  return {{"SUANLI_PLUGIN_PATH", SUANLI_TEST_PLUGIN_DIR}, {"SUANLI_CACHE_DIR", (dir / "cache").string()}};
+}
+
+// A short PoCL GEMM run of one shape into `out`, with extra arguments.
+test::CommandResult quick_gemm_run(const TempDir& dir, const std::string& shape, const fs::path& out,
+                                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", "--backend", "opencl", "--shape", shape, "--dtype", "fp32", "--tier",
+                                   "portable", "--min-samples", "6", "--max-time", "0.2", "--warmup", "1", "--hot",
+                                   "--out", out.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_suanli(args, pocl_env(dir));
+}
+
+bool one_line(const std::string& s) {
+  return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n';
+}
+
+TEST(CompareCli, NothingSlowerExitsZero) {
+  Fixture f;
+  const auto r = run_suanli({"compare", f.base.string(), f.same.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("summary: 0 slower, 0 faster, 2 same, 0 ambiguous, 0 not compared"), std::string::npos) << r.out;
+}
+
+TEST(CompareCli, ASlowerCaseExitsOneInEveryFormat) {
+  Fixture f;
+  const auto text = run_suanli({"compare", f.base.string(), f.slower.string(), "--format", "text"});
+  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_NE(text.out.find("SLOWER"), std::string::npos);
+  EXPECT_NE(text.out.find("only in NEW"), std::string::npos);
+
+  const auto md = run_suanli({"compare", f.base.string(), f.slower.string(), "--format", "md"});
+  EXPECT_EQ(md.exit_code, 1);
+  const auto slower_row = md.out.find("| **SLOWER** | gemm fp32 portable 128x128x128");
+  ASSERT_NE(slower_row, std::string::npos) << md.out;
+  EXPECT_LT(slower_row, md.out.find("SAME</summary>"));
+  EXPECT_NE(md.out.find("- gemm fp32 portable 256x256x256 opencl dev: only in NEW"), std::string::npos) << md.out;
+
+  const auto js = run_suanli({"compare", f.base.string(), f.slower.string(), "--format", "json", "--threshold", "0.05"});
+  EXPECT_EQ(js.exit_code, 1);
+  const auto doc = nlohmann::json::parse(js.out);
+  EXPECT_EQ(doc["summary"]["slower"], 1);
+  EXPECT_EQ(doc["summary"]["same"], 1);
+  EXPECT_EQ(doc["summary"]["not_compared"], 1);
+  EXPECT_DOUBLE_EQ(doc["settings"]["threshold"].get<double>(), 0.05);
+  EXPECT_NEAR(doc["cases"][0]["ratio"].get<double>(), 1.12, 0.01);
+
+  // Swapped, the regression is an improvement: nothing is slower.
+  const auto swapped = run_suanli({"compare", f.slower.string(), f.base.string()});
+  EXPECT_EQ(swapped.exit_code, 0);
+  EXPECT_NE(swapped.out.find("FASTER"), std::string::npos);
+  EXPECT_NE(swapped.out.find("only in BASE"), std::string::npos);
+}
+
+TEST(CompareCli, OutputFileGetsTheReport) {
+  Fixture f;
+  const fs::path out = f.dir / "comment.md";
+  const auto r = run_suanli({"compare", f.base.string(), f.slower.string(), "--format", "md", "-o", out.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("1 slower"), std::string::npos) << r.err;
+  std::ifstream in(out);
+  const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(body.rfind("### suanli compare: 1 slower", 0), 0u) << body;
+}
+
+TEST(CompareCli, BadInputExitsTwoWithOneLineAndNoReport) {
+  Fixture f;
+  const fs::path truncated = f.dir / "truncated.json";
+  {
+    std::ifstream in(f.base);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(truncated) << text.substr(0, text.size() / 2);
+  }
+  const fs::path out = f.dir / "report.txt";
+  const std::string base = f.base.string(), fresh = f.same.string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"compare", base, (f.dir / "missing.json").string()}, "missing.json: cannot open"},
+      {{"compare", truncated.string(), fresh}, "truncated.json: not valid JSON (truncated?)"},
+      {{"compare", base, fresh, "--threshold", "-5%"}, "--threshold '-5%'"},
+      {{"compare", base, fresh, "--threshold", "abc"}, "--threshold 'abc'"},
+      {{"compare", base, fresh, "--threshold", "3"}, "--threshold '3'"},
+      {{"compare", base, fresh, "--format", "html"}, "--format 'html'"},
+      {{"compare", base, fresh, "--alpha", "0.7"}, "--alpha"},
+      {{"compare", base}, "new"},
+  };
+  for (auto [args, expected] : cases) {
+    args.insert(args.end(), {"-o", out.string()});
+    const auto r = run_suanli(args);
+    EXPECT_EQ(r.exit_code, 2) << args[2] << ": " << r.err;
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_EQ(r.err.rfind("suanli: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_FALSE(fs::exists(out)) << "a report was written for bad input: " << r.err;
+  }
+  // Nothing else (no temp file) is left in the directory either.
+  for (const auto& e : fs::directory_iterator(f.dir.path()))
+    EXPECT_TRUE(e.path().extension() == ".json") << e.path();
+}
+
+// A real PoCL result file compared with itself: the loader, matching and verdicts agree
+// with what `suanli run` writes.
+TEST(CompareCli, ARealRunComparedWithItselfIsNotSlower) {
+  TempDir dir;
+  const fs::path run = dir / "run.json";
+  const auto r = quick_gemm_run(dir, "64x48x40", run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto c = run_suanli({"compare", run.string(), run.string(), "--format", "json"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  const auto doc = nlohmann::json::parse(c.out);
+  ASSERT_EQ(doc["cases"].size(), 1u);
+  EXPECT_EQ(doc["cases"][0]["ratio"], 1.0);
+  EXPECT_NE(doc["cases"][0]["verdict"], "SLOWER");
+}
+
+// The validation define of kernels/portable/gemm.cl adds work but must not change the
+// result: the slowed kernel still passes verification, on an odd shape with edge tiles.
+TEST(CompareCli, InjectedExtraWorkKeepsTheGemmVerified) {
+  TempDir dir;
+  const fs::path run = dir / "slow.json";
+  const auto r = quick_gemm_run(dir, "100x70x300", run, {"--kernel-define", "GEMM_EXTRA_WORK_PCT=50"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = test::read_json(run);
+  ASSERT_EQ(doc["cases"].size(), 1u);
+  for (const auto& c : doc["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c.dump();
+    EXPECT_TRUE(c["verified"].get<bool>());
+  }
+}
+
+}  // namespace
+}  // namespace suanli
