@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 3;
+constexpr int kBackendAbiVersion = 4;
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -129,6 +129,18 @@ struct GemmProblem {
 // must be given transposed (GemmProblem::b_transposed).
 constexpr const char* kNeedsTransposedB = "needs B transposed (TN layout)";
 
+// Fused scaled-dot-product attention forward, for a vendor library that has one (cuDNN's
+// SDPA). All tensors contiguous row-major, element type `dtype` (fp16, bf16, …):
+//   q: (B, H, Sq, D)   k, v: (B, Hkv, Skv, D)   o: (B, H, Sq, D)
+// O = softmax(Q·Kᵀ·scale [+ causal mask])·V; grouped-query when Hkv < H (query head h reads
+// kv head h / (H / Hkv)); causal masks key j > i + (Skv - Sq) (bottom-right aligned).
+struct AttentionProblem {
+  DType dtype = DType::fp16;
+  std::int64_t b = 1, h = 1, h_kv = 1, s_q = 1, s_kv = 1, d = 64;
+  double scale = 0.125;
+  bool causal = false;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
@@ -167,6 +179,15 @@ class Device {
   // Empty optional = can implement; otherwise the reason it cannot.
   virtual std::optional<std::string> vendor_gemm_can_implement(const GemmProblem& p) const = 0;
   virtual void vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) = 0;
+  // Fused vendor attention. Backends without one keep these defaults; the harness then
+  // builds the vendor tier's attention from vendor_gemm (the unfused path).
+  virtual std::string vendor_attention_library() const { return ""; }
+  virtual std::optional<std::string> vendor_attention_can_implement(const AttentionProblem& /*p*/) const {
+    return std::string("no fused attention library on this backend");
+  }
+  virtual void vendor_attention(const AttentionProblem& /*p*/, Buffer /*q*/, Buffer /*k*/, Buffer /*v*/, Buffer /*o*/) {
+    throw BackendError(BackendError::Kind::unsupported, "no fused attention library on this backend");
+  }
 };
 
 struct DeviceListing {

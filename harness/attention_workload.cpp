@@ -41,6 +41,15 @@ std::function<void()> prepare_fused_attention(Device& device, const CaseSpec& sp
 
 }  // namespace
 
+AttentionProblem vendor_attention_problem(DType dtype, const AttentionShape& s, double scale) {
+  AttentionProblem p;
+  p.dtype = dtype;
+  p.b = s.b, p.h = s.h, p.h_kv = s.h_kv, p.s_q = s.s_q, p.s_kv = s.s_kv, p.d = s.d;
+  p.scale = static_cast<double>(static_cast<float>(scale));  // what the kernels see
+  p.causal = s.causal;
+  return p;
+}
+
 GemmDeviceClass attention_device_class(const DeviceInfo& d) {
   return d.type == DeviceType::cpu ? GemmDeviceClass::cpu : d.type == DeviceType::gpu ? GemmDeviceClass::gpu : GemmDeviceClass::other;
 }
@@ -106,9 +115,18 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     rec["reason"] = "no " + spec.tier + " attention on this backend yet";
     return rec;
   }
-  std::optional<std::string> why = vendor ? unfused_attention_can_implement(device, spec.dtype, s)
-                                          : portable_attention_can_implement(info, spec.dtype, s);
+  // The vendor tier is the vendor's fused attention where the backend has one, else the
+  // unfused path over its GEMM; the record says which and why.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(s.d));
+  const AttentionProblem problem = vendor_attention_problem(spec.dtype, s, scale);
+  const std::optional<std::string> no_fused = vendor ? device.vendor_attention_can_implement(problem) : std::nullopt;
+  const bool fused_vendor = vendor && !no_fused;
+  std::optional<std::string> why;
+  if (!vendor) why = portable_attention_can_implement(info, spec.dtype, s);
+  else if (!fused_vendor) why = unfused_attention_can_implement(device, spec.dtype, s);
+  if (why && vendor) why = "fused: " + *no_fused + "; unfused: " + *why;
   if (!why && !vendor) why = attention_memory_check(info, spec.dtype, s);
+  if (!why && fused_vendor) why = attention_memory_check(info, spec.dtype, s);
   if (why) {
     rec["reason"] = *why;
     return rec;
@@ -142,9 +160,17 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     const auto poison = nan_pattern(format);
     device.fill(d_o, poison.data(), poison.size());
 
-    const double scale = 1.0 / std::sqrt(static_cast<double>(s.d));
-    const std::function<void()> enqueue = vendor ? prepare_unfused_attention(device, bufs, spec, scale, dq, dk, dv, d_o, rec)
-                                                 : prepare_fused_attention(device, spec, *config, scale, dq, dk, dv, d_o, rec);
+    std::function<void()> enqueue;
+    if (fused_vendor) {
+      const std::string lib = device.vendor_attention_library();
+      rec["kernel"] = {{"name", lib + " fused attention"}, {"library", lib}};
+      enqueue = [&device, problem, dq, dk, dv, d_o] { device.vendor_attention(problem, dq, dk, dv, d_o); };
+    } else if (vendor) {
+      enqueue = prepare_unfused_attention(device, bufs, spec, scale, dq, dk, dv, d_o, rec);
+      rec["kernel"]["fused_unavailable"] = *no_fused;
+    } else {
+      enqueue = prepare_fused_attention(device, spec, *config, scale, dq, dk, dv, d_o, rec);
+    }
     enqueue();
     device.synchronize();
     std::vector<unsigned char> o_bytes(q.bytes.size());
@@ -153,6 +179,8 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     // The kernels see scale rounded to float (the fused kernel's argument, the GEMM's alpha).
     AttentionCheckInput check{spec.dtype, s, static_cast<double>(static_cast<float>(scale)), &q.values, &k.values, &v.values, &o,
                               spec.seed ^ 0xa77eULL, 256};
+    // The unfused path stores S and P in the data type; a fused library may too (cuDNN
+    // keeps P in the input type for its second product), so both get that allowance.
     if (vendor) check.u_intermediate = format_unit_roundoff(gemm_output_format(spec.dtype));
     if (!record_verification(rec, verify_attention(check))) return;
     measure_into(rec, device, enqueue, spec);

@@ -30,6 +30,9 @@ std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device
 // Why the portable kernel cannot run this case, or nullopt.
 std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s);
 
+// The backend-facing description of a case for a fused vendor attention library.
+AttentionProblem vendor_attention_problem(DType dtype, const AttentionShape& s, double scale);
+
 // The kernel-config device class of a device (CPU, GPU, other).
 GemmDeviceClass attention_device_class(const DeviceInfo& d);
 
