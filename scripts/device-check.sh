@@ -8,10 +8,13 @@
 #   scripts/device-check.sh             (on the GPU machine) then:
 #     1. lists devices;  2. runs the GPU tests (test_*_gpu binaries);  3. runs the short
 #     suite: portable and vendor GEMM, fp32 tf32 bf16 fp16 fp8, 4096^3 and 8192^3, every
-#     case verified;  4. writes results/runs/<date>-<device>/{device-check.json,.csv,
-#     summary.txt} and copies them under $OUT when the caller set it.
+#     case verified;  4. attention, portable and vendor tier (cuDNN's fused flash attention
+#     where cuDNN is installed, else the unfused cuBLAS path, with the reason recorded),
+#     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. writes
+#     results/runs/<date>-<device>/{device-check,attention,attention-causal}.{json,csv} and
+#     summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 4 minutes. Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# Budget: about 4-5 minutes on an H200. Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,7 +23,7 @@ build=${SUANLI_BUILD_DIR:-build/device}
 prepare() {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSUANLI_BUILD_TESTS=ON >/dev/null || return 1
   local targets=(suanli)
-  for t in suanli_backend_opencl suanli_backend_cuda suanli_backend_hip test_cuda_gpu test_hip_gpu; do
+  for t in suanli_backend_opencl suanli_backend_cuda suanli_backend_hip test_cuda_gpu test_cudnn_gpu test_hip_gpu; do
     ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$t:" && targets+=("$t")
   done
   cmake --build "$build" --target "${targets[@]}"
@@ -62,6 +65,17 @@ echo "== suite: fp32 tf32 bf16 fp16 fp8 at 4096^3 and 8192^3, portable + vendor"
   --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
   --out "$dir/device-check.json" --csv "$dir/device-check.csv" | tee "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+
+# 2 dtypes x 2 tiers x 2 shapes per mask: 8 cases, each at most 2 s of sampling after its
+# verification (the S=8192 fp64 check samples rows) and cuDNN's plan build, under the watchdog.
+for mask in "" --causal; do
+  name_suffix=${mask:+-causal}
+  echo "== attention${mask:+ (causal)}: fp16 bf16 at 1x32x4096x128 and 1x32x8192x128, portable + vendor"
+  "$suanli" run --backend cuda --device 0 --workload attention --tier portable,vendor --dtype fp16,bf16 \
+    --shape 1x32x4096x128 --shape 1x32x8192x128 $mask --max-time 2 --timeout 60 \
+    --out "$dir/attention$name_suffix.json" --csv "$dir/attention$name_suffix.csv" | tee -a "$dir/summary.txt"
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+done
 
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT/$dir" && cp "$dir"/* "$OUT/$dir/"

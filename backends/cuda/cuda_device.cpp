@@ -9,6 +9,7 @@
 #include "backends/buffer_checks.h"
 #include "backends/cuda/cuda_dialect.h"
 #include "backends/cuda/cuda_error.h"
+#include "backends/cuda/cudnn_sdpa_layout.h"
 #include "backends/fill_staging.h"
 #include "backends/kernel_build.h"
 #include "backends/launch_checks.h"
@@ -90,6 +91,7 @@ CudaDevice::CudaDevice(CUdevice device, DeviceInfo info)
     } catch (const BackendError& e) {
       blas_error_ = e.what();
     }
+    sdpa_ = std::make_unique<CudnnSdpa>(stream_, cc_);
   } catch (...) {
     release_all();
     throw;
@@ -104,6 +106,7 @@ void CudaDevice::release_all() noexcept {
   // Nothing may still run on what is about to go.
   if (stream_) cuStreamSynchronize(stream_);
   blas_.reset();
+  sdpa_.reset();
   for (const auto& [key, m] : modules_) cuModuleUnload(m.module);
   modules_.clear();
   param_sizes_.clear();
@@ -390,6 +393,39 @@ void CudaDevice::vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c)
   check_gemm_buffers("cuda", p, a, b, c, gemm_input_bytes(p.dtype), gemm_output_bytes(p.dtype));
   make_current();
   blas_->run(p, ptr_of(a), ptr_of(b), ptr_of(c));
+}
+
+std::string CudaDevice::vendor_attention_library() const {
+  make_current();
+  return sdpa_->library_name();
+}
+
+std::optional<std::string> CudaDevice::vendor_attention_can_implement(const AttentionProblem& p) const {
+  make_current();
+  return sdpa_->can_implement(p);
+}
+
+void CudaDevice::vendor_attention(const AttentionProblem& p, Buffer q, Buffer k, Buffer v, Buffer o) {
+  if (auto why = vendor_attention_can_implement(p)) {
+    throw device_error(BackendError::Kind::unsupported, "vendor attention: " + *why);
+  }
+  // fp16 / bf16 only (can_implement): 2 bytes per element. The counts fit (checked there).
+  const struct {
+    const Buffer& buffer;
+    sdpa::TensorLayout layout;
+    const char* name;
+  } operands[] = {{q, sdpa::q_layout(p), "q"}, {k, sdpa::v_layout(p), "k"}, {v, sdpa::v_layout(p), "v"},
+                  {o, sdpa::o_layout(p), "o"}};
+  for (const auto& op : operands) {
+    const auto bytes = static_cast<std::size_t>(*sdpa::element_count(op.layout)) * 2;
+    if (op.buffer.handle == nullptr || op.buffer.bytes < bytes) {
+      throw device_error(BackendError::Kind::generic, std::string("vendor attention: buffer ") + op.name + " holds " +
+                                                          std::to_string(op.buffer.bytes) + " bytes, needs " +
+                                                          std::to_string(bytes));
+    }
+  }
+  make_current();
+  sdpa_->run(p, ptr_of(q), ptr_of(k), ptr_of(v), ptr_of(o));
 }
 
 }  // namespace suanli::cuda

@@ -29,6 +29,7 @@
 #include "backends/compile_cache.h"
 #include "backends/cuda/cublas_gemm.h"
 #include "backends/cuda/cuda_info.h"
+#include "backends/cuda/cudnn_sdpa.h"
 #include "backends/cuda/nvml_state.h"
 #include "backends/cuda/nvrtc_compile.h"
 
@@ -65,6 +66,10 @@ class CudaDevice final : public Device {
   std::string vendor_library() const override;
   std::optional<std::string> vendor_gemm_can_implement(const GemmProblem& p) const override;
   void vendor_gemm(const GemmProblem& p, Buffer a, Buffer b, Buffer c) override;
+  // cuDNN's fused flash attention (cudnn_sdpa.h), loaded on first use.
+  std::string vendor_attention_library() const override;
+  std::optional<std::string> vendor_attention_can_implement(const AttentionProblem& p) const override;
+  void vendor_attention(const AttentionProblem& p, Buffer q, Buffer k, Buffer v, Buffer o) override;
 
  private:
   struct LoadedModule {
@@ -98,6 +103,9 @@ class CudaDevice final : public Device {
   CUdeviceptr workspace_ = 0;
   std::unique_ptr<CublasGemm> blas_;
   std::string blas_error_;  // why blas_ is null
+  // Loads cuDNN and builds plans lazily, also from the const queries above: a cache, so
+  // the const methods reach it through the pointer.
+  std::unique_ptr<CudnnSdpa> sdpa_;
   NvmlSampler nvml_;
 };
 
