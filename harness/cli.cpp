@@ -15,11 +15,13 @@
 #include "harness/case_spec.h"
 #include "harness/chips.h"
 #include "harness/coordinator.h"
+#include "harness/device_health.h"
 #include "harness/dtype.h"
 #include "harness/embedded_chips.h"
 #include "harness/errors.h"
 #include "harness/gbench_export.h"
 #include "harness/host_info.h"
+#include "harness/journal.h"
 #include "harness/plugin_loader.h"
 #include "harness/results.h"
 #include "harness/results_view.h"
@@ -140,7 +142,7 @@ int cmd_chips(bool as_json, const std::string& chips_path) {
 struct RunOptions {
   std::string workload = "gemm";
   std::string backend;
-  int device = 0;
+  std::string device = "0";  // an index, or "all"
   std::vector<std::string> tiers = {"portable,vendor"};
   std::vector<std::string> dtypes = {"fp32"};
   std::vector<std::string> shapes;
@@ -161,7 +163,69 @@ struct RunOptions {
   bool causal = false;
   std::int64_t kv_heads = 0;
   std::int64_t seq_kv = 0;
+  double health_threshold = kDefaultHealthThresholdPct;
+  std::string resume;  // a journal to continue; every other option then comes from it
 };
+
+// The options as the journal header keeps them, keyed by their command-line names so a
+// resume can name the option that conflicts. Lists are stored split, so "--dtype a,b" and
+// "--dtype a --dtype b" are the same run.
+nlohmann::json options_json(const RunOptions& o) {
+  return {{"workload", o.workload},       {"backend", o.backend},     {"device", o.device},
+          {"tier", split_list(o.tiers)},  {"dtype", split_list(o.dtypes)}, {"shape", o.shapes},
+          {"shapes", o.shape_set},        {"hot", o.hot},             {"out", o.out},
+          {"csv", o.csv},                 {"gbench-out", o.gbench_out}, {"chips", o.chips},
+          {"seed", o.seed},               {"min-samples", o.min_samples}, {"max-samples", o.max_samples},
+          {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
+          {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
+          {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold}};
+}
+
+RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
+  try {
+    RunOptions o;
+    o.workload = j.at("workload").get<std::string>();
+    o.backend = j.at("backend").get<std::string>();
+    o.device = j.at("device").get<std::string>();
+    o.tiers = j.at("tier").get<std::vector<std::string>>();
+    o.dtypes = j.at("dtype").get<std::vector<std::string>>();
+    o.shapes = j.at("shape").get<std::vector<std::string>>();
+    o.shape_set = j.at("shapes").get<std::string>();
+    o.hot = j.at("hot").get<bool>();
+    o.out = j.at("out").get<std::string>();
+    o.csv = j.at("csv").get<std::string>();
+    o.gbench_out = j.at("gbench-out").get<std::string>();
+    o.chips = j.at("chips").get<std::string>();
+    o.seed = j.at("seed").get<std::uint64_t>();
+    o.min_samples = j.at("min-samples").get<int>();
+    o.max_samples = j.at("max-samples").get<int>();
+    o.target_ci = j.at("target-ci").get<double>();
+    o.max_time = j.at("max-time").get<double>();
+    o.warmup = j.at("warmup").get<int>();
+    o.timeout = j.at("timeout").get<double>();
+    o.kernel_defines = j.at("kernel-define").get<std::vector<std::string>>();
+    o.causal = j.at("causal").get<bool>();
+    o.kv_heads = j.at("kv-heads").get<std::int64_t>();
+    o.seq_kv = j.at("seq-kv").get<std::int64_t>();
+    o.health_threshold = j.at("health-threshold").get<double>();
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(origin + ": the run's options are incomplete: " + e.what());
+  }
+}
+
+// A resumed run is the journaled run: an option typed again must say the same.
+void check_resume_conflicts(const RunOptions& typed, const std::vector<std::string>& typed_names, const nlohmann::json& journaled,
+                            const std::string& journal) {
+  const nlohmann::json now = options_json(typed);
+  for (const auto& name : typed_names) {
+    if (!now.contains(name)) continue;
+    const nlohmann::json was = journaled.contains(name) ? journaled[name] : nlohmann::json(nullptr);
+    if (now[name] != was)
+      throw UsageError("--resume " + journal + ": --" + name + " " + now[name].dump() + " conflicts with the journaled run's " +
+                       was.dump() + " (leave it out to continue the same run)");
+  }
+}
 
 std::string default_out_name() {
   const std::time_t t = std::time(nullptr);
@@ -191,137 +255,302 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
-int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
-  // Validate everything the user typed before touching a device or a file.
+// Everything the user typed, checked before touching a device or a file.
+struct CheckedRun {
+  std::vector<std::string> tiers;
+  std::vector<DType> dtypes;
+  std::vector<GemmShape> shapes;
+  std::vector<AttentionShape> attention_shapes;
+  std::vector<Define> extra_defines;
+};
+
+CheckedRun check_run_options(const RunOptions& o) {
+  CheckedRun c;
   if (std::find(kWorkloads.begin(), kWorkloads.end(), o.workload) == kWorkloads.end())
     throw UsageError("unknown workload '" + o.workload + "' (known: " + join(kWorkloads) + ")");
-  const auto tiers = split_list(o.tiers);
-  for (const auto& t : tiers)
+  c.tiers = split_list(o.tiers);
+  for (const auto& t : c.tiers)
     if (std::find(kTiers.begin(), kTiers.end(), t) == kTiers.end()) throw UsageError("unknown tier '" + t + "' (known: " + join(kTiers) + ")");
-  std::vector<DType> dtypes;
   for (const auto& d : split_list(o.dtypes)) {
     const auto dt = parse_dtype(d);
     if (!dt) throw UsageError("unknown dtype '" + d + "' (known: " + all_dtype_names() + ")");
-    dtypes.push_back(*dt);
+    c.dtypes.push_back(*dt);
   }
-  if (tiers.empty()) throw UsageError("--tier: no tier given");
-  if (dtypes.empty()) throw UsageError("--dtype: no dtype given");
+  if (c.tiers.empty()) throw UsageError("--tier: no tier given");
+  if (c.dtypes.empty()) throw UsageError("--dtype: no dtype given");
   const bool attention = o.workload == "attention";
   if (!attention && (o.causal || o.kv_heads != 0 || o.seq_kv != 0))
     throw UsageError("--causal, --kv-heads and --seq-kv apply to --workload attention only");
-  std::vector<GemmShape> explicit_shapes;
-  std::vector<AttentionShape> explicit_attention;
   for (const auto& s : o.shapes) {
-    if (attention) explicit_attention.push_back(parse_attention_shape(s, o.kv_heads, o.seq_kv, o.causal));
-    else explicit_shapes.push_back(parse_gemm_shape(s));
+    if (attention) c.attention_shapes.push_back(parse_attention_shape(s, o.kv_heads, o.seq_kv, o.causal));
+    else c.shapes.push_back(parse_gemm_shape(s));
   }
   if (!o.shape_set.empty()) {  // validates the name before any work
     if (attention) attention_shape_set(o.shape_set, DeviceType::gpu);
     else gemm_shape_set(o.shape_set, DeviceType::gpu);
   }
-  if (o.device < 0) throw UsageError("--device must be >= 0, got " + std::to_string(o.device));
+  if (o.device != "all" && (o.device.empty() || o.device.find_first_not_of("0123456789") != std::string::npos || o.device.size() > 6))
+    throw UsageError("--device: expected a device index (0, 1, ...) or 'all', got '" + o.device + "'");
   if (o.min_samples < 1) throw UsageError("--min-samples must be >= 1");
   if (o.max_samples < o.min_samples) throw UsageError("--max-samples must be >= --min-samples");
   if (!(o.target_ci > 0)) throw UsageError("--target-ci must be > 0");
   if (!(o.max_time > 0)) throw UsageError("--max-time must be > 0");
   if (!(o.timeout > 0)) throw UsageError("--timeout must be > 0");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
-  std::vector<Define> extra_defines;
+  if (!(o.health_threshold > 0 && o.health_threshold < 100)) throw UsageError("--health-threshold must be a percentage in (0, 100)");
   for (const auto& d : o.kernel_defines) {
     const auto eq = d.find('=');
     const std::string name = d.substr(0, eq);
     if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
       throw UsageError("--kernel-define '" + d + "': expected NAME or NAME=VALUE with NAME an identifier");
-    extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
+    c.extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
   }
-  const ChipDatabase db = load_chips(o.chips);
+  return c;
+}
 
-  // Reserve the outputs now: an unwritable path fails before minutes of work.
-  PendingOutput out(o.out.empty() ? default_out_name() : o.out);
-  std::unique_ptr<PendingOutput> csv_out, gbench_out;
-  if (!o.csv.empty() && o.csv != "-") csv_out = std::make_unique<PendingOutput>(o.csv);
-  if (!o.gbench_out.empty()) gbench_out = std::make_unique<PendingOutput>(o.gbench_out);
-
-  const std::string started = utc_now_iso8601();
-  const auto statuses = probe_backends();
+const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, const std::string& wanted) {
   const BackendStatus* chosen = nullptr;
-  if (!o.backend.empty()) {
+  if (!wanted.empty()) {
     for (const auto& st : statuses)
-      if (st.backend == o.backend) chosen = &st;
+      if (st.backend == wanted) chosen = &st;
     if (!chosen) {
       std::vector<std::string> names;
       for (const auto& st : statuses) names.push_back(st.backend);
-      throw UsageError("unknown backend '" + o.backend + "' (known: " + join(names) + ")");
+      throw UsageError("unknown backend '" + wanted + "' (known: " + join(names) + ")");
     }
-    if (!chosen->available) throw UsageError("backend " + o.backend + " is unavailable: " + chosen->reason);
-  } else {
-    for (const auto& st : statuses)
-      if (!chosen && st.available) chosen = &st;
-    if (!chosen) {
-      std::string why;
-      for (const auto& st : statuses) why += (why.empty() ? "" : "; ") + st.backend + ": " + st.reason;
-      throw UsageError("no backend has a usable device (" + why + ")");
-    }
+    if (!chosen->available) throw UsageError("backend " + wanted + " is unavailable: " + chosen->reason);
+    return *chosen;
   }
-  if (o.device >= static_cast<int>(chosen->devices.size()))
-    throw UsageError("--device " + std::to_string(o.device) + " does not exist: backend " + chosen->backend + " has " +
-                     std::to_string(chosen->devices.size()) + " device(s) (see suanli devices)");
-  const DeviceInfo& listed = chosen->devices[static_cast<std::size_t>(o.device)].info;
+  for (const auto& st : statuses)
+    if (st.available) return st;
+  std::string why;
+  for (const auto& st : statuses) why += (why.empty() ? "" : "; ") + st.backend + ": " + st.reason;
+  throw UsageError("no backend has a usable device (" + why + ")");
+}
 
-  std::vector<GemmShape> shapes = explicit_shapes;
-  std::vector<AttentionShape> attention_shapes = explicit_attention;
+std::vector<int> select_devices(const std::string& device, const BackendStatus& backend) {
+  const int count = static_cast<int>(backend.devices.size());
+  std::vector<int> out;
+  if (device == "all") {
+    for (int i = 0; i < count; ++i) out.push_back(i);
+    return out;
+  }
+  const int index = std::stoi(device);  // digits only, checked by check_run_options
+  if (index >= count)
+    throw UsageError("--device " + device + " does not exist: backend " + backend.backend + " has " + std::to_string(count) +
+                     " device(s) (see suanli devices)");
+  return {index};
+}
+
+std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, DeviceType device_type) {
+  const bool attention = o.workload == "attention";
+  std::vector<GemmShape> shapes = c.shapes;
+  std::vector<AttentionShape> attention_shapes = c.attention_shapes;
   if (!o.shape_set.empty()) {
     if (attention) {
-      const auto set = attention_shape_set(o.shape_set, listed.type);
+      const auto set = attention_shape_set(o.shape_set, device_type);
       attention_shapes.insert(attention_shapes.end(), set.begin(), set.end());
     } else {
-      const auto set = gemm_shape_set(o.shape_set, listed.type);
+      const auto set = gemm_shape_set(o.shape_set, device_type);
       shapes.insert(shapes.end(), set.begin(), set.end());
     }
   }
-  if (attention && attention_shapes.empty()) attention_shapes = default_attention_shapes(listed.type);
-  if (!attention && shapes.empty()) shapes = default_gemm_shapes(listed.type);
+  if (attention && attention_shapes.empty()) attention_shapes = default_attention_shapes(device_type);
+  if (!attention && shapes.empty()) shapes = default_gemm_shapes(device_type);
   const std::size_t shape_count = attention ? attention_shapes.size() : shapes.size();
 
   std::vector<CaseSpec> cases;
   for (std::size_t si = 0; si < shape_count; ++si)
-    for (DType dt : dtypes)
-      for (const auto& tier : tiers) {
-        CaseSpec c;
-        c.id = static_cast<int>(cases.size());
-        c.workload = o.workload;
-        c.tier = tier;
-        c.dtype = dt;
-        if (attention) c.attention = attention_shapes[si];
-        else c.shape = shapes[si];
-        c.hot = o.hot;
-        c.seed = o.seed;
-        c.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
-        c.warmup_runs = o.warmup;
-        c.extra_defines = extra_defines;
-        cases.push_back(c);
+    for (DType dt : c.dtypes)
+      for (const auto& tier : c.tiers) {
+        CaseSpec spec;
+        spec.id = static_cast<int>(cases.size());
+        spec.workload = o.workload;
+        spec.tier = tier;
+        spec.dtype = dt;
+        if (attention) spec.attention = attention_shapes[si];
+        else spec.shape = shapes[si];
+        spec.hot = o.hot;
+        spec.seed = o.seed;
+        spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
+        spec.warmup_runs = o.warmup;
+        spec.extra_defines = c.extra_defines;
+        cases.push_back(spec);
       }
+  return cases;
+}
 
-  Progress progress(cases.size());
-  std::size_t done = 0;
-  progress.update(0, "starting " + chosen->backend + ":" + std::to_string(o.device));
-  const DeviceRun run = run_on_device(chosen->backend, o.device, cases, o.timeout, [&](const nlohmann::json& rec) {
-    ++done;
-    progress.update(done, rec.value("tier", "") + " " + rec.value("dtype", "") + " " + rec.value("status", ""));
-  });
-  progress.finish();
-  if (!run.started) throw UsageError("cannot open " + chosen->backend + " device " + std::to_string(o.device) + ": " + run.error);
+std::string device_id_of(const std::string& backend, int index) { return backend + ":" + std::to_string(index); }
 
-  const std::string device_id = chosen->backend + ":" + std::to_string(o.device);
+// One device's part of the results: its cases (journaled and new, by case id) and entry.
+struct DeviceResult {
+  int index = 0;
+  DeviceInfo info;
+  std::vector<nlohmann::json> cases;
+};
+
+nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, const ChipDatabase& db, std::vector<nlohmann::json>& records) {
+  const std::string id = device_id_of(backend, d.index);
   nlohmann::json peaks = nlohmann::json::object();
-  std::vector<nlohmann::json> records = run.cases;
-  for (auto& rec : records) {
+  for (auto rec : d.cases) {
     const std::string dt = rec.value("dtype", "fp32");
-    const PeakEstimate peak = peak_for(db, run.info, dt);
+    const PeakEstimate peak = peak_for(db, d.info, dt);
     peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
-    finalize_case(rec, chosen->backend, device_id, run.info.name, peak);
+    finalize_case(rec, backend, id, d.info.name, peak);
+    records.push_back(std::move(rec));
   }
-  const Chip* chip = db.match(run.info.name);
+  const Chip* chip = db.match(d.info.name);
+  return {{"id", id},
+          {"backend", backend},
+          {"index", d.index},
+          {"info", to_json(d.info)},
+          {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)},
+          {"peaks", peaks}};
+}
+
+int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names, const std::vector<std::string>& argv) {
+  // A resumed run takes its options, cases and devices from the journal header.
+  std::optional<JournalContents> journal;
+  RunOptions o = typed;
+  if (!typed.resume.empty()) {
+    journal = read_journal(typed.resume);
+    o = options_from_json(journal->header["options"], typed.resume);
+    check_resume_conflicts(typed, typed_names, journal->header["options"], typed.resume);
+    if (journal->note) std::cerr << "suanli: note: " << *journal->note << "\n";
+  }
+  const CheckedRun checked = check_run_options(o);
+  const ChipDatabase db = load_chips(o.chips);
+
+  // Reserve the outputs now: an unwritable path fails before minutes of work.
+  if (o.out.empty()) o.out = default_out_name();
+  PendingOutput out(o.out);
+  std::unique_ptr<PendingOutput> csv_out, gbench_out;
+  if (!o.csv.empty() && o.csv != "-") csv_out = std::make_unique<PendingOutput>(o.csv);
+  if (!o.gbench_out.empty()) gbench_out = std::make_unique<PendingOutput>(o.gbench_out);
+  const auto journal_path = journal ? std::filesystem::path(typed.resume) : journal_path_for(o.out);
+  if (!journal && std::filesystem::exists(journal_path))
+    throw UsageError("journal " + journal_path.string() + " exists from an interrupted run: continue it with --resume " +
+                     journal_path.string() + ", or delete it");
+
+  const std::string started = journal ? journal->header.value("created_utc", utc_now_iso8601()) : utc_now_iso8601();
+  const auto statuses = probe_backends();
+  const BackendStatus& chosen = choose_backend(statuses, journal ? journal->header["backend"].get<std::string>() : o.backend);
+  o.backend = chosen.backend;
+  std::vector<int> indices;
+  std::vector<CaseSpec> cases;
+  if (journal) {
+    for (const auto& d : journal->header["devices"]) {
+      const int index = d["index"].get<int>();
+      if (index < 0 || index >= static_cast<int>(chosen.devices.size()))
+        throw UsageError("--resume " + typed.resume + ": device " + d["id"].get<std::string>() + " of the journaled run is not here now");
+      indices.push_back(index);
+    }
+    for (const auto& c : journal->header["cases"]) cases.push_back(case_spec_from_json(c));
+  } else {
+    indices = select_devices(o.device, chosen);
+    cases = build_cases(o, checked, chosen.devices[static_cast<std::size_t>(indices.front())].info.type);
+  }
+
+  std::unique_ptr<JournalWriter> writer;
+  if (journal) {
+    writer = JournalWriter::reopen(journal_path, journal->valid_bytes);
+    // The killed run's reserved temp files: never committed, now only clutter.
+    if (journal->header.contains("pid") && journal->header["pid"].is_number_integer()) {
+      const long pid = journal->header["pid"].get<long>();
+      std::error_code ec;
+      for (const auto& target : {o.out, o.csv, o.gbench_out})
+        if (!target.empty() && target != "-" && pid != static_cast<long>(getpid()))
+          std::filesystem::remove(PendingOutput::temp_path_for(target, pid), ec);
+    }
+  } else {
+    nlohmann::json devs = nlohmann::json::array();
+    for (int i : indices) devs.push_back({{"id", device_id_of(chosen.backend, i)}, {"index", i}});
+    nlohmann::json specs = nlohmann::json::array();
+    for (const auto& c : cases) specs.push_back(to_json(c));
+    writer = JournalWriter::create(journal_path, {{"type", "header"},
+                                                  {"journal_version", kJournalVersion},
+                                                  {"created_utc", started},
+                                                  {"pid", static_cast<long>(getpid())},
+                                                  {"command", argv},
+                                                  {"out", o.out},
+                                                  {"options", options_json(o)},
+                                                  {"backend", chosen.backend},
+                                                  {"devices", devs},
+                                                  {"cases", specs}});
+  }
+
+  // Per device: what the journal already holds, and the jobs still to run.
+  std::vector<DeviceResult> results;
+  std::vector<DeviceJob> jobs;
+  std::size_t from_journal = 0;
+  for (int index : indices) {
+    const std::string id = device_id_of(chosen.backend, index);
+    DeviceResult r;
+    r.index = index;
+    r.info = chosen.devices[static_cast<std::size_t>(index)].info;
+    std::set<int> done;
+    if (journal) {
+      for (const auto& d : journal->devices)
+        if (d["device"] == id) r.info = device_info_from_json(d["info"]);
+      for (const auto& c : journal->cases)
+        if (c["device"] == id) {
+          r.cases.push_back(c["record"]);
+          done.insert(c["record"]["id"].get<int>());
+        }
+      from_journal += done.size();
+    }
+    DeviceJob job{index, {}};
+    for (const auto& c : cases)
+      if (!done.count(c.id)) job.cases.push_back(c);
+    results.push_back(std::move(r));
+    jobs.push_back(std::move(job));
+  }
+
+  std::size_t total = 0;
+  for (const auto& j : jobs) total += j.cases.size();
+  Progress progress(total);
+  std::size_t done = 0;
+  progress.update(0, "starting " + std::to_string(jobs.size()) + " " + chosen.backend + " device(s)");
+  const auto runs = run_on_devices(
+      chosen.backend, jobs, o.timeout,
+      [&](int index, const nlohmann::json& rec) {
+        // Durable before the next case starts: this is what a killed run keeps.
+        writer->append({{"type", "case"}, {"device", device_id_of(chosen.backend, index)}, {"record", rec}});
+        ++done;
+        progress.update(done, device_id_of(chosen.backend, index) + " " + rec.value("tier", "") + " " + rec.value("dtype", "") + " " +
+                                  rec.value("status", ""));
+      },
+      [&](int index, const DeviceInfo& info) {
+        writer->append({{"type", "device"}, {"device", device_id_of(chosen.backend, index)}, {"info", to_json(info)}});
+      });
+  progress.finish();
+
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const DeviceRun& run = runs[i];
+    DeviceResult& r = results[i];
+    if (run.started) r.info = run.info;
+    if (!run.started && !jobs[i].cases.empty()) {
+      const std::string why = "cannot open " + chosen.backend + " device " + std::to_string(r.index) + ": " + run.error;
+      // One device alone: nothing was measured, so it is the user's error as before. One
+      // of many: the others' results stand, and this device's cases say why they failed.
+      if (indices.size() == 1) {
+        writer->remove();  // it holds no case: nothing to resume
+        throw UsageError(why);
+      }
+      for (const auto& c : jobs[i].cases) {
+        nlohmann::json rec = case_record_base(c);
+        rec["status"] = "failed";
+        rec["reason"] = why;
+        r.cases.push_back(rec);
+      }
+    }
+    r.cases.insert(r.cases.end(), run.cases.begin(), run.cases.end());
+    std::sort(r.cases.begin(), r.cases.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("id", 0) < b.value("id", 0); });
+  }
+
+  std::vector<nlohmann::json> records;
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& r : results) devices.push_back(device_entry(chosen.backend, r, db, records));
   nlohmann::json backends = nlohmann::json::array();
   for (const auto& st : statuses)
     backends.push_back({{"backend", st.backend}, {"available", st.available}, {"reason", st.reason}, {"plugin_path", st.plugin_path}});
@@ -332,29 +561,29 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
       {"tool", tool_json()},
       {"created_utc", started},
       {"finished_utc", utc_now_iso8601()},
-      {"command", argv},
+      {"command", journal ? journal->header["command"] : nlohmann::json(argv)},
       {"seed", o.seed},
       {"host", host_info_json()},
       {"backends", backends},
-      {"devices",
-       {{{"id", device_id},
-         {"backend", chosen->backend},
-         {"index", o.device},
-         {"info", to_json(run.info)},
-         {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)},
-         {"peaks", peaks}}}},
+      {"devices", devices},
       {"cases", records},
       {"summary", summary_json(records)},
   };
+  if (journal)
+    doc["resumed"] = {{"journal", typed.resume}, {"command", argv}, {"resumed_utc", utc_now_iso8601()}, {"cases_from_journal", from_journal}};
+  if (o.device == "all") doc["health"] = device_health(doc["devices"], records, o.health_threshold);
 
   out.commit(doc.dump(2) + "\n");
   if (o.csv == "-") std::cout << results_csv(doc);
   else std::cout << results_table(doc);
+  if (doc.contains("health") && o.csv != "-") std::cout << "\n" << health_text(doc["health"]);
   if (csv_out) csv_out->commit(results_csv(doc));
   if (gbench_out) {
     write_gbench_json(doc, gbench_out->temp_path());
     gbench_out->commit();
   }
+  // The results file is complete and renamed into place: the journal has done its job.
+  writer->remove();
   std::cerr << "results: " << out.target().string() << "\n";
   return doc["summary"]["failed"].get<int>() > 0 ? kExitCaseFailed : kExitOk;
 }
@@ -367,6 +596,8 @@ Examples:
   suanli run --shape 4096x4096x4096 --hot --gbench-out gb.json   (for Google Benchmark's compare.py)
   suanli run --workload attention --shape 1x32x4096x128 --kv-heads 8 --causal --dtype fp16
   suanli run --workload attention --shapes llm
+  suanli run --backend cuda --device all --out box.json   every GPU at once, then the sibling health check
+  suanli run --resume box.json.journal.jsonl             finish a run that was killed
 )";
 
 }  // namespace
@@ -402,7 +633,12 @@ int run_cli(int argc, char** argv) {
   run->footer(kRunExamples);
   run->add_option("--workload", ro.workload, "Workload: gemm, attention")->capture_default_str();
   run->add_option("--backend", ro.backend, "Backend: cuda, hip, opencl (default: the first available)");
-  run->add_option("--device", ro.device, "Device index within the backend (see suanli devices)")->capture_default_str();
+  run->add_option("--device", ro.device, "Device index within the backend (see suanli devices), or 'all': every device at once, then a health check")
+      ->capture_default_str();
+  run->add_option("--health-threshold", ro.health_threshold,
+                  "--device all: flag a device more than PCT% slower than the median of its identical siblings")
+      ->capture_default_str();
+  run->add_option("--resume", ro.resume, "Continue an interrupted run from its journal (<out>.journal.jsonl)");
   run->add_option("--tier", ro.tiers, "Tiers, comma-separated: portable, native, vendor")->capture_default_str()->delimiter(' ');
   run->add_option("--dtype", ro.dtypes, "Data types, comma-separated: fp64, fp32, tf32, fp16, bf16, fp8, int8")->capture_default_str();
   run->add_option("--shape", ro.shapes, "Shape (repeatable): MxNxK for gemm, BxHxSxD for attention");
@@ -466,7 +702,12 @@ int run_cli(int argc, char** argv) {
     if (*worker) return worker_main(worker_backend, worker_device, worker_list);
     if (*devices) return cmd_devices(devices_json, chips_path);
     if (*chips) return cmd_chips(chips_json, chips_path);
-    if (*run) return cmd_run(ro, all_args);
+    if (*run) {
+      std::vector<std::string> typed_names;  // options given on this command line
+      for (const CLI::Option* opt : run->get_options())
+        if (opt->count() > 0 && opt->get_single_name() != "resume") typed_names.push_back(opt->get_single_name());
+      return cmd_run(ro, typed_names, all_args);
+    }
     for (const auto& [sub, cmd] : extra_apps)
       if (*sub) return cmd->run();
   } catch (const UsageError& e) {

@@ -1,7 +1,10 @@
 #include "harness/coordinator.h"
 
 #include <algorithm>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "harness/plugin_loader.h"
 #include "harness/worker_process.h"
@@ -71,7 +74,8 @@ std::vector<BackendStatus> probe_backends(double timeout_s) {
 }
 
 DeviceRun run_on_device(const std::string& backend, int device_index, const std::vector<CaseSpec>& cases,
-                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case) {
+                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case,
+                        const std::function<void(const DeviceInfo&)>& on_ready) {
   DeviceRun run;
   std::size_t next = 0;
   auto record = [&](nlohmann::json rec) {
@@ -104,8 +108,9 @@ DeviceRun run_on_device(const std::string& backend, int device_index, const std:
       record(failed_case(cases[next], why));
       continue;
     }
-    run.started = true;
     run.info = device_info_from_json(hello["device"]);
+    if (!run.started && on_ready) on_ready(run.info);
+    run.started = true;
 
     // One case in flight at a time, so the watchdog knows which case hung.
     bool restart = false;
@@ -150,6 +155,38 @@ DeviceRun run_on_device(const std::string& backend, int device_index, const std:
     }
   }
   return run;
+}
+
+std::vector<DeviceRun> run_on_devices(const std::string& backend, const std::vector<DeviceJob>& jobs, double case_timeout_s,
+                                      const std::function<void(int, const nlohmann::json&)>& on_case,
+                                      const std::function<void(int, const DeviceInfo&)>& on_ready) {
+  std::vector<DeviceRun> runs(jobs.size());
+  std::vector<std::exception_ptr> errors(jobs.size());
+  std::mutex callback_mutex;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const int index = jobs[i].device_index;
+      try {
+        runs[i] = run_on_device(
+            backend, index, jobs[i].cases, case_timeout_s,
+            [&](const nlohmann::json& rec) {
+              std::lock_guard<std::mutex> lock(callback_mutex);
+              on_case(index, rec);
+            },
+            [&](const DeviceInfo& info) {
+              std::lock_guard<std::mutex> lock(callback_mutex);
+              if (on_ready) on_ready(index, info);
+            });
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return runs;
 }
 
 }  // namespace suanli

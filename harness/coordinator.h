@@ -33,8 +33,25 @@ struct DeviceRun {
 
 // Runs `cases` on (backend, device) in a worker. A case that outlives `case_timeout_s`, or
 // a worker that dies, fails that case with the reason; a fresh worker takes the rest.
-// `on_case` is called as each record arrives (progress, journaling).
+// `on_case` is called as each record arrives (progress, journaling), before the next case
+// is sent; `on_ready` once, when a worker first opens the device. With no cases, no
+// worker is started.
 DeviceRun run_on_device(const std::string& backend, int device_index, const std::vector<CaseSpec>& cases,
-                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case);
+                        double case_timeout_s, const std::function<void(const nlohmann::json&)>& on_case,
+                        const std::function<void(const DeviceInfo&)>& on_ready = {});
+
+struct DeviceJob {
+  int device_index = 0;
+  std::vector<CaseSpec> cases;
+};
+
+// Runs every job at once, one thread (driving one worker at a time, as run_on_device) per
+// device, so N devices take about as long as one. The callbacks get the job's device
+// index and are called one at a time (under a lock), so they need no locking of their
+// own. An exception from a callback stops that device's thread and is rethrown here once
+// every thread has ended. Returns one DeviceRun per job, in order.
+std::vector<DeviceRun> run_on_devices(const std::string& backend, const std::vector<DeviceJob>& jobs, double case_timeout_s,
+                                      const std::function<void(int, const nlohmann::json&)>& on_case,
+                                      const std::function<void(int, const DeviceInfo&)>& on_ready);
 
 }  // namespace suanli

@@ -62,15 +62,20 @@ nlohmann::json summary_json(const std::vector<nlohmann::json>& cases) {
   return {{"cases", cases.size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
 }
 
-PendingOutput::PendingOutput(std::filesystem::path target) : target_(std::move(target)) {
-  if (target_.empty()) throw UsageError("--out: empty path");
+PendingOutput::PendingOutput(std::filesystem::path target, std::string option) : target_(std::move(target)) {
+  if (target_.empty()) throw UsageError(option + ": empty path");
   std::error_code ec;
-  if (std::filesystem::is_directory(target_, ec)) throw UsageError("--out " + target_.string() + ": is a directory");
-  temp_ = target_;
-  temp_ += ".tmp." + std::to_string(getpid());
+  if (std::filesystem::is_directory(target_, ec)) throw UsageError(option + " " + target_.string() + ": is a directory");
+  temp_ = temp_path_for(target_, getpid());
   std::FILE* f = std::fopen(temp_.c_str(), "w");
-  if (!f) throw UsageError("--out " + target_.string() + ": cannot write there (" + std::strerror(errno) + ")");
+  if (!f) throw UsageError(option + " " + target_.string() + ": cannot write there (" + std::strerror(errno) + ")");
   std::fclose(f);
+}
+
+std::filesystem::path PendingOutput::temp_path_for(const std::filesystem::path& target, long pid) {
+  std::filesystem::path p = target;
+  p += ".tmp." + std::to_string(pid);
+  return p;
 }
 
 PendingOutput::~PendingOutput() {

@@ -1,6 +1,6 @@
 // The results document (one JSON per run, schema below) and its atomic writing.
 //
-// Schema (schema_version 1, schema_minor 0):
+// Schema (schema_version 1, schema_minor 1):
 //   schema_version, schema_minor, tool {name, version, git_revision, build_type, compiler},
 //   created_utc, finished_utc, command [argv], seed, host {…},
 //   backends [{backend, available, reason, plugin_path}],
@@ -13,6 +13,8 @@
 //           verification {…}, status "ok"|"failed"|"skipped", reason,
 //           state_before {…}, state_after {…}}],
 //   summary {cases, ok, failed, skipped}
+//   health {…}   (minor 1; `run --device all` only: the sibling check, harness/device_health.h)
+//   resumed {journal, command, resumed_utc, cases_from_journal}   (minor 1; `run --resume` only)
 // A case that is not "ok" carries no tflops / pct_of_peak (null): a number from an
 // unverified or unfinished case is never reported.
 #pragma once
@@ -30,7 +32,7 @@ namespace suanli {
 
 constexpr int kResultsSchemaVersion = 1;
 // Minor versions add fields only; a reader of major 1 reads every minor.
-constexpr int kResultsSchemaMinor = 0;
+constexpr int kResultsSchemaMinor = 1;  // 1: optional "health" and "resumed"
 
 nlohmann::json tool_json();
 
@@ -46,7 +48,8 @@ nlohmann::json summary_json(const std::vector<nlohmann::json>& cases);
 // target. Destroyed without commit, it removes the temp file: never a partial result.
 class PendingOutput {
  public:
-  explicit PendingOutput(std::filesystem::path target);  // throws UsageError
+  // `option` names the flag the path came from in error messages ("--csv PATH: ...").
+  explicit PendingOutput(std::filesystem::path target, std::string option = "--out");  // throws UsageError
   ~PendingOutput();
   PendingOutput(const PendingOutput&) = delete;
   PendingOutput& operator=(const PendingOutput&) = delete;
@@ -54,6 +57,9 @@ class PendingOutput {
   // For writers that produce the file themselves: write to temp_path(), then commit().
   void commit();
   const std::filesystem::path& temp_path() const { return temp_; }
+  // The temp file a process `pid` reserves for `target` (a resumed run removes the one
+  // its killed predecessor left).
+  static std::filesystem::path temp_path_for(const std::filesystem::path& target, long pid);
   const std::filesystem::path& target() const { return target_; }
 
  private:

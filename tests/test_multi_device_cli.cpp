@@ -1,0 +1,119 @@
+// End-to-end: `suanli run --device all` on the fake many-GPU backend (tests/fake_plugin/
+// fake_gpu_plugin.cpp), one of whose devices is made slow through the environment.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "tests/test_util.h"
+
+namespace suanli {
+namespace {
+
+using test::read_json;
+using test::run_suanli;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> fake_env(int devices, const std::string& slow) {
+  return {{"SUANLI_PLUGIN_PATH", SUANLI_TEST_FAKE_PLUGIN_DIR},
+          {"SUANLI_FAKE_DEVICES", std::to_string(devices)},
+          {"SUANLI_FAKE_SLOW_DEVICES", slow},
+          {"SUANLI_FAKE_GEMM_MS", "50"},
+          {"SUANLI_FAKE_SLOW_FACTOR", "1.5"}};
+}
+
+std::vector<std::string> fake_run(const fs::path& out, const std::string& device) {
+  return {"run",           "--backend", "fakegpu", "--device", device,  "--tier",        "vendor", "--dtype",
+          "fp32",          "--shape",   "40x48x24", "--shape",  "33x17x65", "--min-samples", "10",    "--max-samples",
+          "10",            "--warmup",  "1",        "--out",    out.string()};
+}
+
+bool one_line(const std::string& s) { return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n'; }
+
+TEST(MultiDevice, AllDevicesRunConcurrentlyAndOnlyTheSlowOneIsFlagged) {
+  TempDir dir;
+  const auto out = dir / "box.json";
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_suanli(fake_run(out, "all"), fake_env(8, "5"));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = read_json(out);
+
+  ASSERT_EQ(doc["devices"].size(), 8u);
+  std::map<std::string, std::set<int>> ids;
+  double serial_s = 0;  // the timed loops alone, one after another: a lower bound of a serial run
+  for (const auto& c : doc["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c.dump();
+    EXPECT_TRUE(c["verified"].get<bool>());
+    ids[c["device"].get<std::string>()].insert(c["id"].get<int>());
+    serial_s += c["stats"]["loop_s"].get<double>();
+  }
+  ASSERT_EQ(ids.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(ids["fakegpu:" + std::to_string(i)], (std::set<int>{0, 1})) << i;
+  // Concurrent: the whole command (probing included) in well under the serial sum. About
+  // 8.5 s of timed loops; a serial run could not finish under that, a concurrent one takes
+  // about one device's share plus start-up.
+  EXPECT_LT(wall, 0.75 * serial_s) << "wall " << wall << " s, serial sum " << serial_s << " s";
+
+  const auto& health = doc["health"];
+  EXPECT_EQ(health["threshold_pct"], 5.0);
+  EXPECT_EQ(health["flagged"], nlohmann::json::array({"fakegpu:5"})) << health.dump(2);
+  for (const auto& d : health["devices"]) {
+    EXPECT_EQ(d["siblings"].size(), 7u);
+    if (d["device"] == "fakegpu:5") {
+      EXPECT_EQ(d["verdict"], "flagged");
+      ASSERT_EQ(d["flags"].size(), 2u);
+      for (const auto& f : d["flags"]) {
+        EXPECT_GT(f["pct_below"].get<double>(), 20.0);  // 1.5x the sleep: ~33% less throughput
+        EXPECT_EQ(f["state_after"]["temperature_c"], 91.0);
+        EXPECT_EQ(f["state_before"]["sm_clock_mhz"], 1350.0);
+      }
+    } else {
+      EXPECT_EQ(d["verdict"], "ok") << d.dump();
+    }
+  }
+  EXPECT_NE(r.out.find("device health"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fakegpu:5  Suanli Fake GPU  FLAGGED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("91 C"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out.string() + ".journal.jsonl"));  // removed once the results are written
+}
+
+TEST(MultiDevice, ALoneDeviceHasNoSiblingsAndOneDeviceStillWorks) {
+  TempDir dir;
+  const auto lone = run_suanli(fake_run(dir / "lone.json", "all"), fake_env(1, ""));
+  ASSERT_EQ(lone.exit_code, 0) << lone.err;
+  const auto doc = read_json(dir / "lone.json");
+  ASSERT_EQ(doc["health"]["devices"].size(), 1u);
+  EXPECT_EQ(doc["health"]["devices"][0]["verdict"], "no siblings to compare");
+  EXPECT_NE(lone.out.find("no siblings to compare"), std::string::npos);
+
+  const auto one = run_suanli(fake_run(dir / "one.json", "2"), fake_env(4, "2"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto single = read_json(dir / "one.json");
+  ASSERT_EQ(single["devices"].size(), 1u);
+  EXPECT_EQ(single["devices"][0]["id"], "fakegpu:2");
+  EXPECT_EQ(single["cases"].size(), 2u);
+  EXPECT_FALSE(single.contains("health"));
+}
+
+TEST(MultiDevice, BadDeviceValuesAreOneLineErrors) {
+  TempDir dir;
+  for (const std::string bad : {"-1", "x", "4", "1.5", "", "all,0", "99999999999"}) {
+    const auto r = run_suanli(fake_run(dir / "r.json", bad), fake_env(4, ""));
+    EXPECT_EQ(r.exit_code, 2) << "--device '" << bad << "': " << r.err;
+    EXPECT_TRUE(one_line(r.err)) << "--device '" << bad << "': " << r.err;
+    EXPECT_NE(r.err.find("device"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::is_empty(dir.path())) << "--device '" << bad << "' left a file";
+  }
+  const auto thr = run_suanli({"run", "--backend", "fakegpu", "--device", "all", "--health-threshold", "0", "--out", (dir / "r.json").string()},
+                              fake_env(4, ""));
+  EXPECT_EQ(thr.exit_code, 2);
+  EXPECT_TRUE(one_line(thr.err)) << thr.err;
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace suanli
