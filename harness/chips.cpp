@@ -191,22 +191,36 @@ std::string provenance(const Chip& chip) {
 
 PeakEstimate unknown(std::string why) { return {std::nullopt, "unknown", std::move(why)}; }
 
-// The FMA units per core: SUANLI_CPU_FMA_UNITS when it is a positive integer, else the
-// assumption (2: what current x86 server cores and big Arm cores issue per cycle).
-std::pair<int, std::string> fma_units_per_core() {
+// SUANLI_CPU_FMA_UNITS as a number: nullopt when unset; 0 when it is not a positive integer.
+std::optional<int> fma_units_env() {
   const char* text = std::getenv(kFmaUnitsEnv);
-  if (text == nullptr || *text == '\0') return {kDefaultFmaUnits, "assumed"};
+  if (text == nullptr || *text == '\0') return std::nullopt;
   errno = 0;
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
-  if (errno == 0 && end != text && *end == '\0' && value > 0 && value <= 1 << 20) {
-    return {static_cast<int>(value), std::string("given by ") + kFmaUnitsEnv};
-  }
+  if (errno == 0 && end != text && *end == '\0' && value > 0 && value <= 1 << 20) return static_cast<int>(value);
+  return 0;
+}
+
+// The FMA units per core: SUANLI_CPU_FMA_UNITS when it is a positive integer, else the
+// assumption (2: what current x86 server cores and big Arm cores issue per cycle). The CLI
+// refuses a bad value up front (cpu_fma_units_env_problem); the fallback is for library use.
+std::pair<int, std::string> fma_units_per_core() {
+  const auto units = fma_units_env();
+  if (!units) return {kDefaultFmaUnits, "assumed"};
+  if (*units > 0) return {*units, std::string("given by ") + kFmaUnitsEnv};
   return {kDefaultFmaUnits,
-          std::string("assumed; ") + kFmaUnitsEnv + "='" + text + "' is not a positive integer"};
+          std::string("assumed; ") + kFmaUnitsEnv + "='" + std::getenv(kFmaUnitsEnv) + "' is not a positive integer"};
 }
 
 }  // namespace
+
+std::optional<std::string> cpu_fma_units_env_problem() {
+  const auto units = fma_units_env();
+  if (units && *units == 0)
+    return std::string(kFmaUnitsEnv) + "='" + std::getenv(kFmaUnitsEnv) + "' is not a positive integer (FMA units per CPU core, e.g. 2)";
+  return std::nullopt;
+}
 
 ChipDatabase ChipDatabase::parse(std::string_view json_text, const std::string& origin) {
   json document;

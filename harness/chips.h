@@ -72,6 +72,9 @@ PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype);
 // lanes = the native vector width for the dtype; FMA units per core = 2 unless the
 // environment variable SUANLI_CPU_FMA_UNITS gives another positive integer.
 // Unknown when an input is not positive or dtype is not fp32/fp64.
+// A one-line problem with SUANLI_CPU_FMA_UNITS (set but not a positive integer), or nullopt.
+std::optional<std::string> cpu_fma_units_env_problem();
+
 PeakEstimate computed_cpu_peak(int compute_units, int lanes, int max_clock_mhz, const std::string& dtype);
 
 }  // namespace suanli

@@ -25,6 +25,7 @@
 #include "harness/plugin_loader.h"
 #include "harness/results.h"
 #include "harness/results_view.h"
+#include "harness/shape_file.h"
 #include "harness/shapes.h"
 #include "harness/subcommand.h"
 #include "harness/worker.h"
@@ -147,6 +148,7 @@ struct RunOptions {
   std::vector<std::string> dtypes = {"fp32"};
   std::vector<std::string> shapes;
   std::string shape_set;
+  std::string shape_file;  // --shape-file: one shape per line (harness/shape_file.h)
   bool hot = false;
   std::string out;
   std::string csv;
@@ -173,7 +175,7 @@ struct RunOptions {
 nlohmann::json options_json(const RunOptions& o) {
   return {{"workload", o.workload},       {"backend", o.backend},     {"device", o.device},
           {"tier", split_list(o.tiers)},  {"dtype", split_list(o.dtypes)}, {"shape", o.shapes},
-          {"shapes", o.shape_set},        {"hot", o.hot},             {"out", o.out},
+          {"shapes", o.shape_set},        {"shape-file", o.shape_file}, {"hot", o.hot},             {"out", o.out},
           {"csv", o.csv},                 {"gbench-out", o.gbench_out}, {"chips", o.chips},
           {"seed", o.seed},               {"min-samples", o.min_samples}, {"max-samples", o.max_samples},
           {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
@@ -191,6 +193,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.dtypes = j.at("dtype").get<std::vector<std::string>>();
     o.shapes = j.at("shape").get<std::vector<std::string>>();
     o.shape_set = j.at("shapes").get<std::string>();
+    o.shape_file = j.value("shape-file", std::string());  // journals from before --shape-file
     o.hot = j.at("hot").get<bool>();
     o.out = j.at("out").get<std::string>();
     o.csv = j.at("csv").get<std::string>();
@@ -284,6 +287,15 @@ CheckedRun check_run_options(const RunOptions& o) {
   for (const auto& s : o.shapes) {
     if (attention) c.attention_shapes.push_back(parse_attention_shape(s, o.kv_heads, o.seq_kv, o.causal));
     else c.shapes.push_back(parse_gemm_shape(s));
+  }
+  if (!o.shape_file.empty()) {  // read once, here: a bad line is a usage error before any work
+    if (attention) {
+      const auto file = read_attention_shape_file(o.shape_file);
+      c.attention_shapes.insert(c.attention_shapes.end(), file.begin(), file.end());
+    } else {
+      const auto file = read_gemm_shape_file(o.shape_file);
+      c.shapes.insert(c.shapes.end(), file.begin(), file.end());
+    }
   }
   if (!o.shape_set.empty()) {  // validates the name before any work
     if (attention) attention_shape_set(o.shape_set, DeviceType::gpu);
@@ -425,8 +437,8 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
   if (o.out.empty()) o.out = default_out_name();
   PendingOutput out(o.out);
   std::unique_ptr<PendingOutput> csv_out, gbench_out;
-  if (!o.csv.empty() && o.csv != "-") csv_out = std::make_unique<PendingOutput>(o.csv);
-  if (!o.gbench_out.empty()) gbench_out = std::make_unique<PendingOutput>(o.gbench_out);
+  if (!o.csv.empty() && o.csv != "-") csv_out = std::make_unique<PendingOutput>(o.csv, "--csv");
+  if (!o.gbench_out.empty()) gbench_out = std::make_unique<PendingOutput>(o.gbench_out, "--gbench-out");
   const auto journal_path = journal ? std::filesystem::path(typed.resume) : journal_path_for(o.out);
   if (!journal && std::filesystem::exists(journal_path))
     throw UsageError("journal " + journal_path.string() + " exists from an interrupted run: continue it with --resume " +
@@ -646,12 +658,16 @@ int run_cli(int argc, char** argv) {
   run->add_option("--kv-heads", ro.kv_heads, "attention: key/value heads (grouped-query; must divide H; default H)");
   run->add_option("--seq-kv", ro.seq_kv, "attention: key/value sequence length (default S)");
   run->add_option("--shapes", ro.shape_set, "Named shape set: square, llm");
+  run->add_option("--shape-file", ro.shape_file,
+                  "File of shapes, one per line ('#' comments): MxNxK [name=L] for gemm; "
+                  "BxHxSxD [kv_heads=N] [seq_kv=N] [causal] [name=L] for attention");
   run->add_flag("--hot", ro.hot, "Keep caches warm (no last-level-cache flush between samples)");
   run->add_option("--out", ro.out, "Results JSON (default: suanli-run-<UTC time>.json)");
   run->add_option("--csv", ro.csv, "Also write CSV to FILE ('-': print CSV instead of the table)");
   run->add_option("--gbench-out", ro.gbench_out, "Also write Google Benchmark JSON (for its tools/compare.py)");
   run->add_option("--chips", ro.chips, "Chip database file (default: the embedded results/chips.json)");
-  run->add_option("--seed", ro.seed, "Seed of the random inputs")->capture_default_str();
+  // The check runs on the text: CLI11 would otherwise wrap "-5" into a huge unsigned seed.
+  run->add_option("--seed", ro.seed, "Seed of the random inputs")->capture_default_str()->check(CLI::NonNegativeNumber);
   run->add_option("--min-samples", ro.min_samples, "Fewest timed samples per case")->capture_default_str();
   run->add_option("--max-samples", ro.max_samples, "Most timed samples per case")->capture_default_str();
   run->add_option("--target-ci", ro.target_ci, "Stop when the median's 95% CI half-width is below this fraction")->capture_default_str();
@@ -700,6 +716,9 @@ int run_cli(int argc, char** argv) {
 
   try {
     if (*worker) return worker_main(worker_backend, worker_device, worker_list);
+    // Environment variables are input too: a bad one fails every command up front, not a
+    // finished run at the moment it is read.
+    if (auto why = cpu_fma_units_env_problem()) throw UsageError(*why);
     if (*devices) return cmd_devices(devices_json, chips_path);
     if (*chips) return cmd_chips(chips_json, chips_path);
     if (*run) {
