@@ -42,6 +42,9 @@ struct CudnnSdpa::Runtime {
 
 struct CudnnSdpa::Plan {
   SdpaGraph graph;
+  // Kept for the plan's life, like the graph: whether cuDNN copies what a descriptor
+  // attribute names is not promised, so nothing named is destroyed before the plan.
+  std::unique_ptr<CudnnDescriptor> engine_config;
   std::unique_ptr<CudnnDescriptor> plan;
   CUdeviceptr workspace = 0;
   CUdeviceptr stats = 0;  // when graph.writes_stats
@@ -134,6 +137,7 @@ std::unique_ptr<CudnnSdpa::Plan> CudnnSdpa::build_plan(const AttentionProblem& p
               .set_descriptor(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, *configs[static_cast<std::size_t>(i)]);
           candidate->finalize();
           plan->plan = std::move(candidate);
+          plan->engine_config = std::move(configs[static_cast<std::size_t>(i)]);
         } catch (const CudnnError& e) {
           status = e.status;
           detail = e.what();
