@@ -48,7 +48,25 @@ void finalize_case(nlohmann::json& rec, const std::string& backend, const std::s
     return;
   }
   const double tflops = rec.at("tflops").get<double>();
-  rec["pct_of_peak"] = peak.tflops && *peak.tflops > 0 ? nlohmann::json(100.0 * tflops / *peak.tflops) : nlohmann::json(nullptr);
+  if (!(peak.tflops && *peak.tflops > 0)) {
+    rec["pct_of_peak"] = nullptr;
+    return;
+  }
+  const double pct = 100.0 * tflops / *peak.tflops;
+  if (pct > kMaxCrediblePctOfPeak) {
+    // Faster than the chip can compute: a timing error, a wrong FLOP count or a wrong peak.
+    // Kept for diagnosis (stats, samples, rejected_tflops) but never reported as a result.
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "invalid: %.4g TFLOPS is %.1f%% of the %s peak %.4g TFLOPS (over 100%% is impossible: "
+                  "a timing or FLOP-count error, or a wrong peak)", tflops, pct, peak.basis.c_str(), *peak.tflops);
+    rec["status"] = "invalid";
+    rec["reason"] = buf;
+    rec["rejected_tflops"] = tflops;
+    rec["tflops"] = nullptr;
+    rec["pct_of_peak"] = nullptr;
+    return;
+  }
+  rec["pct_of_peak"] = pct;
 }
 
 nlohmann::json summary_json(const std::vector<nlohmann::json>& cases) {

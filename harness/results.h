@@ -10,7 +10,7 @@
 //           shape_label, kernel {…}, hot, seed, stats {median_s, min_s, max_s, p10_s,
 //           p90_s, mean_s, cv, n, median_rel_ci95, stop_reason, loop_s}, samples_s [],
 //           flops, tflops, peak_tflops, peak_basis, pct_of_peak, verified,
-//           verification {…}, status "ok"|"failed"|"skipped", reason,
+//           verification {…}, status "ok"|"failed"|"skipped"|"invalid", reason,
 //           state_before {…}, state_after {…}}],
 //   summary {cases, ok, failed, skipped}
 //   health {…}   (minor 1; `run --device all` only: the sibling check, harness/device_health.h)
@@ -36,8 +36,13 @@ constexpr int kResultsSchemaMinor = 1;  // 1: optional "health" and "resumed"
 
 nlohmann::json tool_json();
 
+// A measured rate above this share of the peak (clocks are at most the boost clock the peak
+// assumes) is not a record but an error somewhere: the case becomes "invalid".
+constexpr double kMaxCrediblePctOfPeak = 100.0;
+
 // Adds device/backend identity and the peak fields to a worker's case record; clears the
-// performance fields of any case that is not "ok".
+// performance fields of any case that is not "ok"; an "ok" case above the peak becomes
+// status "invalid" with the reason (its rate kept only as rejected_tflops).
 void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
                    const std::string& device_name, const PeakEstimate& peak);
 

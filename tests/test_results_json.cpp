@@ -87,6 +87,22 @@ TEST(ResultsJson, FinalizeComputesPercentOnlyForVerifiedCases) {
   EXPECT_TRUE(unknown_peak["peak_tflops"].is_null());
 }
 
+TEST(ResultsJson, AboveThePeakIsInvalidNotARecord) {
+  nlohmann::json fast = {{"status", "ok"}, {"verified", true}, {"tflops", 2.5}, {"shape", {{"m", 1}, {"n", 1}, {"k", 1}}}};
+  finalize_case(fast, "cuda", "cuda:0", "dev", {2.0, "datasheet", "x"});
+  EXPECT_EQ(fast["status"], "invalid");
+  EXPECT_TRUE(fast["tflops"].is_null());
+  EXPECT_TRUE(fast["pct_of_peak"].is_null());
+  EXPECT_DOUBLE_EQ(fast["rejected_tflops"].get<double>(), 2.5);
+  EXPECT_NE(fast["reason"].get<std::string>().find("125.0% of the datasheet peak"), std::string::npos) << fast["reason"];
+  EXPECT_EQ(summary_json({fast})["failed"], 1);  // counted with the failures, so the run exits 1
+
+  nlohmann::json at_peak = {{"status", "ok"}, {"verified", true}, {"tflops", 2.0}, {"shape", {{"m", 1}, {"n", 1}, {"k", 1}}}};
+  finalize_case(at_peak, "cuda", "cuda:0", "dev", {2.0, "datasheet", "x"});
+  EXPECT_EQ(at_peak["status"], "ok");
+  EXPECT_DOUBLE_EQ(at_peak["pct_of_peak"].get<double>(), 100.0);
+}
+
 TEST(ResultsJson, SummaryCounts) {
   std::vector<nlohmann::json> cases = {{{"status", "ok"}}, {{"status", "failed"}}, {{"status", "skipped"}}, {{"status", "ok"}}};
   const auto s = summary_json(cases);
