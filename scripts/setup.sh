@@ -13,6 +13,8 @@ packages=(
   # OpenCL: headers, ICD loader, PoCL (OpenCL on the CPU), CLBlast (vendor tier), clinfo
   opencl-headers ocl-icd-opencl-dev ocl-icd-libopencl1 pocl-opencl-icd libclblast-dev clinfo
   libamdhip64-dev  # HIP plugin: ROCm 5.2 runtime, hiprtc, comgr (~81 MB; its libllvm15 is PoCL's too)
+  # the sanitize preset: clang with its ASan / UBSan / libFuzzer runtimes
+  clang libclang-rt-14-dev
   # python for scripts/ (plots, reports); Google Benchmark's compare.py (tested against
   # our --gbench-out) and the scipy it needs
   python3 libbenchmark-tools python3-scipy

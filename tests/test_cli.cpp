@@ -169,7 +169,10 @@ TEST(Cli, GbenchOutputWorksWithCompareDotPy) {
                               base_env());
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  for (const auto& b : read_json(dir / "gb1.json")["benchmarks"]) EXPECT_EQ(b["name"].get<std::string>().find("repeats:"), std::string::npos);
+  // The document is kept in a variable: a range-for over a member of a temporary would
+  // iterate freed memory (AddressSanitizer caught it).
+  const auto gb1 = read_json(dir / "gb1.json");
+  for (const auto& b : gb1["benchmarks"]) EXPECT_EQ(b["name"].get<std::string>().find("repeats:"), std::string::npos);
   const std::string cmd = std::string("/usr/bin/python3 ") + compare + " benchmarks " + (dir / "gb1.json").string() + " " +
                           (dir / "gb2.json").string() + " > " + (dir / "cmp.txt").string() + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
@@ -225,7 +228,8 @@ TEST(Cli, UnsupportedDtypeIsASkippedRowWithTheReason) {
   TempDir dir;
   const auto r = run_suanli(quick_run({"--dtype", "int8", "--shape", "16x16x16", "--out", (dir / "r.json").string()}), base_env());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& c : read_json(dir / "r.json")["cases"]) {
+  const auto doc = read_json(dir / "r.json");  // kept alive for the loop
+  for (const auto& c : doc["cases"]) {
     EXPECT_EQ(c["status"], "skipped");
     EXPECT_FALSE(c["reason"].get<std::string>().empty());
   }
@@ -315,7 +319,8 @@ TEST(CliAttention, OddShapesVerifyOnPocl) {
     args.insert(args.end(), run.extra.begin(), run.extra.end());
     const auto r = run_suanli(args, attention_env());
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    for (const auto& c : read_json(dir / "r.json")["cases"]) {
+    const auto doc = read_json(dir / "r.json");  // kept alive for the loop
+    for (const auto& c : doc["cases"]) {
       SCOPED_TRACE(c.dump().substr(0, 300));
       EXPECT_EQ(c["workload"], "attention");
       // Both tiers: the fused kernel and the unfused CLBlast gemm + softmax + gemm path.

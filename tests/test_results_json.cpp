@@ -113,8 +113,8 @@ TEST(ResultsJson, SummaryCounts) {
 }
 
 TEST(PendingOutput, UnwritablePathIsAUsageErrorAndLeavesNothing) {
-  EXPECT_THROW(PendingOutput("/nonexistent-dir/x/results.json"), UsageError);
-  EXPECT_THROW(PendingOutput(fs::temp_directory_path()), UsageError);  // a directory
+  EXPECT_THROW(PendingOutput{"/nonexistent-dir/x/results.json"}, UsageError);
+  EXPECT_THROW(PendingOutput{fs::temp_directory_path()}, UsageError);  // a directory
 }
 
 TEST(PendingOutput, NoPartialFileWithoutCommit) {
