@@ -19,9 +19,9 @@ struct AttentionConfigRow {
 
 // CPU rows: PoCL 3.1 / 2-core Xeon AVX-512, fp32, B=1 H=8 S=1024 D=64. A single
 // work-item per group is fastest on PoCL (see attention.cl), but its compile time grows
-// with the unrolled register blocks: BLOCK_Q 32 x BLOCK_KV 64 took 3.4 minutes, 8 x 32
-// about 30 s (both once per device and config, then from the compile cache). hd64, the
-// common head dim, takes the 8 x 32 single work-item row; hd128 / hd256 keep 16
+// with the unrolled register blocks: BLOCK_Q 32 x BLOCK_KV 64 took 3.4 minutes, 16 x 32
+// about 50 s (both once per device and config, then from the compile cache). hd64, the
+// common head dim, takes the 16 x 32 single work-item row; hd128 / hd256 keep 16
 // work-items (about 11 GFLOPS at hd64), which compile in seconds, until the tuner
 // (issue 9) picks rows per device with the compile time known.
 // GPU rows (NVIDIA / AMD): 16 lanes per row group (a half-warp), register blocks of
@@ -30,9 +30,10 @@ struct AttentionConfigRow {
 // 34 / 38 / 35 KiB for head_dim 64 / 128 / 256. Other (unknown OpenCL devices): under
 // 32 KiB, the minimum local memory OpenCL guarantees: 21 / 27 / 26 KiB.
 inline constexpr AttentionConfigRow kAttentionDefaultConfigs[] = {
-    // 2026-11-29, same run, under load from parallel builds: 9.9 GFLOPS vs 5.6 for the
-    // 16-work-item row (64, 16, 64, 16); 1 x 4 x 64 gave 5.5, 1 x 8 x 64 10.6 (60 s compile).
-    {GemmDeviceClass::cpu, "cpu-hd64", 64, 8, 32, 1},
+    // 2026-11-29, quiet machine, fp32 B1 H8 S1024 D64, each beside the unfused CLBlast path
+    // in the same run: 1 x 16 x 32 22.9 GFLOPS (2.1x unfused; 50 s compile), 1 x 8 x 64 21.0
+    // (1.9x), 1 x 8 x 32 20.8 (1.65x; 30 s compile); 16 work-items (64, 16, 64, 16): about 11.
+    {GemmDeviceClass::cpu, "cpu-hd64", 64, 16, 32, 1},
     {GemmDeviceClass::cpu, "cpu-hd128", 128, 16, 64, 16},
     {GemmDeviceClass::cpu, "cpu-hd256", 256, 16, 32, 16},
     {GemmDeviceClass::gpu, "gpu-hd64", 64, 64, 32, 128},
