@@ -585,6 +585,7 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
     doc["resumed"] = {{"journal", typed.resume}, {"command", argv}, {"resumed_utc", utc_now_iso8601()}, {"cases_from_journal", from_journal}};
   if (o.device == "all") doc["health"] = device_health(doc["devices"], records, o.health_threshold);
 
+  save_compile_logs(doc, out.target());
   out.commit(doc.dump(2) + "\n");
   if (o.csv == "-") std::cout << results_csv(doc);
   else std::cout << results_table(doc);

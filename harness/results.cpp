@@ -80,6 +80,26 @@ nlohmann::json summary_json(const std::vector<nlohmann::json>& cases) {
   return {{"cases", cases.size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
 }
 
+void save_compile_logs(nlohmann::json& document, const std::filesystem::path& target) {
+  std::filesystem::path dir = target;
+  dir += ".logs";
+  for (auto& c : document["cases"]) {
+    const auto log = c.find("compile_log");
+    if (log == c.end() || !log->is_string() || log->get<std::string>().empty()) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const auto file = dir / ("case-" + std::to_string(c.value("id", 0)) + ".compile.log");
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << log->get<std::string>();
+    out.close();
+    if (ec || !out) {
+      std::fprintf(stderr, "suanli: warning: cannot write %s; the log stays in the results file\n", file.c_str());
+      continue;
+    }
+    c["compile_log_file"] = file.string();
+  }
+}
+
 PendingOutput::PendingOutput(std::filesystem::path target, std::string option) : target_(std::move(target)) {
   if (target_.empty()) throw UsageError(option + ": empty path");
   std::error_code ec;

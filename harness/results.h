@@ -48,6 +48,12 @@ void finalize_case(nlohmann::json& rec, const std::string& backend, const std::s
 
 nlohmann::json summary_json(const std::vector<nlohmann::json>& cases);
 
+// Writes each case's compiler log (a failed kernel build) to a file beside the results,
+// <target>.logs/case-<id>.compile.log, and records its path as "compile_log_file"; the
+// record keeps its (truncated) "compile_log" either way. A log that cannot be written is
+// reported on stderr, not an error: the results must still be written.
+void save_compile_logs(nlohmann::json& document, const std::filesystem::path& target);
+
 // An output file reserved at the start of a run: a temp file beside the target is created
 // at once (so an unwritable path fails before any work), and commit() renames it over the
 // target. Destroyed without commit, it removes the temp file: never a partial result.

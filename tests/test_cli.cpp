@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "tests/test_util.h"
 
@@ -335,10 +336,31 @@ TEST(CliAttention, OddShapesVerifyOnPocl) {
   }
 }
 
+// A kernel that does not compile: the case fails with the reason, the run goes on, and the
+// compiler's log is saved beside the results (and named in the case record).
+TEST(Cli, FailedCompileSavesTheLogBesideTheResults) {
+  TempDir dir;
+  const auto out = dir / "r.json";
+  const auto r = run_suanli({"run", "--backend", "opencl", "--tier", "portable", "--shape", "8x8x8", "--kernel-define",
+                             "GEMM_TILE_M=0", "--min-samples", "3", "--out", out.string()},
+                            base_env());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = read_json(out);
+  const auto& c = doc["cases"][0];
+  EXPECT_EQ(c["status"], "failed");
+  ASSERT_TRUE(c.contains("compile_log_file")) << c.dump().substr(0, 400);
+  const std::string path = c["compile_log_file"].get<std::string>();
+  EXPECT_EQ(path, out.string() + ".logs/case-0.compile.log");
+  std::ifstream log(path);
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_NE(text.str().find("tile sizes and WPT must be >= 1"), std::string::npos) << text.str();
+}
+
 TEST(CliAttention, BrokenKernelIsCaught) {
   TempDir dir;
   const auto r = run_suanli({"run", "--backend", "opencl", "--workload", "attention", "--tier", "portable", "--shape",
-                             "1x2x17x64", "--seq-kv", "100", "--kernel-define", "ATTN_SKIP_LAST_KV_TILE=1", "--min-samples", "3",
+                             "1x2x17x80", "--seq-kv", "100", "--kernel-define", "ATTN_SKIP_LAST_KV_TILE=1", "--min-samples", "3",
                              "--out", (dir / "r.json").string()},
                             attention_env());
   EXPECT_EQ(r.exit_code, 1) << r.err;
