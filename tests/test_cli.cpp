@@ -12,6 +12,7 @@
 namespace suanli {
 namespace {
 
+using test::one_line;
 using test::read_json;
 using test::run_suanli;
 using test::TempDir;
@@ -34,9 +35,6 @@ std::vector<std::string> quick_run(std::vector<std::string> extra) {
   return args;
 }
 
-bool one_line(const std::string& s) {
-  return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n';
-}
 
 TEST(Cli, DevicesListsOpenClAndExplainsBrokenPlugins) {
   const auto r = run_suanli({"devices"}, base_env());

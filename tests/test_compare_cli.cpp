@@ -12,6 +12,7 @@
 namespace suanli {
 namespace {
 
+using test::one_line;
 using test::run_suanli;
 using test::TempDir;
 namespace fs = std::filesystem;
@@ -58,10 +59,6 @@ test::CommandResult quick_gemm_run(const TempDir& dir, const std::string& shape,
                                    "--out", out.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_suanli(args, pocl_env(dir));
-}
-
-bool one_line(const std::string& s) {
-  return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n';
 }
 
 TEST(CompareCli, NothingSlowerExitsZero) {

@@ -20,6 +20,7 @@
 namespace suanli {
 namespace {
 
+using test::one_line;
 using test::read_json;
 using test::run_suanli;
 using test::TempDir;
@@ -84,7 +85,6 @@ std::vector<int> journaled_cases(const fs::path& journal) {
   return ids;
 }
 
-bool one_line(const std::string& s) { return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n'; }
 
 TEST(JournalCli, KilledRunResumesToACompleteResult) {
   TempDir dir;

@@ -1,15 +1,11 @@
 // Helpers shared by the history / merge / Slurm end-to-end tests.
 #pragma once
 
-#include <algorithm>
 #include <string>
 
 namespace suanli::test {
 
-// Errors are one line: "suanli: ...\n".
-inline bool one_line(const std::string& s) {
-  return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n';
-}
+// (one_line(), for one-line errors, is in tests/test_util.h.)
 
 inline std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -12,6 +12,7 @@
 namespace suanli {
 namespace {
 
+using test::one_line;
 using test::read_json;
 using test::run_suanli;
 using test::TempDir;
@@ -31,7 +32,6 @@ std::vector<std::string> fake_run(const fs::path& out, const std::string& device
           "10",            "--warmup",  "1",        "--out",    out.string()};
 }
 
-bool one_line(const std::string& s) { return !s.empty() && std::count(s.begin(), s.end(), '\n') == 1 && s.back() == '\n'; }
 
 TEST(MultiDevice, AllDevicesRunConcurrentlyAndOnlyTheSlowOneIsFlagged) {
   TempDir dir;

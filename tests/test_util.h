@@ -33,4 +33,8 @@ class TempDir {
 
 nlohmann::json read_json(const std::filesystem::path& file);
 
+// True when `text` is exactly one non-empty, newline-terminated line: the shape of every
+// error message suanli prints for bad input.
+bool one_line(const std::string& text);
+
 }  // namespace suanli::test
