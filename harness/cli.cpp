@@ -620,6 +620,7 @@ std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
   out.push_back(make_compare_command());
   out.push_back(make_history_command());
   out.push_back(make_merge_command());
+  out.push_back(make_report_command());
   return out;
 }
 

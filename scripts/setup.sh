@@ -18,6 +18,7 @@ packages=(
   # python for scripts/ (plots, reports); Google Benchmark's compare.py (tested against
   # our --gbench-out) and the scipy it needs
   python3 libbenchmark-tools python3-scipy
+  python3-matplotlib  # suanli report: charts (scripts/report/, run with /usr/bin/python3)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,132 @@
+"""The tables from small documents: best = ok cases only, ratios, the better marked,
+prices, the planner's arithmetic, labels, and the compute curve against chips.json."""
+import json
+import math
+import unittest
+
+import compute_curve
+import device_summary
+import planner
+import procurement
+from chip_db import datasheet_peak, load_chips
+from prices import parse_prices, resolve_prices
+from report_inputs import load_report_data
+from usage_problem import UsageProblem
+
+from tests.fixtures import CHIPS_JSON, TempFiles, document, gemm
+
+H100_CASES = [gemm("x", "bf16", 4096, 700.0, pct=70.7), gemm("x", "bf16", 8192, 740.0, pct=74.8),
+              gemm("x", "bf16", 16384, None, status="failed", reason="verification failed"),
+              gemm("x", "fp32", 4096, 50.0), {**gemm("x", "fp8", 4096, 1.0), "verified": False}]
+K100_CASES = [gemm("x", "bf16", 4096, 120.0), gemm("x", "bf16", 8192, 126.0), gemm("x", "fp32", 4096, 30.0)]
+
+
+def load(*docs):
+    chips = load_chips(CHIPS_JSON)
+    with TempFiles(*docs) as paths:
+        return load_report_data(paths, chips), chips
+
+
+def two_devices():
+    return load(document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES, host="a"),
+                document("K100_AI", "DCU K100-AI", K100_CASES, host="b", backend="hip"))
+
+
+def rows(table):
+    headers = [c.header for c in table.columns]
+    return [dict(zip(headers, r)) for r in table.rows]
+
+
+class DeviceSummaryTest(unittest.TestCase):
+    def test_best_is_the_fastest_ok_case(self):
+        data, _ = two_devices()
+        by = {(r["device"], r["dtype"]): r for r in rows(device_summary.compute_table(data))}
+        self.assertEqual(by[("H100 SXM", "bf16")]["best GEMM"], 740.0)
+        self.assertEqual(by[("H100 SXM", "bf16")]["best GEMM case"], "vendor 8192³")
+        self.assertEqual(by[("H100 SXM", "bf16")]["datasheet peak"], 989.4)
+        self.assertEqual(by[("DCU K100-AI", "fp32")]["best GEMM"], 30.0)
+        # fp8's only case is unverified: listed, never "best".
+        self.assertIsNone(by[("H100 SXM", "fp8")]["best GEMM"])
+
+    def test_not_ok_cases_are_listed(self):
+        data, _ = two_devices()
+        listed = {(r["dtype"], r["status"]) for r in rows(device_summary.not_counted_table(data))}
+        self.assertEqual(listed, {("bf16", "failed"), ("fp8", "unverified")})
+
+
+class ComparisonTest(unittest.TestCase):
+    def test_ratios_and_the_better(self):
+        data, _ = two_devices()
+        table = procurement.comparison_table(data, {})
+        by = {(r["dtype"], r["shape"]): r for r in rows(table)}
+        row = by[("bf16", "8192x8192x8192")]
+        self.assertEqual(row["H100 SXM TFLOPS"], 740.0)
+        self.assertAlmostEqual(row["DCU K100-AI / H100 SXM"], 126.0 / 740.0)
+        self.assertEqual(row["better"], "H100 SXM")
+        # A case on one device only is not a comparison.
+        self.assertNotIn(("bf16", "16384x16384x16384"), by)
+        self.assertTrue(table.marked)
+
+    def test_prices_add_columns_and_their_winner(self):
+        data, _ = two_devices()
+        prices = resolve_prices(data.devices, parse_prices(["H100 SXM=30000", "k100_ai=4000"]))
+        row = next(r for r in rows(procurement.comparison_table(data, prices)) if r["shape"] == "8192x8192x8192")
+        self.assertAlmostEqual(row["H100 SXM TFLOPS per 1000 price"], 1000 * 740.0 / 30000)
+        self.assertAlmostEqual(row["DCU K100-AI TFLOPS per 1000 price"], 1000 * 126.0 / 4000)
+        self.assertEqual(row["better per price"], "DCU K100-AI")
+
+    def test_bad_prices(self):
+        data, _ = two_devices()
+        for bad in (["H100"], ["=5"], ["H100 SXM=-1"], ["H100 SXM=abc"], ["H100 SXM=inf"]):
+            with self.assertRaises(UsageProblem, msg=bad):
+                parse_prices(bad)
+        with self.assertRaisesRegex(UsageProblem, "no such device"):
+            resolve_prices(data.devices, parse_prices(["MI300X=1"]))
+
+
+class LabelTest(unittest.TestCase):
+    def test_same_chip_on_two_hosts_gets_the_host(self):
+        data, _ = load(document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES, host="node1"),
+                       document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES, host="node2"))
+        self.assertEqual([d.label for d in data.devices], ["H100 SXM @node1", "H100 SXM @node2"])
+
+
+class PlannerTest(unittest.TestCase):
+    def test_reference_compute(self):
+        gpt3, llama = (planner.training_flops(r) for r in planner.REFERENCE_RUNS)
+        self.assertAlmostEqual(gpt3 / 3.14e23, 1.0, delta=0.005)  # the paper's 3.14e23
+        self.assertAlmostEqual(llama, 8.4e23, delta=1e20)
+
+    def test_days_and_chips(self):
+        data, _ = two_devices()
+        table = planner.planner_table(data, mfu=0.5, target_days=30, chip_count=1024)
+        row = next(r for r in rows(table) if r["device"] == "H100 SXM" and r["model"] == "Llama 2 70B")
+        self.assertEqual(row["dtype"], "bf16")
+        sustained = 740.0 * 0.5 * 1e12
+        self.assertAlmostEqual(row["days on 1,024 chips"], 8.4e23 / (sustained * 1024 * 86400))
+        self.assertEqual(row["chips for 30 days"], math.ceil(8.4e23 / (sustained * 30 * 86400)))
+
+
+class ComputeCurveTest(unittest.TestCase):
+    def test_every_chip_is_a_row_with_its_datasheet_figures(self):
+        data, chips = two_devices()
+        table = compute_curve.curve_table(chips, data)
+        sheet = [r for r in rows(table) if r["kind"] == compute_curve.DATASHEET]
+        self.assertEqual({r["chip"] for r in sheet}, {c["name"] for c in chips})
+        for chip in chips:
+            for dtype in ("fp64", "fp32", "bf16"):
+                want = datasheet_peak(chip, dtype)
+                got = [r["TFLOPS"] for r in sheet if r["chip"] == chip["name"] and r["dtype"] == dtype]
+                self.assertEqual(got, [want] if want else [])
+
+    def test_measured_points_sit_at_their_chips_year(self):
+        data, _ = two_devices()
+        measured = [r for r in rows(compute_curve.curve_table(load_chips(CHIPS_JSON), data))
+                    if r["kind"] == compute_curve.MEASURED_GEMM]
+        h100 = {r["dtype"]: r for r in measured if r["device"] == "H100 SXM"}
+        self.assertEqual(h100["bf16"]["TFLOPS"], 740.0)
+        self.assertEqual(h100["bf16"]["launch year"], 2022)
+
+
+if __name__ == "__main__":
+    unittest.main()
