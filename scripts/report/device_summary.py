@@ -91,8 +91,9 @@ def device_table(data):
     """Which device is which: label, runtime name, host, backend, chips.json entry, file."""
     t = Table("devices", "Devices",
               [Column("device"), Column("runtime name"), Column("host"), Column("backend"), Column("chips.json entry"),
-               Column("launch year"), Column("result file")])
+               Column("launch year"), Column("result files")])
     for d in data.devices:
         chip = d.chip or {}
-        t.rows.append([d.label, d.name, d.host, d.device_id, chip.get("name"), chip.get("launch_year"), d.source])
+        t.rows.append([d.label, d.name, d.host, d.device_id, chip.get("name"), chip.get("launch_year"),
+                       ", ".join(d.sources)])
     return t

@@ -13,21 +13,28 @@ FLOP_WORKLOADS = ("gemm", "attention", "peak")
 
 @dataclass
 class Device:
-    key: str            # unique in the report: file index, host, device id
+    key: str            # one device across files: host, device id, name, driver (see _device_key)
     label: str          # short and unique: column headers, legends
     name: str           # the runtime's device name
     backend: str
     device_id: str
     host: str
-    source: str         # the result file
+    sources: list       # the result files it appears in
     chip: dict = None   # the chips.json entry (from the database suanli embeds), or None
     run_peaks: dict = field(default_factory=dict)  # dtype -> TFLOPS the run used, or None
+    run_peak_basis: dict = field(default_factory=dict)  # dtype -> "datasheet" | "computed" | ...
+    driver: str = ""
 
     def peak(self, dtype):
         """The peak of dtype: the run's own figure (datasheet or computed for a CPU),
         else the chip's datasheet."""
         value = self.run_peaks.get(dtype)
         return value if value else datasheet_peak(self.chip, dtype)
+
+    def peak_basis(self, dtype):
+        if self.run_peaks.get(dtype):
+            return self.run_peak_basis.get(dtype) or "datasheet"
+        return "datasheet" if datasheet_peak(self.chip, dtype) else None
 
     def bandwidth_tbs(self):
         bw = (self.chip or {}).get("mem_bw_tbs")
@@ -113,23 +120,30 @@ def _hostname(doc):
     return name or "unknown"
 
 
+def _device_key(host, device_id, name, driver):
+    """The same device in several files (one `suanli run` per workload: gemm, attention,
+    peak, stream) is one device, so its ceilings sit beside its kernels; another host, or
+    another driver on the same card (a before/after pair), is another device."""
+    return f"{host}|{device_id}|{name}|{driver}"
+
+
 def _label_devices(devices):
-    """Chip name (or device name) when that is unique; else add the host, then the file,
-    then the device id, until every label is."""
-    base = [(d.chip or {}).get("name") or d.name for d in devices]
+    """Chip name (or device name) when that is unique; else, within each group of equal
+    labels, add what tells its members apart: the host, then the driver, then the device id."""
+    labels = [(d.chip or {}).get("name") or d.name for d in devices]
     steps = [
-        lambda d: f" @{d.host}",
-        lambda d: f" ({os.path.basename(d.source)})",
-        lambda d: f" [{d.device_id}]",
+        (lambda d: d.host, lambda d: f" @{d.host}"),
+        (lambda d: d.driver, lambda d: f" (driver {d.driver or '?'})"),
+        (lambda d: d.device_id, lambda d: f" [{d.device_id}]"),
     ]
-    labels = list(base)
-    for step in steps:
-        if len(set(labels)) == len(labels):
-            break
-        counts = {}
-        for label in labels:
-            counts[label] = counts.get(label, 0) + 1
-        labels = [label + step(d) if counts[label] > 1 else label for label, d in zip(labels, devices)]
+    for value, suffix in steps:
+        groups = {}
+        for i, label in enumerate(labels):
+            groups.setdefault(label, []).append(i)
+        for members in groups.values():
+            if len(members) > 1 and len({value(devices[i]) for i in members}) > 1:
+                for i in members:
+                    labels[i] += suffix(devices[i])
     for d, label in zip(devices, labels):
         d.label = label
 
@@ -137,11 +151,12 @@ def _label_devices(devices):
 def load_report_data(paths, chips):
     files, devices, cases = [], [], []
     by_key = {}
-    for index, path in enumerate(paths):
+    for path in paths:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         files.append((path, doc))
         file_host = _hostname(doc)
+        in_file = {}  # (host, device id) in this file -> device key
         for entry in doc.get("devices") or []:
             host = entry.get("host") or file_host
             info = entry.get("info") or {}
@@ -150,21 +165,34 @@ def load_report_data(paths, chips):
             if chip is not None:
                 chip = chip_by_name(chips, chip.get("name")) or chip
             peaks = {dt: _number((p or {}).get("tflops")) for dt, p in (entry.get("peaks") or {}).items()}
-            device = Device(key=f"{index}|{host}|{entry.get('id')}", label="", name=info.get("name", "?"),
-                            backend=entry.get("backend", "?"), device_id=entry.get("id", "?"), host=host,
-                            source=path, chip=chip, run_peaks=peaks)
-            by_key[device.key] = device
+            bases = {dt: (p or {}).get("basis") for dt, p in (entry.get("peaks") or {}).items()}
+            name, driver = info.get("name", "?"), info.get("driver_version", "")
+            key = _device_key(host, entry.get("id"), name, driver)
+            in_file[(host, entry.get("id"))] = key
+            if key in by_key:  # seen in an earlier file: add what this run knew of its peaks
+                known = by_key[key]
+                if path not in known.sources:
+                    known.sources.append(path)
+                for dt, value in peaks.items():
+                    if value and not known.run_peaks.get(dt):
+                        known.run_peaks[dt], known.run_peak_basis[dt] = value, bases.get(dt)
+                continue
+            device = Device(key=key, label="", name=name, backend=entry.get("backend", "?"),
+                            device_id=entry.get("id", "?"), host=host, sources=[path], chip=chip, run_peaks=peaks,
+                            run_peak_basis=bases, driver=driver)
+            by_key[key] = device
             devices.append(device)
         for record in doc.get("cases") or []:
             host = record.get("host") or file_host
-            key = f"{index}|{host}|{record.get('device')}"
-            device = by_key.get(key)
-            if device is None:  # a case whose device entry is missing: keep it, named as recorded
-                device = Device(key=key, label="", name=record["device_name"], backend=record["backend"],
-                                device_id=record.get("device", "?"), host=host, source=path)
-                by_key[key] = device
-                devices.append(device)
-            cases.append(_case(device, record))
+            key = in_file.get((host, record.get("device")))
+            if key is None:  # a case whose device entry is missing: keep it, named as recorded
+                key = _device_key(host, record.get("device"), record["device_name"], "")
+                in_file[(host, record.get("device"))] = key
+                if key not in by_key:
+                    by_key[key] = Device(key=key, label="", name=record["device_name"], backend=record["backend"],
+                                         device_id=record.get("device", "?"), host=host, sources=[path])
+                    devices.append(by_key[key])
+            cases.append(_case(by_key[key], record))
     _label_devices(devices)
     return ReportData(files=files, devices=devices, cases=cases)
 

@@ -57,6 +57,6 @@ def roofline_ceilings_table(data):
                                f"{MEASURED} ({ceiling.tier} peak)", "yes" if use_measured else
                                "no (a kernel ran faster: other units)"])
             if sheet:
-                t.rows.append([d.label, "compute", dtype, sheet, "TFLOPS", DATASHEET,
+                t.rows.append([d.label, "compute", dtype, sheet, "TFLOPS", d.peak_basis(dtype),
                                "no" if use_measured else "yes"])
     return t

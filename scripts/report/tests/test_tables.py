@@ -91,6 +91,27 @@ class LabelTest(unittest.TestCase):
         self.assertEqual([d.label for d in data.devices], ["H100 SXM @node1", "H100 SXM @node2"])
 
 
+class SameDeviceAcrossFilesTest(unittest.TestCase):
+    """One `suanli run` per workload gives one file each: the same device in all of them."""
+
+    def test_ceiling_and_gemm_files_are_one_device(self):
+        peak = {**gemm("x", "bf16", 1, 900.0), "workload": "peak", "shape": {}}
+        data, _ = load(document("NVIDIA H100 80GB HBM3", "H100 SXM", [peak]),
+                       document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES))
+        self.assertEqual([d.label for d in data.devices], ["H100 SXM"])
+        self.assertEqual(len(data.devices[0].sources), 2)
+        row = next(r for r in rows(device_summary.compute_table(data)) if r["dtype"] == "bf16")
+        self.assertEqual((row["measured ceiling"], row["best GEMM"]), (900.0, 740.0))
+
+    def test_another_driver_is_another_device(self):
+        before = document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES)
+        after = document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES)
+        before["devices"][0]["info"]["driver_version"] = "535.104"
+        after["devices"][0]["info"]["driver_version"] = "550.54"
+        data, _ = load(before, after)
+        self.assertEqual([d.label for d in data.devices], ["H100 SXM (driver 535.104)", "H100 SXM (driver 550.54)"])
+
+
 class PlannerTest(unittest.TestCase):
     def test_reference_compute(self):
         gpt3, llama = (planner.training_flops(r) for r in planner.REFERENCE_RUNS)
