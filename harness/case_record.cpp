@@ -55,7 +55,9 @@ void measure_into(nlohmann::json& rec, Device& device, const std::function<void(
                   {"stop_reason", to_string(meas.stop)},
                   {"loop_s", meas.loop_seconds}};
   rec["samples_s"] = meas.samples_s;
-  rec["tflops"] = rec.at("flops").get<double>() / st.median / 1e12;
+  // A workload declares its work as FLOPs (a rate in TFLOPS) or as bytes moved (GB/s).
+  if (rec.contains("flops")) rec["tflops"] = rec.at("flops").get<double>() / st.median / 1e12;
+  if (rec.contains("bytes")) rec["gbps"] = rec.at("bytes").get<double>() / st.median / 1e9;
   rec["state_before"] = to_json(meas.state_before);
   rec["state_after"] = to_json(meas.state_after);
   rec["status"] = "ok";

@@ -33,8 +33,8 @@ class BufferSet {
 // Returns v.ok.
 bool record_verification(nlohmann::json& rec, const VerifyResult& v);
 
-// Runs the measurement engine on `enqueue` and writes stats, raw samples, TFLOPS (from the
-// record's declared "flops"), device state and status "ok".
+// Runs the measurement engine on `enqueue` and writes stats, raw samples, the rate (TFLOPS
+// from the record's declared "flops", GB/s from its "bytes"), device state and status "ok".
 void measure_into(nlohmann::json& rec, Device& device, const std::function<void()>& enqueue, const CaseSpec& spec);
 
 // Runs `body` (which fills `rec`), turning exceptions into the record's status: out of

@@ -9,6 +9,12 @@ nlohmann::json shape_json(const CaseSpec& c) {
     const auto& a = c.attention;
     return {{"b", a.b}, {"h", a.h}, {"h_kv", a.h_kv}, {"s_q", a.s_q}, {"s_kv", a.s_kv}, {"d", a.d}, {"causal", a.causal}};
   }
+  if (c.workload == "peak") return nlohmann::json::object();
+  if (c.workload == "stream") {
+    nlohmann::json s = {{"op", c.stream.op}};
+    if (c.stream.elements > 0) s["elements"] = c.stream.elements;
+    return s;
+  }
   return {{"m", c.shape.m}, {"n", c.shape.n}, {"k", c.shape.k}};
 }
 
@@ -60,7 +66,9 @@ CaseSpec case_spec_from_json(const nlohmann::json& j) {
     c.attention = {s.at("b").get<std::int64_t>(), s.at("h").get<std::int64_t>(), s.at("h_kv").get<std::int64_t>(),
                    s.at("s_q").get<std::int64_t>(), s.at("s_kv").get<std::int64_t>(), s.at("d").get<std::int64_t>(),
                    s.at("causal").get<bool>(), label};
-  } else {
+  } else if (c.workload == "stream") {
+    c.stream = {s.at("op").get<std::string>(), s.value("elements", std::int64_t{0})};
+  } else if (c.workload != "peak") {
     c.shape = {s.at("m").get<std::int64_t>(), s.at("n").get<std::int64_t>(), s.at("k").get<std::int64_t>(), label};
   }
   c.hot = j.at("hot").get<bool>();

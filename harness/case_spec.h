@@ -14,6 +14,13 @@
 
 namespace suanli {
 
+// Workload "stream": the kernel and the elements per array (0: the worker sizes the arrays
+// from the device's last-level cache, harness/stream_workload.h).
+struct StreamSpec {
+  std::string op = "triad";  // "copy" | "triad"
+  std::int64_t elements = 0;
+};
+
 struct CaseSpec {
   int id = 0;
   std::string workload = "gemm";
@@ -21,6 +28,7 @@ struct CaseSpec {
   DType dtype = DType::fp32;
   GemmShape shape;             // workload "gemm"
   AttentionShape attention;    // workload "attention"
+  StreamSpec stream;           // workload "stream" (workload "peak" has no shape)
   bool hot = false;
   std::uint64_t seed = 1;
   SamplingPolicy policy;
@@ -30,7 +38,8 @@ struct CaseSpec {
 
 nlohmann::json to_json(const CaseSpec& c);
 // The "shape" object of a case record: {m, n, k} for gemm, {b, h, h_kv, s_q, s_kv, d,
-// causal} for attention.
+// causal} for attention, {op [, elements]} for stream (elements only when the user gave
+// them: an automatically sized case stays the same case on every device), {} for peak.
 nlohmann::json shape_json(const CaseSpec& c);
 CaseSpec case_spec_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 

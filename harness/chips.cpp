@@ -95,6 +95,7 @@ class ChipReader {
     chip.match = read_match();
     chip.peak_tflops = read_peaks();
     chip.mem_bw_tbs = read_bandwidth();
+    chip.boost_clock_mhz = read_optional_number("boost_clock_mhz");
     return chip;
   }
 
@@ -169,10 +170,12 @@ class ChipReader {
     return peaks;
   }
 
-  std::optional<double> read_bandwidth() const {
-    auto it = object_.find("mem_bw_tbs");
+  std::optional<double> read_bandwidth() const { return read_optional_number("mem_bw_tbs"); }
+
+  std::optional<double> read_optional_number(const char* key) const {
+    auto it = object_.find(key);
     if (it == object_.end() || it->is_null()) return std::nullopt;
-    return checked_number(*it, "field 'mem_bw_tbs'");
+    return checked_number(*it, std::string("field '") + key + "'");
   }
 
   const std::string& origin_;
@@ -308,7 +311,7 @@ const Chip* ChipDatabase::match(const std::string& device_name) const {
 nlohmann::json chip_to_json(const Chip& chip) {
   json peaks = json::object();
   for (const auto& [key, value] : chip.peak_tflops) peaks[key] = value;
-  return json{
+  json out{
       {"vendor", chip.vendor},
       {"name", chip.name},
       {"match", chip.match},
@@ -324,12 +327,16 @@ nlohmann::json chip_to_json(const Chip& chip) {
       {"confidence", chip.confidence},
       {"notes", chip.notes},
   };
+  if (chip.boost_clock_mhz) out["boost_clock_mhz"] = *chip.boost_clock_mhz;
+  return out;
 }
 
-PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype) {
+PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype, PeakUnits units) {
   const std::string entry = "chips.json \"" + chip.name + "\"";
   std::vector<std::string> keys;
-  if (dtype == "fp64" || dtype == "fp32") {
+  if ((dtype == "fp64" || dtype == "fp32") && units == PeakUnits::vector) {
+    keys = {dtype};
+  } else if (dtype == "fp64" || dtype == "fp32") {
     keys = {dtype, dtype + "_matrix"};  // a GEMM runs on whichever unit is faster
   } else if (dtype == "tf32" || dtype == "fp16" || dtype == "bf16" || dtype == "fp8" || dtype == "int8") {
     keys = {dtype};
@@ -362,7 +369,15 @@ PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype) {
       method += " (the larger of it and " + key + " = " + format_number(it->second) + ")";
     }
   }
-  return {best, "datasheet", method + provenance(chip)};
+  return {best, "datasheet", method + provenance(chip), chip.boost_clock_mhz};
+}
+
+BandwidthEstimate datasheet_bandwidth(const Chip& chip) {
+  const std::string entry = "chips.json \"" + chip.name + "\"";
+  if (!chip.mem_bw_tbs || *chip.mem_bw_tbs <= 0)
+    return {std::nullopt, "unknown", entry + " gives no memory bandwidth" + provenance(chip)};
+  return {*chip.mem_bw_tbs * 1000.0, "datasheet",
+          "datasheet: " + entry + " mem_bw_tbs = " + format_number(*chip.mem_bw_tbs) + " TB/s" + provenance(chip)};
 }
 
 PeakEstimate computed_cpu_peak(int compute_units, int lanes, int max_clock_mhz, const std::string& dtype) {
@@ -387,7 +402,8 @@ PeakEstimate computed_cpu_peak(int compute_units, int lanes, int max_clock_mhz, 
   std::snprintf(figures, sizeof figures, " x 2 FLOP x %.3f GHz = %.3f TFLOPS", ghz, tflops);
   return {tflops, "computed",
           "computed: " + std::to_string(compute_units) + " cores x " + std::to_string(lanes) + " " + dtype +
-              " lanes x " + std::to_string(fma_units) + " FMA units (" + fma_origin + ")" + figures};
+              " lanes x " + std::to_string(fma_units) + " FMA units (" + fma_origin + ")" + figures,
+          static_cast<double>(max_clock_mhz)};
 }
 
 }  // namespace suanli

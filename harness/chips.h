@@ -24,6 +24,9 @@ struct Chip {
   // fp16, bf16, fp8, int8; only the figures the datasheet gives.
   std::map<std::string, double> peak_tflops;
   std::optional<double> mem_bw_tbs;
+  // The clock the peaks assume (optional "boost_clock_mhz"): a measured ceiling is judged
+  // against the peak scaled to the clock the device ran at (harness/results.h).
+  std::optional<double> boost_clock_mhz;
 };
 
 // One-line message naming the file (origin) and the problem.
@@ -59,13 +62,27 @@ struct PeakEstimate {
   std::optional<double> tflops;
   std::string basis;   // "datasheet" | "computed" | "unknown"
   std::string method;  // human-readable: the entry and its source, the computation, or why unknown
+  std::optional<double> clock_mhz = std::nullopt;  // the clock the figure assumes, where known
 };
+
+// Which units' figure: `fastest` is what a GEMM can reach (the larger of the vector and the
+// matrix figure); `vector` is the vector units' alone (fp64 / fp32 without _matrix), the
+// ceiling of the portable FMA-chain kernel (workload peak).
+enum class PeakUnits { fastest, vector };
 
 // The peak a GEMM of `dtype` can reach on the chip: for fp64/fp32 the larger of the
 // vector and matrix figure (H100 fp64: 67 from the tensor cores, not 34), otherwise the
 // one figure. dtype: "fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8".
 // Unknown when the chip has no figure for the dtype, or a datasheet 0 (no such units).
-PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype);
+PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype, PeakUnits units = PeakUnits::fastest);
+
+// The memory bandwidth of the datasheet (mem_bw_tbs) in GB/s, the ceiling of workload stream.
+struct BandwidthEstimate {
+  std::optional<double> gbps;
+  std::string basis;   // "datasheet" | "unknown"
+  std::string method;
+};
+BandwidthEstimate datasheet_bandwidth(const Chip& chip);
 
 // For a CPU OpenCL device (e.g. PoCL) with no chips.json entry:
 //   compute_units x lanes x FMA units per core x 2 FLOP x max clock,

@@ -27,13 +27,14 @@
 #include "harness/results_view.h"
 #include "harness/shape_file.h"
 #include "harness/shapes.h"
+#include "harness/stream_workload.h"
 #include "harness/subcommand.h"
 #include "harness/worker.h"
 
 namespace suanli {
 namespace {
 
-const std::vector<std::string> kWorkloads = {"gemm", "attention"};
+const std::vector<std::string> kWorkloads = {"gemm", "attention", "peak", "stream"};
 const std::vector<std::string> kTiers = {"portable", "native", "vendor"};
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
@@ -62,8 +63,11 @@ ChipDatabase load_chips(const std::string& path) {
   }
 }
 
-PeakEstimate peak_for(const ChipDatabase& db, const DeviceInfo& info, const std::string& dtype) {
-  if (const Chip* chip = db.match(info.name)) return datasheet_peak(*chip, dtype);
+// `workload` peak is judged against the vector units alone: its FMA chains cannot use the
+// matrix units a GEMM's peak includes.
+PeakEstimate peak_for(const ChipDatabase& db, const DeviceInfo& info, const std::string& dtype, const std::string& workload = "gemm") {
+  if (const Chip* chip = db.match(info.name))
+    return datasheet_peak(*chip, dtype, workload == "peak" ? PeakUnits::vector : PeakUnits::fastest);
   if (info.type == DeviceType::cpu) {
     const int lanes = dtype == "fp64" ? info.native_vector_width_fp64 : info.native_vector_width_fp32;
     return computed_cpu_peak(info.compute_units, lanes, info.max_clock_mhz, dtype);
@@ -144,7 +148,7 @@ struct RunOptions {
   std::string workload = "gemm";
   std::string backend;
   std::string device = "0";  // an index, or "all"
-  std::vector<std::string> tiers = {"portable,vendor"};
+  std::vector<std::string> tiers;  // empty: portable,vendor (peak and stream: portable)
   std::vector<std::string> dtypes = {"fp32"};
   std::vector<std::string> shapes;
   std::string shape_set;
@@ -165,6 +169,7 @@ struct RunOptions {
   bool causal = false;
   std::int64_t kv_heads = 0;
   std::int64_t seq_kv = 0;
+  std::vector<std::string> ops;  // --op, workload stream: copy, triad (default both)
   double health_threshold = kDefaultHealthThresholdPct;
   std::string resume;  // a journal to continue; every other option then comes from it
 };
@@ -180,7 +185,8 @@ nlohmann::json options_json(const RunOptions& o) {
           {"seed", o.seed},               {"min-samples", o.min_samples}, {"max-samples", o.max_samples},
           {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
-          {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold}};
+          {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
+          {"op", split_list(o.ops)}};
 }
 
 RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -210,6 +216,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.causal = j.at("causal").get<bool>();
     o.kv_heads = j.at("kv-heads").get<std::int64_t>();
     o.seq_kv = j.at("seq-kv").get<std::int64_t>();
+    o.ops = j.value("op", std::vector<std::string>());  // journals from before workload stream
     o.health_threshold = j.at("health-threshold").get<double>();
     return o;
   } catch (const nlohmann::json::exception& e) {
@@ -264,14 +271,49 @@ struct CheckedRun {
   std::vector<DType> dtypes;
   std::vector<GemmShape> shapes;
   std::vector<AttentionShape> attention_shapes;
+  std::vector<StreamSpec> streams;  // workload stream: op x elements (0: sized by the worker)
   std::vector<Define> extra_defines;
 };
+
+// `--shape N` of workload stream: elements per array, a positive integer.
+std::int64_t parse_stream_elements(const std::string& text) {
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
+  const bool digits = !text.empty() && text.size() <= 13 && text.find_first_not_of("0123456789") == std::string::npos;
+  const std::int64_t n = digits ? std::stoll(text) : 0;
+  if (n < 1 || n > kMaxElements)
+    throw UsageError("stream shape '" + text + "': expected the elements per array, an integer from 1 to 2^40");
+  return n;
+}
+
+// Workloads peak and stream size themselves (peak from its config, stream from the
+// device's last-level cache), so the shape options mean nothing or little there.
+void check_ceiling_options(const RunOptions& o, CheckedRun& c) {
+  const bool stream = o.workload == "stream";
+  if (!stream && !o.ops.empty()) throw UsageError("--op applies to --workload stream only");
+  if (o.workload == "peak" && !o.shapes.empty())
+    throw UsageError("--shape does not apply to --workload peak (its work per launch comes from kernels/peak_configs.h)");
+  if ((o.workload == "peak" || stream) && (!o.shape_set.empty() || !o.shape_file.empty()))
+    throw UsageError("--shapes and --shape-file do not apply to --workload " + o.workload);
+  if (!stream) return;
+  std::vector<std::string> ops = split_list(o.ops);
+  if (ops.empty()) ops.assign(kStreamOps.begin(), kStreamOps.end());
+  std::vector<std::int64_t> sizes;
+  for (const auto& s : o.shapes) sizes.push_back(parse_stream_elements(s));
+  if (sizes.empty()) sizes.push_back(0);
+  for (const auto& op : ops)
+    if (stream_arrays(op) == 0) throw UsageError("unknown stream op '" + op + "' (known: copy, triad)");
+  for (std::int64_t n : sizes)
+    for (const auto& op : ops) c.streams.push_back({op, n});
+}
 
 CheckedRun check_run_options(const RunOptions& o) {
   CheckedRun c;
   if (std::find(kWorkloads.begin(), kWorkloads.end(), o.workload) == kWorkloads.end())
     throw UsageError("unknown workload '" + o.workload + "' (known: " + join(kWorkloads) + ")");
   c.tiers = split_list(o.tiers);
+  if (c.tiers.empty() && o.tiers.empty())  // not given: the workload's default
+    c.tiers = o.workload == "peak" || o.workload == "stream" ? std::vector<std::string>{"portable"}
+                                                             : std::vector<std::string>{"portable", "vendor"};
   for (const auto& t : c.tiers)
     if (std::find(kTiers.begin(), kTiers.end(), t) == kTiers.end()) throw UsageError("unknown tier '" + t + "' (known: " + join(kTiers) + ")");
   for (const auto& d : split_list(o.dtypes)) {
@@ -284,7 +326,9 @@ CheckedRun check_run_options(const RunOptions& o) {
   const bool attention = o.workload == "attention";
   if (!attention && (o.causal || o.kv_heads != 0 || o.seq_kv != 0))
     throw UsageError("--causal, --kv-heads and --seq-kv apply to --workload attention only");
-  for (const auto& s : o.shapes) {
+  check_ceiling_options(o, c);
+  const bool ceiling = o.workload == "peak" || o.workload == "stream";
+  for (const auto& s : ceiling ? std::vector<std::string>{} : o.shapes) {
     if (attention) c.attention_shapes.push_back(parse_attention_shape(s, o.kv_heads, o.seq_kv, o.causal));
     else c.shapes.push_back(parse_gemm_shape(s));
   }
@@ -369,7 +413,9 @@ std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, Devi
   }
   if (attention && attention_shapes.empty()) attention_shapes = default_attention_shapes(device_type);
   if (!attention && shapes.empty()) shapes = default_gemm_shapes(device_type);
-  const std::size_t shape_count = attention ? attention_shapes.size() : shapes.size();
+  std::size_t shape_count = attention ? attention_shapes.size() : shapes.size();
+  if (o.workload == "peak") shape_count = 1;  // no shape: the config sizes the launch
+  if (o.workload == "stream") shape_count = c.streams.size();
 
   std::vector<CaseSpec> cases;
   for (std::size_t si = 0; si < shape_count; ++si)
@@ -381,7 +427,8 @@ std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, Devi
         spec.tier = tier;
         spec.dtype = dt;
         if (attention) spec.attention = attention_shapes[si];
-        else spec.shape = shapes[si];
+        else if (o.workload == "stream") spec.stream = c.streams[si];
+        else if (o.workload == "gemm") spec.shape = shapes[si];
         spec.hot = o.hot;
         spec.seed = o.seed;
         spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
@@ -404,20 +451,30 @@ struct DeviceResult {
 nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, const ChipDatabase& db, std::vector<nlohmann::json>& records) {
   const std::string id = device_id_of(backend, d.index);
   nlohmann::json peaks = nlohmann::json::object();
+  const Chip* chip = db.match(d.info.name);
+  const BandwidthEstimate bandwidth =
+      chip ? datasheet_bandwidth(*chip) : BandwidthEstimate{std::nullopt, "unknown", "no chips.json entry matches device name '" + d.info.name + "'"};
+  bool any_stream = false;
   for (auto rec : d.cases) {
     const std::string dt = rec.value("dtype", "fp32");
-    const PeakEstimate peak = peak_for(db, d.info, dt);
-    peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
-    finalize_case(rec, backend, id, d.info.name, peak);
+    const std::string workload = rec.value("workload", "gemm");
+    const PeakEstimate peak = peak_for(db, d.info, dt, workload);
+    if (workload != "stream")
+      peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
+    finalize_case(rec, backend, id, d.info.name, peak, bandwidth);
+    if (workload == "stream") any_stream = true;
     records.push_back(std::move(rec));
   }
-  const Chip* chip = db.match(d.info.name);
-  return {{"id", id},
-          {"backend", backend},
-          {"index", d.index},
-          {"info", to_json(d.info)},
-          {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)},
-          {"peaks", peaks}};
+  nlohmann::json entry = {{"id", id},
+                          {"backend", backend},
+                          {"index", d.index},
+                          {"info", to_json(d.info)},
+                          {"chip", chip ? chip_to_json(*chip) : nlohmann::json(nullptr)},
+                          {"peaks", peaks}};
+  if (any_stream)  // schema_minor 2
+    entry["peak_bw"] = {{"gbps", bandwidth.gbps ? nlohmann::json(*bandwidth.gbps) : nlohmann::json(nullptr)},
+                        {"basis", bandwidth.basis}, {"method", bandwidth.method}};
+  return entry;
 }
 
 int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names, const std::vector<std::string>& argv) {
@@ -609,6 +666,8 @@ Examples:
   suanli run --shape 4096x4096x4096 --hot --gbench-out gb.json   (for Google Benchmark's compare.py)
   suanli run --workload attention --shape 1x32x4096x128 --kv-heads 8 --causal --dtype fp16
   suanli run --workload attention --shapes llm
+  suanli run --workload peak --dtype fp64,fp32,fp16,int8     measured compute ceilings
+  suanli run --workload stream --op copy,triad               measured bandwidth ceiling
   suanli run --backend cuda --device all --out box.json   every GPU at once, then the sibling health check
   suanli run --resume box.json.journal.jsonl             finish a run that was killed
 )";
@@ -645,7 +704,10 @@ int run_cli(int argc, char** argv) {
   RunOptions ro;
   auto* run = app.add_subcommand("run", "Run benchmarks: verify every case, then time it");
   run->footer(kRunExamples);
-  run->add_option("--workload", ro.workload, "Workload: gemm, attention")->capture_default_str();
+  run->add_option("--workload", ro.workload,
+                  "Workload: gemm, attention; peak (compute ceiling: FMA chains, fp64 fp32 fp16 int8), "
+                  "stream (bandwidth ceiling: copy and triad)")
+      ->capture_default_str();
   run->add_option("--backend", ro.backend, "Backend: cuda, hip, opencl (default: the first available)");
   run->add_option("--device", ro.device, "Device index within the backend (see suanli devices), or 'all': every device at once, then a health check")
       ->capture_default_str();
@@ -653,9 +715,13 @@ int run_cli(int argc, char** argv) {
                   "--device all: flag a device more than PCT% slower than the median of its identical siblings")
       ->capture_default_str();
   run->add_option("--resume", ro.resume, "Continue an interrupted run from its journal (<out>.journal.jsonl)");
-  run->add_option("--tier", ro.tiers, "Tiers, comma-separated: portable, native, vendor")->capture_default_str()->delimiter(' ');
+  run->add_option("--tier", ro.tiers, "Tiers, comma-separated: portable, native, vendor (default portable,vendor; peak and stream: portable)")
+      ->delimiter(' ');
   run->add_option("--dtype", ro.dtypes, "Data types, comma-separated: fp64, fp32, tf32, fp16, bf16, fp8, int8")->capture_default_str();
-  run->add_option("--shape", ro.shapes, "Shape (repeatable): MxNxK for gemm, BxHxSxD for attention");
+  run->add_option("--shape", ro.shapes,
+                  "Shape (repeatable): MxNxK for gemm, BxHxSxD for attention, elements per array for stream "
+                  "(default: 4x the last-level cache, at least 1 GiB)");
+  run->add_option("--op", ro.ops, "stream: operations, comma-separated: copy, triad (default both)");
   run->add_flag("--causal", ro.causal, "attention: causal mask (key j visible to query i iff j <= i + Skv - Sq)");
   run->add_option("--kv-heads", ro.kv_heads, "attention: key/value heads (grouped-query; must divide H; default H)");
   run->add_option("--seq-kv", ro.seq_kv, "attention: key/value sequence length (default S)");

@@ -69,11 +69,14 @@ void write_gbench_json(const nlohmann::json& doc, const std::filesystem::path& t
     auto samples = std::make_shared<std::vector<double>>(c.at("samples_s").get<std::vector<double>>());
     if (samples->empty()) continue;
     auto next = std::make_shared<std::size_t>(0);
-    const double flops = c.at("flops").get<double>();
+    // The work per run: FLOPs, or bytes moved for workload stream (a bandwidth).
+    const bool bytes = !c.contains("flops") && c.contains("bytes");
+    const double work = c.at(bytes ? "bytes" : "flops").get<double>();
     benchmark::RegisterBenchmark(benchmark_name(c).c_str(),
-                                 [samples, next, flops](benchmark::State& state) {
+                                 [samples, next, work, bytes](benchmark::State& state) {
                                    for (auto _ : state) state.SetIterationTime((*samples)[(*next)++ % samples->size()]);
-                                   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+                                   state.counters[bytes ? "bytes_per_second" : "FLOPS"] =
+                                       benchmark::Counter(work, benchmark::Counter::kIsIterationInvariantRate);
                                  })
         ->UseManualTime()
         ->Iterations(1)

@@ -235,6 +235,15 @@ HostMatrix random_matrix(ElementFormat format, std::size_t count, std::uint64_t 
   return m;
 }
 
+HostMatrix encode(ElementFormat format, const std::vector<double>& values) {
+  HostMatrix m;
+  const std::size_t eb = format_bytes(format);
+  m.values.resize(values.size());
+  m.bytes.resize(values.size() * eb);
+  for (std::size_t i = 0; i < values.size(); ++i) m.values[i] = store(format, values[i], &m.bytes[i * eb]);
+  return m;
+}
+
 std::vector<double> decode(ElementFormat format, const std::vector<unsigned char>& bytes) {
   const std::size_t eb = format_bytes(format);
   std::vector<double> out(bytes.size() / eb);

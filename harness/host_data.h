@@ -42,6 +42,9 @@ inline HostMatrix random_matrix(DType dtype, std::size_t count, std::uint64_t se
   return random_matrix(gemm_input_format(dtype), count, seed);
 }
 
+// `values` rounded to the format and stored; `values` of the result are the rounded ones.
+HostMatrix encode(ElementFormat format, const std::vector<double>& values);
+
 // Device bytes back to fp64.
 std::vector<double> decode(ElementFormat format, const std::vector<unsigned char>& bytes);
 inline std::vector<double> decode(DType dtype, const std::vector<unsigned char>& bytes) {

@@ -24,8 +24,9 @@ ResultFile load_result_file(const std::string& path);
 ResultFile validate_result_document(nlohmann::json document, const std::string& origin);
 
 // Identity of a case across runs: workload, backend, device model (name), tier, dtype,
-// shape and hot/cold caches. The kernel config is not part of it, so a retuned or
-// deliberately slowed kernel still matches its baseline.
+// shape (stream: the op, and the elements when given; peak: none) and hot/cold caches.
+// The kernel config is not part of it, so a retuned or deliberately slowed kernel still
+// matches its baseline.
 std::string case_key(const nlohmann::json& case_record);
 // The same identity for people: "gemm fp32 portable 2048x2048x2048 opencl <device name>".
 std::string case_label(const nlohmann::json& case_record);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -32,14 +33,91 @@ nlohmann::json tool_json() {
           {"compiler", SUANLI_COMPILER}};
 }
 
+namespace {
+
+std::string rate_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// The clock the device ran at during the samples: the higher of the two state samples, so
+// a device that idled before the loop is not judged against a lowered peak.
+std::optional<double> run_clock_mhz(const nlohmann::json& rec) {
+  std::optional<double> clock;
+  for (const char* key : {"state_before", "state_after"}) {
+    const auto state = rec.find(key);
+    if (state == rec.end() || !state->is_object()) continue;
+    const auto mhz = state->find("sm_clock_mhz");
+    if (mhz != state->end() && mhz->is_number() && mhz->get<double>() > 0)
+      clock = std::max(clock.value_or(0.0), mhz->get<double>());
+  }
+  return clock;
+}
+
+void mark_suspicious(nlohmann::json& rec, const std::optional<std::string>& why) {
+  if (!why) return;
+  rec["status"] = "suspicious";
+  rec["reason"] = *why;
+}
+
+// Workload stream: GB/s against the datasheet bandwidth.
+void finalize_bandwidth(nlohmann::json& rec, bool ok, const BandwidthEstimate& bandwidth) {
+  rec["peak_bw_gbps"] = bandwidth.gbps ? nlohmann::json(*bandwidth.gbps) : nlohmann::json(nullptr);
+  rec["peak_bw_basis"] = bandwidth.basis;
+  if (!ok || !rec.contains("gbps") || !rec["gbps"].is_number()) {
+    rec["gbps"] = nullptr;
+    rec["pct_of_peak_bw"] = nullptr;
+    return;
+  }
+  const double gbps = rec["gbps"].get<double>();
+  if (!(bandwidth.gbps && *bandwidth.gbps > 0)) {
+    rec["pct_of_peak_bw"] = nullptr;
+    return;
+  }
+  rec["pct_of_peak_bw"] = 100.0 * gbps / *bandwidth.gbps;
+  // Memory clocks do not follow the SM clock: the bandwidth is judged unscaled.
+  mark_suspicious(rec, suspicious_ceiling_reason(gbps, *bandwidth.gbps, "GB/s", bandwidth.basis, std::nullopt, std::nullopt));
+}
+
+}  // namespace
+
+std::optional<std::string> suspicious_ceiling_reason(double measured, double peak, const std::string& unit,
+                                                     const std::string& basis, std::optional<double> run_clock,
+                                                     std::optional<double> peak_clock) {
+  if (!(peak > 0)) return std::nullopt;
+  double limit_peak = peak;
+  std::string peak_text = "the " + basis + " peak " + rate_text(peak) + " " + unit;
+  if (run_clock && peak_clock && *run_clock > 0 && *peak_clock > 0) {
+    limit_peak = peak * *run_clock / *peak_clock;
+    peak_text += " scaled to the measured clock (" + rate_text(*run_clock) + " of " + rate_text(*peak_clock) + " MHz) = " +
+                 rate_text(limit_peak) + " " + unit;
+  }
+  const double pct = 100.0 * measured / limit_peak;
+  if (pct <= kSuspiciousCeilingPct) return std::nullopt;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.1f%%", pct);
+  return "suspicious: measured " + rate_text(measured) + " " + unit + " is " + buf + " of " + peak_text +
+         " (over 105%: a timing or work-count error, a wrong datasheet figure, or a clock above the one it assumes)";
+}
+
 void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
-                   const std::string& device_name, const PeakEstimate& peak) {
+                   const std::string& device_name, const PeakEstimate& peak, const BandwidthEstimate& bandwidth) {
   rec["backend"] = backend;
   rec["device"] = device_id;
   rec["device_name"] = device_name;
+  const std::string workload = rec.value("workload", "gemm");
+  const bool ok = rec.value("status", "") == "ok" && rec.value("verified", false);
+  if (workload == "stream") {  // a bandwidth, not a FLOP rate
+    finalize_bandwidth(rec, ok, bandwidth);
+    if (!ok) {
+      if (!rec.contains("stats")) rec["stats"] = nullptr;
+      if (!rec.contains("samples_s")) rec["samples_s"] = nlohmann::json::array();
+    }
+    return;
+  }
   rec["peak_tflops"] = peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr);
   rec["peak_basis"] = peak.basis;
-  const bool ok = rec.value("status", "") == "ok" && rec.value("verified", false);
   if (!ok) {
     rec["tflops"] = nullptr;
     rec["pct_of_peak"] = nullptr;
@@ -53,6 +131,12 @@ void finalize_case(nlohmann::json& rec, const std::string& backend, const std::s
     return;
   }
   const double pct = 100.0 * tflops / *peak.tflops;
+  if (workload == "peak") {  // a measured ceiling: kept, but never silently above the datasheet
+    rec["pct_of_peak"] = pct;
+    mark_suspicious(rec, suspicious_ceiling_reason(tflops, *peak.tflops, rec.value("dtype", "") == "int8" ? "TOPS" : "TFLOPS",
+                                                   peak.basis, run_clock_mhz(rec), peak.clock_mhz));
+    return;
+  }
   if (pct > kMaxCrediblePctOfPeak) {
     // Faster than the chip can compute: a timing error, a wrong FLOP count or a wrong peak.
     // Kept for diagnosis (stats, samples, rejected_tflops) but never reported as a result.
@@ -70,14 +154,15 @@ void finalize_case(nlohmann::json& rec, const std::string& backend, const std::s
 }
 
 nlohmann::json summary_json(const std::vector<nlohmann::json>& cases) {
-  int ok = 0, failed = 0, skipped = 0;
+  int ok = 0, failed = 0, skipped = 0, suspicious = 0;
   for (const auto& c : cases) {
     const auto s = c.value("status", "");
     if (s == "ok") ++ok;
     else if (s == "skipped") ++skipped;
+    else if (s == "suspicious") ++suspicious;  // verified and kept, doubted: not a failure
     else ++failed;
   }
-  return {{"cases", cases.size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
+  return {{"cases", cases.size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}, {"suspicious", suspicious}};
 }
 
 void save_compile_logs(nlohmann::json& document, const std::filesystem::path& target) {

@@ -1,6 +1,6 @@
 // The results document (one JSON per run, schema below) and its atomic writing.
 //
-// Schema (schema_version 1, schema_minor 1):
+// Schema (schema_version 1, schema_minor 2):
 //   schema_version, schema_minor, tool {name, version, git_revision, build_type, compiler},
 //   created_utc, finished_utc, command [argv], seed, host {…},
 //   backends [{backend, available, reason, plugin_path}],
@@ -10,13 +10,18 @@
 //           shape_label, kernel {…}, hot, seed, stats {median_s, min_s, max_s, p10_s,
 //           p90_s, mean_s, cv, n, median_rel_ci95, stop_reason, loop_s}, samples_s [],
 //           flops, tflops, peak_tflops, peak_basis, pct_of_peak, verified,
-//           verification {…}, status "ok"|"failed"|"skipped"|"invalid", reason,
+//           verification {…}, status "ok"|"failed"|"skipped"|"invalid"|"suspicious", reason,
 //           state_before {…}, state_after {…}}],
-//   summary {cases, ok, failed, skipped}
+//         workload "peak" (minor 2): shape {}, the gemm fields, peak_tflops the vector units'
+//           figure; workload "stream" (minor 2): shape {op [, elements]}, op, elements,
+//           array_bytes, bytes (moved per launch), gbps, peak_bw_gbps, peak_bw_basis,
+//           pct_of_peak_bw, llc_bytes, array_sizing [, note]; no flops / tflops.
+//   summary {cases, ok, failed, skipped, suspicious (minor 2)}
 //   health {…}   (minor 1; `run --device all` only: the sibling check, harness/device_health.h)
 //   resumed {journal, command, resumed_utc, cases_from_journal}   (minor 1; `run --resume` only)
 // A case that is not "ok" carries no tflops / pct_of_peak (null): a number from an
-// unverified or unfinished case is never reported.
+// unverified or unfinished case is never reported — except "suspicious", a verified
+// ceiling kept with its numbers and the reason it is doubted.
 #pragma once
 
 #include <filesystem>
@@ -32,7 +37,7 @@ namespace suanli {
 
 constexpr int kResultsSchemaVersion = 1;
 // Minor versions add fields only; a reader of major 1 reads every minor.
-constexpr int kResultsSchemaMinor = 1;  // 1: optional "health" and "resumed"
+constexpr int kResultsSchemaMinor = 2;  // 1: optional "health" and "resumed"; 2: workloads peak and stream
 
 nlohmann::json tool_json();
 
@@ -40,11 +45,26 @@ nlohmann::json tool_json();
 // assumes) is not a record but an error somewhere: the case becomes "invalid".
 constexpr double kMaxCrediblePctOfPeak = 100.0;
 
+// A measured ceiling (workloads peak and stream) above this share of the datasheet peak —
+// scaled to the clock the device ran at, where both clocks are known — is not silently a
+// record: the case becomes "suspicious", its numbers kept, the reason naming both. A
+// ceiling may beat a datasheet by a little (boost above the rated clock, a rounded figure),
+// so the margin is 5 %, where a kernel (gemm, attention) over 100 % is simply "invalid".
+constexpr double kSuspiciousCeilingPct = 105.0;
+
+// The reason a measured ceiling is suspicious, or nullopt. `unit` names the rate ("TFLOPS",
+// "GB/s"); the peak is scaled by run_clock / peak_clock when both are known.
+std::optional<std::string> suspicious_ceiling_reason(double measured, double peak, const std::string& unit,
+                                                     const std::string& basis, std::optional<double> run_clock_mhz,
+                                                     std::optional<double> peak_clock_mhz);
+
 // Adds device/backend identity and the peak fields to a worker's case record; clears the
-// performance fields of any case that is not "ok"; an "ok" case above the peak becomes
-// status "invalid" with the reason (its rate kept only as rejected_tflops).
+// performance fields of any case that is not "ok". An "ok" gemm / attention case above the
+// peak becomes status "invalid" with the reason (its rate kept only as rejected_tflops); an
+// "ok" peak case is judged against the vector peak and a stream case against `bandwidth`
+// by the suspicious rule above.
 void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
-                   const std::string& device_name, const PeakEstimate& peak);
+                   const std::string& device_name, const PeakEstimate& peak, const BandwidthEstimate& bandwidth = {});
 
 nlohmann::json summary_json(const std::vector<nlohmann::json>& cases);
 

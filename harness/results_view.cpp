@@ -48,7 +48,10 @@ std::string case_shape_text(const nlohmann::json& c) {
   if (!c.contains("shape") || !c["shape"].is_object()) return "-";
   const auto& s = c["shape"];
   auto n = [&](const char* key) { return std::to_string(s.value(key, 0L)); };
-  if (c.value("workload", "") == "attention") {
+  const std::string workload = c.value("workload", "");
+  if (workload == "peak") return "fma-chains";
+  if (workload == "stream") return s.value("op", std::string("?")) + (s.contains("elements") ? " n=" + n("elements") : "");
+  if (workload == "attention") {
     std::string out = n("b") + "x" + n("h") + "x" + n("s_q") + "x" + n("d");
     if (s.value("h_kv", 0L) != s.value("h", 0L)) out += " kv" + n("h_kv");
     if (s.value("s_kv", 0L) != s.value("s_q", 0L)) out += " skv" + n("s_kv");
@@ -60,16 +63,21 @@ std::string case_shape_text(const nlohmann::json& c) {
 
 std::string results_table(const nlohmann::json& doc) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"device", "tier", "dtype", "shape", "kernel", "median ms", "TFLOPS", "% peak", "cv %", "n", "status"});
+  // A stream case's rate is a bandwidth: the rate column says which unit a row is in.
+  bool any_stream = false;
+  for (const auto& c : doc.at("cases")) any_stream = any_stream || c.value("workload", "") == "stream";
+  rows.push_back({"device", "tier", "dtype", "shape", "kernel", "median ms", any_stream ? "rate" : "TFLOPS", "% peak", "cv %", "n", "status"});
   for (const auto& c : doc.at("cases")) {
     const auto& st = stats_of(c);
     std::string status = c.value("status", "?");
     if (status == "ok" && !c.value("verified", false)) status = "unverified";
     if (status != "ok") status += ": " + c.value("reason", std::string());
+    const bool stream = c.value("workload", "") == "stream";
+    std::string rate = stream ? num(field(c, "gbps"), "%.4g") : num(field(c, "tflops"), "%.4g");
+    if (any_stream && rate != "-") rate += stream ? " GB/s" : c.value("dtype", "") == "int8" ? " TOPS" : " TFLOPS";
     rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), case_shape_text(c), kernel_text(c),
-                    num(field(st, "median_s"), "%.3f", 1e3), num(field(c, "tflops"), "%.4g"),
-                    num(field(c, "pct_of_peak"), "%.1f"), num(field(st, "cv"), "%.1f", 100.0),
-                    field(st, "n").is_number() ? std::to_string(st["n"].get<int>()) : "-", status});
+                    num(field(st, "median_s"), "%.3f", 1e3), rate, num(field(c, stream ? "pct_of_peak_bw" : "pct_of_peak"), "%.1f"),
+                    num(field(st, "cv"), "%.1f", 100.0), field(st, "n").is_number() ? std::to_string(st["n"].get<int>()) : "-", status});
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
@@ -81,6 +89,7 @@ std::string results_table(const nlohmann::json& doc) {
     out << "\n";
     for (auto it = d.at("peaks").begin(); it != d.at("peaks").end(); ++it)
       out << "  peak " << it.key() << ": " << it.value().value("method", "") << "\n";
+    if (d.contains("peak_bw") && d["peak_bw"].is_object()) out << "  peak bandwidth: " << d["peak_bw"].value("method", "") << "\n";
   }
   for (std::size_t r = 0; r < rows.size(); ++r) {
     for (std::size_t i = 0; i < rows[r].size(); ++i) {
@@ -91,14 +100,16 @@ std::string results_table(const nlohmann::json& doc) {
   }
   const auto& s = doc.at("summary");
   out << s.value("cases", 0) << " cases: " << s.value("ok", 0) << " ok, " << s.value("failed", 0) << " failed, "
-      << s.value("skipped", 0) << " skipped\n";
+      << s.value("skipped", 0) << " skipped";
+  if (s.value("suspicious", 0) > 0) out << ", " << s.value("suspicious", 0) << " suspicious (above the datasheet: see the reason)";
+  out << "\n";
   return out.str();
 }
 
 std::string results_csv(const nlohmann::json& doc) {
   std::ostringstream out;
   out << "backend,device,device_name,workload,tier,dtype,shape,m,n,k,kernel,median_s,min_s,max_s,p10_s,p90_s,cv,n,"
-         "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason\n";
+         "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason,bytes,gbps,peak_bw_gbps,pct_of_peak_bw\n";
   auto cell = [](const nlohmann::json& v) -> std::string {
     if (v.is_null()) return "";
     if (v.is_string()) return csv_escape(v.get<std::string>());
@@ -119,7 +130,9 @@ std::string results_csv(const nlohmann::json& doc) {
         << cell(field(st, "max_s")) << ',' << cell(field(st, "p10_s")) << ',' << cell(field(st, "p90_s")) << ','
         << cell(field(st, "cv")) << ',' << cell(field(st, "n")) << ',' << cell(field(c, "tflops")) << ','
         << cell(field(c, "peak_tflops")) << ',' << cell(field(c, "peak_basis")) << ',' << cell(field(c, "pct_of_peak"))
-        << ',' << cell(field(c, "verified")) << ',' << cell(field(c, "status")) << ',' << cell(field(c, "reason")) << "\n";
+        << ',' << cell(field(c, "verified")) << ',' << cell(field(c, "status")) << ',' << cell(field(c, "reason")) << ','
+        << cell(field(c, "bytes")) << ',' << cell(field(c, "gbps")) << ',' << cell(field(c, "peak_bw_gbps")) << ','
+        << cell(field(c, "pct_of_peak_bw")) << "\n";
   }
   return out.str();
 }

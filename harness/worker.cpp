@@ -9,7 +9,9 @@
 #include "harness/attention_workload.h"
 #include "harness/case_spec.h"
 #include "harness/gemm_workload.h"
+#include "harness/peak_workload.h"
 #include "harness/plugin_loader.h"
+#include "harness/stream_workload.h"
 
 namespace suanli {
 namespace {
@@ -79,6 +81,10 @@ int worker_main(const std::string& backend_name, int device_index, bool list_onl
           result = run_gemm_case(*device, spec);
         } else if (spec.workload == "attention") {
           result = run_attention_case(*device, spec);
+        } else if (spec.workload == "peak") {
+          result = run_peak_case(*device, spec);
+        } else if (spec.workload == "stream") {
+          result = run_stream_case(*device, spec);
         } else {
           result = {{"id", spec.id}, {"status", "skipped"}, {"reason", "unknown workload " + spec.workload}};
         }

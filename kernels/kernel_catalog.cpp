@@ -32,6 +32,15 @@ std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int blo
 
 std::vector<Define> softmax_tunable_defines(int wg) { return {{"SOFTMAX_WG", std::to_string(wg)}}; }
 
+std::vector<Define> peak_tunable_defines(int chains, int unroll, int wg) {
+  return {{"PEAK_CHAINS", std::to_string(chains)}, {"PEAK_UNROLL", std::to_string(unroll)}, {"PEAK_WG", std::to_string(wg)}};
+}
+
+std::vector<Define> stream_tunable_defines(int wg, int chunked) {
+  return {{"STREAM_WG", std::to_string(wg)}, {"STREAM_CHUNKED", std::to_string(chunked)}};
+}
+
+
 bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype) {
   const GemmConfigDType want = gemm_row_dtype(dtype);
   if (row.dtype == want) return true;
@@ -63,6 +72,21 @@ std::vector<PortableVariant> portable_variants() {
       out.push_back({"softmax", kSoftmaxEntry, dtype, row.name, row.device_class, defines});
     }
   }
+  for (const char* dtype : {"fp32", "fp64", "fp16", "int8"}) {
+    for (const auto& row : kPeakDefaultConfigs) {
+      auto defines = peak_tunable_defines(row.chains, row.unroll, row.wg);
+      defines.push_back({dtype_define(dtype), "1"});
+      out.push_back({"peak", kPeakEntry, dtype, row.name, row.device_class, defines});
+    }
+  }
+  for (const char* dtype : {"fp32", "fp64"}) {
+    for (const auto& row : kStreamDefaultConfigs) {
+      auto defines = stream_tunable_defines(row.wg, row.chunked);
+      defines.push_back({dtype_define(dtype), "1"});
+      // One compile builds both entry points (copy and triad share the source and defines).
+      out.push_back({"stream", kStreamTriadEntry, dtype, row.name, row.device_class, defines});
+    }
+  }
   return out;
 }
 
@@ -73,6 +97,10 @@ const char* to_string(GemmDeviceClass c) {
     case GemmDeviceClass::other: return "other";
   }
   return "other";
+}
+
+GemmDeviceClass device_class_of(DeviceType type) {
+  return type == DeviceType::cpu ? GemmDeviceClass::cpu : type == DeviceType::gpu ? GemmDeviceClass::gpu : GemmDeviceClass::other;
 }
 
 }  // namespace suanli

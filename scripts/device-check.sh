@@ -10,11 +10,12 @@
 #     suite: portable and vendor GEMM, fp32 tf32 bf16 fp16 fp8, 4096^3 and 8192^3, every
 #     case verified;  4. attention, portable and vendor tier (cuDNN's fused flash attention
 #     where cuDNN is installed, else the unfused cuBLAS path, with the reason recorded),
-#     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. writes
-#     results/runs/<date>-<device>/{device-check,attention,attention-causal}.{json,csv} and
-#     summary.txt, and copies them under $OUT when the caller set it.
+#     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
+#     ceilings: peak fp64 fp32 fp16 int8, stream copy and triad;  6. writes
+#     results/runs/<date>-<device>/{device-check,attention,attention-causal,peak,stream}.{json,csv}
+#     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 4-5 minutes on an H200. Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# Budget: about 5 minutes on an H200. Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -76,6 +77,17 @@ for mask in "" --causal; do
     --out "$dir/attention$name_suffix.json" --csv "$dir/attention$name_suffix.csv" | tee -a "$dir/summary.txt"
   [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 done
+
+# The ceilings: FMA chains per dtype (int8 on dp4a) and STREAM copy / triad over 1 GiB
+# arrays (4x the L2 is less), each verified, then held against the datasheet (vector peak,
+# mem_bw_tbs): a rate above 105% is a `suspicious` row. About half a minute.
+echo "== ceilings: peak fp64 fp32 fp16 int8, stream copy and triad"
+"$suanli" run --backend cuda --device 0 --workload peak --dtype fp64,fp32,fp16,int8 --max-time 2 --timeout 60 \
+  --out "$dir/peak.json" --csv "$dir/peak.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+"$suanli" run --backend cuda --device 0 --workload stream --op copy,triad --max-time 2 --timeout 120 \
+  --out "$dir/stream.json" --csv "$dir/stream.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT/$dir" && cp "$dir"/* "$OUT/$dir/"

@@ -19,8 +19,18 @@
 #include <cuda_fp16.h>
 #define SUANLI_HAS_FP16 1
 typedef __half half_t;
+typedef __half2 half2_t;
+#define fma_half2(a, b, c) __hfma2(a, b, c)
+#define half2_sum_f32(v) (__low2float(v) + __high2float(v))
 #endif
 #endif
+
+// dp4a: int8 dot product with int32 accumulate, sm_61 and later.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 610
+#define SUANLI_HAS_DOT4_I8 1
+#define dot4_i8(a, b, c) __dp4a(a, b, c)
+#endif
+
 
 // extern "C": the host looks the entry point up by its plain name (cuModuleGetFunction).
 #define KERNEL extern "C" __global__

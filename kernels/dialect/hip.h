@@ -18,6 +18,18 @@
 #define SUANLI_HAS_FP64 1
 #define SUANLI_HAS_FP16 1
 typedef _Float16 half_t;
+// Packed fp16 through clang's vector extension; OCML's fma on it is one v_pk_fma_f16.
+typedef _Float16 half2_t __attribute__((ext_vector_type(2)));
+#define fma_half2(a, b, c) __ocml_fma_2f16(a, b, c)
+#define half2_sum_f32(v) ((float)(v).x + (float)(v).y)
+
+// v_dot4_i32_i8 (int8 dot product, int32 accumulate): the dot1 instructions of Vega 20 and
+// CDNA. Targets not listed get no int8 peak (the kernel says so and the case is skipped).
+#if defined(__gfx906__) || defined(__gfx908__) || defined(__gfx90a__)
+#define SUANLI_HAS_DOT4_I8 1
+#define dot4_i8(a, b, c) __builtin_amdgcn_sdot4(a, b, c, false)
+#endif
+
 
 #define KERNEL extern "C" __global__
 #define GLOBAL

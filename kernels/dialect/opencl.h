@@ -14,6 +14,11 @@
 //                      registers for it (without it, HIP assumes 1024 threads and spills)
 //   SUANLI_HAS_FP16 / SUANLI_HAS_FP64   defined when the device supports the type
 //   half_t             the 16-bit float type (only where SUANLI_HAS_FP16)
+//   half2_t            two packed half_t lanes, with fma_half2(a, b, c) (one packed FMA)
+//                      and half2_sum_f32(v) (lane 0 + lane 1 in float); where SUANLI_HAS_FP16
+//   SUANLI_HAS_DOT4_I8 / dot4_i8(a, b, c)   where the target has an int8 dot-product
+//                      instruction: c + the sum of the 4 products of the packed signed
+//                      bytes of the ints a and b, in int32 with wrap-around (dp4a)
 //   exp2_f32(x)        2^x in float (OpenCL's overloaded exp2; exp2f in CUDA / HIP C++,
 //                      where plain exp2 would be the double overload)
 #ifndef SUANLI_DIALECT_OPENCL_H
@@ -32,7 +37,19 @@
 #pragma OPENCL EXTENSION cl_khr_fp16 : enable
 #define SUANLI_HAS_FP16 1
 typedef half half_t;
+typedef half2 half2_t;
+#define fma_half2(a, b, c) fma(a, b, c)
+#define half2_sum_f32(v) ((float)(v).x + (float)(v).y)
 #endif
+
+// cl_khr_integer_dot_product (OpenCL 3.0 devices that have the instruction). Its
+// non-saturating form has no accumulate, so the add is written out, unsigned so that it
+// wraps like dp4a instead of being undefined on overflow.
+#if defined(cl_khr_integer_dot_product) && defined(__opencl_c_integer_dot_product_input_4x8bit_packed)
+#define SUANLI_HAS_DOT4_I8 1
+#define dot4_i8(a, b, c) ((int)((uint)dot_4x8packed_ss_int((uint)(a), (uint)(b)) + (uint)(c)))
+#endif
+
 
 #define KERNEL __kernel
 #define GLOBAL __global
