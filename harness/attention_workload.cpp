@@ -6,6 +6,7 @@
 
 #include "harness/attention_unfused.h"
 #include "harness/case_record.h"
+#include "harness/tuning_apply.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
 #include "harness/verify_attention.h"
@@ -60,6 +61,25 @@ nlohmann::json AttentionConfig::to_json() const {
   return {{"name", name}, {"head_dim", head_dim}, {"block_q", block_q}, {"block_kv", block_kv}, {"wg", wg}};
 }
 
+AttentionConfig attention_config_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("attention config is not an object");
+  AttentionConfig c;
+  c.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "unnamed";
+  for (const char* key : {"head_dim", "block_q", "block_kv", "wg"})
+    if (!j.contains(key) || !j[key].is_number_integer())
+      throw std::invalid_argument(std::string("attention config field '") + key + "' is missing or not an integer");
+  c.head_dim = j["head_dim"].get<int>();
+  c.block_q = j["block_q"].get<int>();
+  c.block_kv = j["block_kv"].get<int>();
+  c.wg = j["wg"].get<int>();
+  return c;
+}
+
+std::optional<AttentionConfig> attention_config_for(const DeviceInfo& device, const CaseSpec& spec) {
+  if (spec.tuning.is_object() && spec.tuning.contains("config")) return attention_config_from_json(spec.tuning["config"]);
+  return default_attention_config(device, spec.attention.d);
+}
+
 std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device, std::int64_t d) {
   const GemmDeviceClass cls = attention_device_class(device);
   const AttentionConfigRow* best = nullptr;
@@ -71,13 +91,22 @@ std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device
   return AttentionConfig{best->name, best->head_dim, best->block_q, best->block_kv, best->wg};
 }
 
-std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s) {
+std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s,
+                                                            const std::optional<AttentionConfig>& config) {
   if (dtype != DType::fp32 && dtype != DType::fp16)
     return "the portable attention has no " + to_string(dtype) + " variant (fp32, fp16)";
   if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic (cl_khr_fp16)";
   if (s.d > kMaxHeadDim) return "head dim " + std::to_string(s.d) + " exceeds the portable kernel's limit of 256";
-  const auto config = default_attention_config(device, s.d);
   if (!config) return "no attention config for this device class and head dim " + std::to_string(s.d);
+  const std::string who = "config " + config->name + ": ";
+  if (config->head_dim < s.d) return who + "head_dim " + std::to_string(config->head_dim) + " < D = " + std::to_string(s.d);
+  if (config->head_dim < 1 || config->block_q < 1 || config->block_kv < 1 || config->wg < 1 || config->wg > 1024)
+    return who + "head_dim, block_q, block_kv must be >= 1 and wg in 1..1024";
+  // attention.cl's lane split: min(WG, BLOCK_KV, 16) lanes per row group.
+  const int lanes = std::min({config->wg, config->block_kv, 16});
+  if (config->wg % lanes != 0 || config->block_q % (config->wg / lanes) != 0 || config->block_kv % lanes != 0 ||
+      config->head_dim % lanes != 0)
+    return who + "wg, block_q, block_kv and head_dim must divide into " + std::to_string(lanes) + "-lane row groups";
   if (device.max_work_group_size > 0 && config->wg > device.max_work_group_size)
     return "config " + config->name + " needs " + std::to_string(config->wg) + " work-items per group, device allows " +
            std::to_string(device.max_work_group_size);
@@ -122,7 +151,16 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
   const std::optional<std::string> no_fused = vendor ? device.vendor_attention_can_implement(problem) : std::nullopt;
   const bool fused_vendor = vendor && !no_fused;
   std::optional<std::string> why;
-  if (!vendor) why = portable_attention_can_implement(info, spec.dtype, s);
+  std::optional<AttentionConfig> config;
+  if (!vendor) {
+    try {
+      config = attention_config_for(info, spec);
+    } catch (const std::invalid_argument& e) {
+      rec["reason"] = std::string("bad tuned config: ") + e.what();
+      return rec;
+    }
+    why = portable_attention_can_implement(info, spec.dtype, s, config);
+  }
   else if (!fused_vendor) why = unfused_attention_can_implement(device, spec.dtype, s);
   if (why && vendor) why = "fused: " + *no_fused + "; unfused: " + *why;
   // (the unfused check above already counted its score matrix)
@@ -131,13 +169,12 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     rec["reason"] = *why;
     return rec;
   }
-  std::optional<AttentionConfig> config;
   if (!vendor) {
-    config = default_attention_config(info, s.d);
     nlohmann::json defs = nlohmann::json::object();
     for (const auto& d : config->defines()) defs[d.name] = d.value;
     for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
     rec["kernel"] = {{"name", kAttentionEntry}, {"source", "kernels/portable/attention.cl"}, {"config", config->to_json()}, {"defines", defs}};
+    record_config_source(rec["kernel"], spec);
   }
 
   run_guarded(rec, [&] {

@@ -24,11 +24,20 @@ struct AttentionConfig {
   nlohmann::json to_json() const;
 };
 
+// The inverse of AttentionConfig::to_json; throws std::invalid_argument naming the bad field.
+AttentionConfig attention_config_from_json(const nlohmann::json& j);
+
 // The row for the device class with the smallest head_dim >= d; nullopt when d > 256.
 std::optional<AttentionConfig> default_attention_config(const DeviceInfo& device, std::int64_t d);
 
-// Why the portable kernel cannot run this case, or nullopt.
-std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s);
+// The config a case runs: spec.tuning["config"] when the parent chose one (tuning database
+// or tuner candidate), else the default row (nullopt when there is none for d).
+std::optional<AttentionConfig> attention_config_for(const DeviceInfo& device, const CaseSpec& spec);
+
+// Why the portable kernel cannot run this case with `config` (the kernel's own #error
+// checks included, so a tuner never compiles a config that cannot build), or nullopt.
+std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s,
+                                                            const std::optional<AttentionConfig>& config);
 
 // The backend-facing description of a case for a fused vendor attention library.
 AttentionProblem vendor_attention_problem(DType dtype, const AttentionShape& s, double scale);

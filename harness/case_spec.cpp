@@ -35,7 +35,8 @@ nlohmann::json to_json(const CaseSpec& c) {
             {"target_rel_ci", c.policy.target_rel_ci},
             {"max_seconds", c.policy.max_seconds}}},
           {"warmup_runs", c.warmup_runs},
-          {"extra_defines", defines}};
+          {"extra_defines", defines},
+          {"tuning", c.tuning}};
 }
 
 nlohmann::json case_record_base(const CaseSpec& c) {
@@ -80,6 +81,7 @@ CaseSpec case_spec_from_json(const nlohmann::json& j) {
   c.policy.max_seconds = p.at("max_seconds").get<double>();
   c.warmup_runs = j.at("warmup_runs").get<int>();
   for (const auto& d : j.at("extra_defines")) c.extra_defines.push_back({d.at("name").get<std::string>(), d.at("value").get<std::string>()});
+  if (j.contains("tuning")) c.tuning = j["tuning"];
   return c;
 }
 

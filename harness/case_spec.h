@@ -34,6 +34,11 @@ struct CaseSpec {
   SamplingPolicy policy;
   int warmup_runs = 2;
   std::vector<Define> extra_defines;  // appended to the kernel's defines (experiments, tests)
+  // Portable tier: where the kernel config comes from. null: the device class's default
+  // row. Otherwise an object recorded in the case's kernel section, with "config" (the
+  // config object to run: a tuning-database entry or a tuner candidate) and/or "file",
+  // "entry", "error" (which database was consulted and what it said).
+  nlohmann::json tuning;
 };
 
 nlohmann::json to_json(const CaseSpec& c);

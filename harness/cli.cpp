@@ -29,6 +29,8 @@
 #include "harness/shapes.h"
 #include "harness/stream_workload.h"
 #include "harness/subcommand.h"
+#include "harness/tuning_apply.h"
+#include "harness/tuning_db.h"
 #include "harness/worker.h"
 
 namespace suanli {
@@ -172,6 +174,8 @@ struct RunOptions {
   std::vector<std::string> ops;  // --op, workload stream: copy, triad (default both)
   double health_threshold = kDefaultHealthThresholdPct;
   std::string resume;  // a journal to continue; every other option then comes from it
+  std::string tuning_dir = default_tuning_dir();  // "" (or --no-tuning): device-class defaults only
+  bool no_tuning = false;
 };
 
 // The options as the journal header keeps them, keyed by their command-line names so a
@@ -186,7 +190,7 @@ nlohmann::json options_json(const RunOptions& o) {
           {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
           {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
-          {"op", split_list(o.ops)}};
+          {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir}};
 }
 
 RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -218,6 +222,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.seq_kv = j.at("seq-kv").get<std::int64_t>();
     o.ops = j.value("op", std::vector<std::string>());  // journals from before workload stream
     o.health_threshold = j.at("health-threshold").get<double>();
+    o.tuning_dir = j.value("tuning-dir", std::string());  // journals from before the tuner
     return o;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(origin + ": the run's options are incomplete: " + e.what());
@@ -362,26 +367,6 @@ CheckedRun check_run_options(const RunOptions& o) {
     c.extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
   }
   return c;
-}
-
-const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, const std::string& wanted) {
-  const BackendStatus* chosen = nullptr;
-  if (!wanted.empty()) {
-    for (const auto& st : statuses)
-      if (st.backend == wanted) chosen = &st;
-    if (!chosen) {
-      std::vector<std::string> names;
-      for (const auto& st : statuses) names.push_back(st.backend);
-      throw UsageError("unknown backend '" + wanted + "' (known: " + join(names) + ")");
-    }
-    if (!chosen->available) throw UsageError("backend " + wanted + " is unavailable: " + chosen->reason);
-    return *chosen;
-  }
-  for (const auto& st : statuses)
-    if (st.available) return st;
-  std::string why;
-  for (const auto& st : statuses) why += (why.empty() ? "" : "; ") + st.backend + ": " + st.reason;
-  throw UsageError("no backend has a usable device (" + why + ")");
 }
 
 std::vector<int> select_devices(const std::string& device, const BackendStatus& backend) {
@@ -571,6 +556,7 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
     DeviceJob job{index, {}};
     for (const auto& c : cases)
       if (!done.count(c.id)) job.cases.push_back(c);
+    apply_tuning(job.cases, chosen.backend, r.info, o.no_tuning ? std::string() : o.tuning_dir, std::cerr);
     results.push_back(std::move(r));
     jobs.push_back(std::move(job));
   }
@@ -680,6 +666,7 @@ std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
   out.push_back(make_history_command());
   out.push_back(make_merge_command());
   out.push_back(make_report_command());
+  out.push_back(make_tune_command());
   return out;
 }
 
@@ -743,6 +730,9 @@ int run_cli(int argc, char** argv) {
   run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
   run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();
   run->add_option("--kernel-define", ro.kernel_defines, "Extra kernel define NAME[=VALUE] (experiments, tests)");
+  run->add_option("--tuning-dir", ro.tuning_dir, "Tuning database directory (suanli tune); default $SUANLI_TUNING_DIR or the checkout's results/tuning")
+      ->capture_default_str();
+  run->add_flag("--no-tuning", ro.no_tuning, "Run the device-class default configs, ignoring the tuning database");
 
   std::string worker_backend;
   int worker_device = 0;

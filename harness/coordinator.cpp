@@ -1,5 +1,7 @@
 #include "harness/coordinator.h"
 
+#include "harness/errors.h"
+
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -187,6 +189,26 @@ std::vector<DeviceRun> run_on_devices(const std::string& backend, const std::vec
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
   return runs;
+}
+
+const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, const std::string& wanted) {
+  const BackendStatus* chosen = nullptr;
+  if (!wanted.empty()) {
+    for (const auto& st : statuses)
+      if (st.backend == wanted) chosen = &st;
+    if (!chosen) {
+      std::string names;
+      for (const auto& st : statuses) names += (names.empty() ? "" : ", ") + st.backend;
+      throw UsageError("unknown backend '" + wanted + "' (known: " + names + ")");
+    }
+    if (!chosen->available) throw UsageError("backend " + wanted + " is unavailable: " + chosen->reason);
+    return *chosen;
+  }
+  for (const auto& st : statuses)
+    if (st.available) return st;
+  std::string why;
+  for (const auto& st : statuses) why += (why.empty() ? "" : "; ") + st.backend + ": " + st.reason;
+  throw UsageError("no backend has a usable device (" + why + ")");
 }
 
 }  // namespace suanli

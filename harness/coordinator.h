@@ -24,6 +24,10 @@ struct BackendStatus {
 // One entry per backend known to suanli or found as a plugin, in preference order.
 std::vector<BackendStatus> probe_backends(double timeout_s = 120.0);
 
+// The backend named `wanted` ("" = the first available one); throws UsageError naming the
+// problem when it is unknown or unavailable, or when none is available.
+const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, const std::string& wanted);
+
 struct DeviceRun {
   bool started = false;
   std::string error;  // why the worker could not open the device

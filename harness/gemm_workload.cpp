@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "harness/case_record.h"
+#include "harness/tuning_apply.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
 #include "harness/verify_gemm.h"
@@ -11,23 +12,97 @@
 #include "kernels/portable_kernels.h"
 
 namespace suanli {
-std::vector<Define> GemmConfig::defines() const { return gemm_tunable_defines(tile_m, tile_n, tile_k, wpt_m, wpt_n, pad); }
+std::vector<Define> GemmConfig::defines() const {
+  return gemm_tunable_defines(kernel, tile_m, tile_n, tile_k, wpt_m, wpt_n, pad, vw);
+}
 
 nlohmann::json GemmConfig::to_json() const {
-  return {{"name", name}, {"tile_m", tile_m}, {"tile_n", tile_n}, {"tile_k", tile_k}, {"wpt_m", wpt_m}, {"wpt_n", wpt_n}, {"pad", pad}};
+  return {{"name", name}, {"kernel", to_string(kernel)}, {"tile_m", tile_m}, {"tile_n", tile_n}, {"tile_k", tile_k},
+          {"wpt_m", wpt_m}, {"wpt_n", wpt_n}, {"pad", pad}, {"vw", vw}};
+}
+
+const char* GemmConfig::entry() const { return gemm_entry(kernel); }
+
+Dim3 GemmConfig::block() const {
+  if (kernel == GemmKernel::packed_panel) return {1, 1, 1};
+  return {static_cast<std::size_t>(tile_n / wpt_n), static_cast<std::size_t>(tile_m / wpt_m), 1};
+}
+
+Dim3 GemmConfig::grid(std::size_t m, std::size_t n) const {
+  const auto tm = static_cast<std::size_t>(tile_m);
+  const auto tn = static_cast<std::size_t>(tile_n);
+  // packed_panel walks M in dimension 0 (consecutive groups share columns of B).
+  if (kernel == GemmKernel::packed_panel) return {(m + tm - 1) / tm, (n + tn - 1) / tn, 1};
+  return {(n + tn - 1) / tn, (m + tm - 1) / tm, 1};
+}
+
+GemmConfig gemm_config_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("gemm config is not an object");
+  GemmConfig c;
+  const auto int_field = [&](const char* key, int fallback) {
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_number_integer()) throw std::invalid_argument(std::string("gemm config field '") + key + "' is not an integer");
+    return j[key].get<int>();
+  };
+  c.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "unnamed";
+  const std::string kernel = j.contains("kernel") && j["kernel"].is_string() ? j["kernel"].get<std::string>() : "smem_tiled";
+  if (kernel == "packed_panel") {
+    c.kernel = GemmKernel::packed_panel;
+  } else if (kernel != "smem_tiled") {
+    throw std::invalid_argument("gemm config kernel '" + kernel + "' is not smem_tiled or packed_panel");
+  }
+  for (const char* key : {"tile_m", "tile_n", "tile_k", "wpt_m", "wpt_n"})
+    if (!j.contains(key)) throw std::invalid_argument(std::string("gemm config has no '") + key + "'");
+  c.tile_m = int_field("tile_m", 0);
+  c.tile_n = int_field("tile_n", 0);
+  c.tile_k = int_field("tile_k", 0);
+  c.wpt_m = int_field("wpt_m", 0);
+  c.wpt_n = int_field("wpt_n", 0);
+  c.pad = int_field("pad", 0);
+  c.vw = int_field("vw", 1);
+  return c;
 }
 
 GemmConfig default_gemm_config(const DeviceInfo& device, DType dtype) {
-  const GemmDeviceClass cls = device.type == DeviceType::cpu   ? GemmDeviceClass::cpu
-                              : device.type == DeviceType::gpu ? GemmDeviceClass::gpu
-                                                               : GemmDeviceClass::other;
+  const GemmDeviceClass cls = device_class_of(device.type);
   const std::string name = to_string(dtype);
+  const auto from_row = [](const GemmConfigRow& r) {
+    return GemmConfig{r.name, r.kernel, r.tile_m, r.tile_n, r.tile_k, r.wpt_m, r.wpt_n, r.pad, r.vw};
+  };
   for (const auto& row : kGemmDefaultConfigs)
-    if (row.device_class == cls && gemm_row_applies(row, name))
-      return {row.name, row.tile_m, row.tile_n, row.tile_k, row.wpt_m, row.wpt_n, row.pad};
-  const auto& row = kGemmDefaultConfigs[0];
-  return {row.name, row.tile_m, row.tile_n, row.tile_k, row.wpt_m, row.wpt_n, row.pad};
+    if (row.device_class == cls && gemm_row_applies(row, name)) return from_row(row);
+  return from_row(kGemmDefaultConfigs[0]);
 }
+
+GemmConfig gemm_config_for(const DeviceInfo& device, const CaseSpec& spec) {
+  if (spec.tuning.is_object() && spec.tuning.contains("config")) return gemm_config_from_json(spec.tuning["config"]);
+  return default_gemm_config(device, spec.dtype);
+}
+
+namespace {
+
+// The kernel's #error checks, asked before compiling so a tuner never pays for a compile
+// that cannot succeed (and a bad database entry is skipped with the reason).
+std::optional<std::string> gemm_config_shape_error(const GemmConfig& c) {
+  const std::string who = "config " + c.name + ": ";
+  if (c.tile_m < 1 || c.tile_n < 1 || c.tile_k < 1 || c.wpt_m < 1 || c.wpt_n < 1 || c.pad < 0 || c.vw < 1)
+    return who + "tiles, register blocks and vw must be >= 1, pad >= 0";
+  if (c.tile_m % c.wpt_m != 0) return who + "tile_m must be a multiple of wpt_m";
+  if (c.kernel == GemmKernel::packed_panel) {
+    if (c.vw != 1 && c.vw != 2 && c.vw != 4 && c.vw != 8 && c.vw != 16) return who + "vw must be 1, 2, 4, 8 or 16";
+    if (c.tile_n % c.vw != 0) return who + "tile_n must be a multiple of vw";
+    if (c.wpt_n != c.tile_n) return who + "packed_panel's register block spans the tile (wpt_n = tile_n)";
+    return std::nullopt;
+  }
+  if (c.tile_n % c.wpt_n != 0) return who + "tile_n must be a multiple of wpt_n";
+  const int wg = (c.tile_m / c.wpt_m) * (c.tile_n / c.wpt_n);
+  if (wg > 1024) return who + "more than 1024 work-items per group";
+  if ((c.tile_m * c.tile_k) % wg != 0 || (c.tile_k * c.tile_n) % wg != 0)
+    return who + "the A and B panels must split evenly over the " + std::to_string(wg) + " work-items";
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device, DType dtype, const GemmConfig& c) {
   switch (dtype) {
@@ -37,16 +112,22 @@ std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device,
       break;
     case DType::fp16:
       if (!device.has_fp16) return "device has no fp16 arithmetic (cl_khr_fp16)";
+      if (c.kernel == GemmKernel::packed_panel) return "config " + c.name + ": packed_panel has no fp16 variant";
       break;
     default: return "the portable GEMM has no " + to_string(dtype) + " variant (native/vendor tiers only)";
   }
-  const int threads = (c.tile_m / c.wpt_m) * (c.tile_n / c.wpt_n);
+  if (auto bad = gemm_config_shape_error(c)) return bad;
+  const Dim3 block = c.block();
+  const auto threads = static_cast<int>(block.x * block.y * block.z);
   if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
     return "config " + c.name + " needs " + std::to_string(threads) + " work-items per group, device allows " +
            std::to_string(device.max_work_group_size);
-  // The kernel stages tiles in its accumulate type (float for fp16).
+  // Both kernels keep local arrays in the accumulate type (float for fp16).
   const std::uint64_t acc_bytes = dtype == DType::fp64 ? 8 : 4;
-  const auto local_bytes = static_cast<std::uint64_t>(c.tile_k) * static_cast<std::uint64_t>(c.tile_m + c.tile_n + 2 * c.pad) * acc_bytes;
+  const auto tm = static_cast<std::uint64_t>(c.tile_m), tn = static_cast<std::uint64_t>(c.tile_n),
+             tk = static_cast<std::uint64_t>(c.tile_k), pad = static_cast<std::uint64_t>(c.pad);
+  const std::uint64_t local_bytes =
+      (c.kernel == GemmKernel::packed_panel ? (tk * tn + tm * tn) : tk * (tm + tn + 2 * pad)) * acc_bytes;
   if (device.local_mem_bytes > 0 && local_bytes > device.local_mem_bytes)
     return "config " + c.name + " needs " + std::to_string(local_bytes) + " bytes of local memory, device has " +
            std::to_string(device.local_mem_bytes);
@@ -78,7 +159,15 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
   rec["flops"] = gemm_flops(spec.shape);
   const DeviceInfo& info = device.info();
   const bool vendor = spec.tier == "vendor";
-  GemmConfig config = default_gemm_config(info, spec.dtype);
+  GemmConfig config;
+  if (!vendor) {
+    try {
+      config = gemm_config_for(info, spec);
+    } catch (const std::invalid_argument& e) {
+      rec["reason"] = std::string("bad tuned config: ") + e.what();
+      return rec;
+    }
+  }
   GemmProblem problem{spec.dtype, spec.shape.m, spec.shape.n, spec.shape.k, 1.0, 0.0};
 
   if (spec.tier != "portable" && spec.tier != "vendor") {
@@ -107,7 +196,8 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     nlohmann::json defs = nlohmann::json::object();
     for (const auto& d : config.defines()) defs[d.name] = d.value;
     for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
-    rec["kernel"] = {{"name", kGemmEntry}, {"source", "kernels/portable/gemm.cl"}, {"config", config.to_json()}, {"defines", defs}};
+    rec["kernel"] = {{"name", config.entry()}, {"source", "kernels/portable/gemm.cl"}, {"config", config.to_json()}, {"defines", defs}};
+    record_config_source(rec["kernel"], spec);
   }
 
   run_guarded(rec, [&] {
@@ -140,12 +230,12 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
       std::vector<Define> defines = config.defines();
       defines.push_back({dtype_define(to_string(spec.dtype)), "1"});
       for (const auto& d : spec.extra_defines) defines.push_back(d);
-      kernel = device.compile(std::string(portable_kernel_source("gemm")), kGemmEntry, defines);
+      kernel = device.compile(std::string(portable_kernel_source("gemm")), config.entry(), defines);
       rec["kernel"]["from_cache"] = kernel.from_cache;
       rec["kernel"]["compile_s"] = kernel.compile_seconds;
-      // One work-group per output tile; each work-item owns a WPT_M x WPT_N block.
-      const Dim3 block{static_cast<std::size_t>(config.tile_n / config.wpt_n), static_cast<std::size_t>(config.tile_m / config.wpt_m), 1};
-      const Dim3 grid{(n + config.tile_n - 1) / config.tile_n, (m + config.tile_m - 1) / config.tile_m, 1};
+      // One work-group per output tile (the geometry each entry point documents).
+      const Dim3 block = config.block();
+      const Dim3 grid = config.grid(m, n);
       const bool f64 = spec.dtype == DType::fp64;
       const std::vector<KernelArg> args = {
           KernelArg::i32(static_cast<std::int32_t>(m)), KernelArg::i32(static_cast<std::int32_t>(n)),

@@ -27,5 +27,6 @@ std::unique_ptr<Subcommand> make_compare_command();  // compare_command.cpp
 std::unique_ptr<Subcommand> make_history_command();  // history_command.cpp
 std::unique_ptr<Subcommand> make_merge_command();    // merge_command.cpp
 std::unique_ptr<Subcommand> make_report_command();   // report_command.cpp
+std::unique_ptr<Subcommand> make_tune_command();     // tune_command.cpp
 
 }  // namespace suanli

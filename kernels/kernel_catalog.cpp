@@ -17,7 +17,21 @@ std::string dtype_define(const std::string& dtype) {
   return "SUANLI_DTYPE_" + upper;
 }
 
-std::vector<Define> gemm_tunable_defines(int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad) {
+const char* gemm_entry(GemmKernel kernel) { return kernel == GemmKernel::packed_panel ? kGemmPackedEntry : kGemmEntry; }
+
+const char* to_string(GemmKernel kernel) { return kernel == GemmKernel::packed_panel ? "packed_panel" : "smem_tiled"; }
+
+std::vector<Define> gemm_tunable_defines(GemmKernel kernel, int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad,
+                                         int vw) {
+  if (kernel == GemmKernel::packed_panel) {
+    // tile_n = VW * NV and the register block spans the whole tile width (wpt_n = tile_n).
+    (void)wpt_n;
+    (void)pad;
+    return {{"GEMM_PACKED_PANEL", "1"},
+            {"GEMM_PP_TILE_M", std::to_string(tile_m)}, {"GEMM_PP_NV", std::to_string(tile_n / vw)},
+            {"GEMM_PP_KC", std::to_string(tile_k)},     {"GEMM_PP_RB_M", std::to_string(wpt_m)},
+            {"GEMM_PP_VW", std::to_string(vw)}};
+  }
   return {{"GEMM_TILE_M", std::to_string(tile_m)}, {"GEMM_TILE_N", std::to_string(tile_n)},
           {"GEMM_TILE_K", std::to_string(tile_k)}, {"GEMM_WPT_M", std::to_string(wpt_m)},
           {"GEMM_WPT_N", std::to_string(wpt_n)},   {"GEMM_PAD", std::to_string(pad)}};
@@ -40,7 +54,6 @@ std::vector<Define> stream_tunable_defines(int wg, int chunked) {
   return {{"STREAM_WG", std::to_string(wg)}, {"STREAM_CHUNKED", std::to_string(chunked)}};
 }
 
-
 bool gemm_row_applies(const GemmConfigRow& row, const std::string& dtype) {
   const GemmConfigDType want = gemm_row_dtype(dtype);
   if (row.dtype == want) return true;
@@ -55,10 +68,19 @@ std::vector<PortableVariant> portable_variants() {
   for (const char* dtype : {"fp32", "fp64", "fp16"}) {
     for (const auto& row : kGemmDefaultConfigs) {
       if (!gemm_row_applies(row, dtype)) continue;
-      auto defines = gemm_tunable_defines(row.tile_m, row.tile_n, row.tile_k, row.wpt_m, row.wpt_n, row.pad);
+      auto defines = gemm_tunable_defines(row.kernel, row.tile_m, row.tile_n, row.tile_k, row.wpt_m, row.wpt_n, row.pad, row.vw);
       defines.push_back({dtype_define(dtype), "1"});
-      out.push_back({"gemm", kGemmEntry, dtype, row.name, row.device_class, defines});
+      out.push_back({"gemm", gemm_entry(row.kernel), dtype, row.name, row.device_class, defines});
     }
+  }
+  // packed_panel is a CPU kernel (no GPU row, never searched on GPUs), but the one source
+  // must still compile through every dialect's vector types: a small register block a GPU
+  // compiles without spills. fp32 only: at fp64 hiprtc spills a few SGPRs (uniform row
+  // pointers) even at this size, which would fail the no-spill rule for a kernel no GPU runs.
+  for (const char* dtype : {"fp32"}) {
+    auto defines = gemm_tunable_defines(GemmKernel::packed_panel, 8, 4, 32, 2, 4, 0, 4);
+    defines.push_back({dtype_define(dtype), "1"});
+    out.push_back({"gemm", kGemmPackedEntry, dtype, "packed-dialect-check", GemmDeviceClass::other, defines});
   }
   for (const char* dtype : {"fp32", "fp16"}) {
     for (const auto& row : kAttentionDefaultConfigs) {

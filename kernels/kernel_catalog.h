@@ -24,6 +24,7 @@ struct PortableVariant {
 };
 
 inline constexpr const char* kGemmEntry = "gemm_smem_tiled";
+inline constexpr const char* kGemmPackedEntry = "gemm_packed_panel";
 inline constexpr const char* kAttentionEntry = "attention_online_softmax";
 inline constexpr const char* kSoftmaxEntry = "softmax_rows_masked";
 inline constexpr const char* kPeakEntry = "peak_fma_chains";
@@ -33,7 +34,12 @@ inline constexpr const char* kStreamTriadEntry = "stream_triad";
 // "SUANLI_DTYPE_FP32" for "fp32", … (the kernels' dtype switch).
 std::string dtype_define(const std::string& dtype);
 
-std::vector<Define> gemm_tunable_defines(int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad);
+// The entry point and tunable defines of a gemm configuration (see kernels/gemm_configs.h
+// for what each field means per kernel).
+const char* gemm_entry(GemmKernel kernel);
+const char* to_string(GemmKernel kernel);  // "smem_tiled", "packed_panel"
+std::vector<Define> gemm_tunable_defines(GemmKernel kernel, int tile_m, int tile_n, int tile_k, int wpt_m, int wpt_n, int pad,
+                                         int vw);
 std::vector<Define> attention_tunable_defines(int head_dim, int block_q, int block_kv, int wg);
 std::vector<Define> softmax_tunable_defines(int wg);
 std::vector<Define> peak_tunable_defines(int chains, int unroll, int wg);

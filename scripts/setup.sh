@@ -18,6 +18,7 @@ packages=(
   # python for scripts/ (plots, reports); Google Benchmark's compare.py (tested against
   # our --gbench-out) and the scipy it needs
   python3 libbenchmark-tools python3-scipy
+  libopenblas-dev  # benchmarks/cpu_blas_gemm: OpenBLAS sgemm beside the portable kernel on PoCL
   python3-matplotlib  # suanli report: charts (scripts/report/, run with /usr/bin/python3)
 )
 

@@ -22,6 +22,10 @@ CommandResult run_suanli(const std::vector<std::string>& args, const std::map<st
     std::freopen(out.c_str(), "w", stdout);
     std::freopen(err.c_str(), "w", stderr);
     std::freopen("/dev/null", "r", stdin);
+    // The tests' expectations are the device-class defaults: the checkout's tuning database
+    // (results/tuning, measured on some machine) is not consulted unless a test says so
+    // (--tuning-dir, or this variable in `env`).
+    setenv("SUANLI_TUNING_DIR", "/nonexistent/suanli-tests-use-default-configs", 1);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
     // The build tree's path is compiled in; a build carried to another machine (the GPU

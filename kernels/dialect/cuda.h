@@ -31,7 +31,6 @@ typedef __half2 half2_t;
 #define dot4_i8(a, b, c) __dp4a(a, b, c)
 #endif
 
-
 // extern "C": the host looks the entry point up by its plain name (cuModuleGetFunction).
 #define KERNEL extern "C" __global__
 #define GLOBAL
@@ -52,5 +51,51 @@ typedef __half2 half2_t;
 #define group_id(d) SUANLI_DIM3_(blockIdx, d)
 #define local_size(d) SUANLI_DIM3_(blockDim, d)
 #define num_groups(d) SUANLI_DIM3_(gridDim, d)
+
+
+// Short vectors (SUANLI_VEC, vec_splat, vec_load, vec_store: see kernels/dialect/opencl.h).
+// CUDA C++ has no arithmetic vector types of any width, so a plain array with per-lane
+// operators; after unrolling these are independent scalar registers, as a GPU wants.
+template <typename T, int W>
+struct SuanliVec {
+  T lane[W];
+};
+template <typename T, int W>
+__device__ inline SuanliVec<T, W> operator*(const SuanliVec<T, W>& a, const SuanliVec<T, W>& b) {
+  SuanliVec<T, W> r;
+#pragma unroll
+  for (int i = 0; i < W; ++i) r.lane[i] = a.lane[i] * b.lane[i];
+  return r;
+}
+template <typename T, int W>
+__device__ inline SuanliVec<T, W> operator+(const SuanliVec<T, W>& a, const SuanliVec<T, W>& b) {
+  SuanliVec<T, W> r;
+#pragma unroll
+  for (int i = 0; i < W; ++i) r.lane[i] = a.lane[i] + b.lane[i];
+  return r;
+}
+template <typename T, int W>
+__device__ inline SuanliVec<T, W> suanli_vec_splat(T x) {
+  SuanliVec<T, W> r;
+#pragma unroll
+  for (int i = 0; i < W; ++i) r.lane[i] = x;
+  return r;
+}
+template <typename T, int W>
+__device__ inline SuanliVec<T, W> suanli_vec_load(const T* p) {
+  SuanliVec<T, W> r;
+#pragma unroll
+  for (int i = 0; i < W; ++i) r.lane[i] = p[i];
+  return r;
+}
+template <typename T, int W>
+__device__ inline void suanli_vec_store(const SuanliVec<T, W>& v, T* p) {
+#pragma unroll
+  for (int i = 0; i < W; ++i) p[i] = v.lane[i];
+}
+#define SUANLI_VEC(t, w) SuanliVec<t, w>
+#define vec_splat(t, w, x) suanli_vec_splat<t, w>(x)
+#define vec_load(t, w, p) suanli_vec_load<t, w>(p)
+#define vec_store(t, w, v, p) suanli_vec_store<t, w>(v, p)
 
 #endif  // SUANLI_DIALECT_CUDA_H

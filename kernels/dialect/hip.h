@@ -30,7 +30,6 @@ typedef _Float16 half2_t __attribute__((ext_vector_type(2)));
 #define dot4_i8(a, b, c) __builtin_amdgcn_sdot4(a, b, c, false)
 #endif
 
-
 #define KERNEL extern "C" __global__
 #define GLOBAL
 #define LOCAL __shared__
@@ -53,5 +52,27 @@ typedef _Float16 half2_t __attribute__((ext_vector_type(2)));
 #define group_id(d) SUANLI_HIP_DIM(blockIdx, d)
 #define local_size(d) SUANLI_HIP_DIM(blockDim, d)
 #define num_groups(d) SUANLI_HIP_DIM(gridDim, d)
+
+
+// Short vectors (SUANLI_VEC, vec_splat, vec_load, vec_store: see kernels/dialect/opencl.h),
+// through clang's ext_vector_type, which has the per-lane operators built in.
+template <typename T, int W>
+using SuanliVec = T __attribute__((ext_vector_type(W)));
+template <typename T, int W>
+__device__ inline SuanliVec<T, W> suanli_vec_load(const T* p) {
+  SuanliVec<T, W> r;
+#pragma unroll
+  for (int i = 0; i < W; ++i) r[i] = p[i];
+  return r;
+}
+template <typename T, int W>
+__device__ inline void suanli_vec_store(SuanliVec<T, W> v, T* p) {
+#pragma unroll
+  for (int i = 0; i < W; ++i) p[i] = v[i];
+}
+#define SUANLI_VEC(t, w) SuanliVec<t, w>
+#define vec_splat(t, w, x) ((SuanliVec<t, w>)(x))
+#define vec_load(t, w, p) suanli_vec_load<t, w>(p)
+#define vec_store(t, w, v, p) suanli_vec_store<t, w>(v, p)
 
 #endif  // SUANLI_DIALECT_HIP_H

@@ -50,7 +50,6 @@ typedef half2 half2_t;
 #define dot4_i8(a, b, c) ((int)((uint)dot_4x8packed_ss_int((uint)(a), (uint)(b)) + (uint)(c)))
 #endif
 
-
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL __local
@@ -64,5 +63,36 @@ typedef half2 half2_t;
 #define group_id(d) ((int)get_group_id(d))
 #define local_size(d) ((int)get_local_size(d))
 #define num_groups(d) ((int)get_num_groups(d))
+
+
+// Short vectors of float / double (kernels that block their registers in vectors, so a
+// CPU runtime emits SIMD loads and FMAs without having to prove contiguity itself):
+//   SUANLI_VEC(t, w)          a w-wide vector of t (w = 1, 2, 4, 8 or 16); + and * act per
+//                             lane, a * b + c contracts to FMAs like scalar code
+//   vec_splat(t, w, x)        every lane = x
+//   vec_load(t, w, p)         p[0 .. w-1] (no alignment needed beyond t's)
+//   vec_store(t, w, v, p)     p[0 .. w-1] = v
+// OpenCL has these natively (floatN, vloadN / vstoreN); w = 1 is the scalar type.
+#define SUANLI_VEC_CAT_(a, b) a##b
+#define SUANLI_VEC_CAT(a, b) SUANLI_VEC_CAT_(a, b)
+#define SUANLI_VEC(t, w) SUANLI_VEC_CAT(SUANLI_VEC_TYPE_, w)(t)
+#define SUANLI_VEC_TYPE_1(t) t
+#define SUANLI_VEC_TYPE_2(t) SUANLI_VEC_CAT(t, 2)
+#define SUANLI_VEC_TYPE_4(t) SUANLI_VEC_CAT(t, 4)
+#define SUANLI_VEC_TYPE_8(t) SUANLI_VEC_CAT(t, 8)
+#define SUANLI_VEC_TYPE_16(t) SUANLI_VEC_CAT(t, 16)
+#define vec_splat(t, w, x) ((SUANLI_VEC(t, w))(x))
+#define vec_load(t, w, p) SUANLI_VEC_CAT(SUANLI_VEC_LOAD_, w)(p)
+#define vec_store(t, w, v, p) SUANLI_VEC_CAT(SUANLI_VEC_STORE_, w)(v, p)
+#define SUANLI_VEC_LOAD_1(p) (*(p))
+#define SUANLI_VEC_LOAD_2(p) vload2(0, p)
+#define SUANLI_VEC_LOAD_4(p) vload4(0, p)
+#define SUANLI_VEC_LOAD_8(p) vload8(0, p)
+#define SUANLI_VEC_LOAD_16(p) vload16(0, p)
+#define SUANLI_VEC_STORE_1(v, p) (*(p) = (v))
+#define SUANLI_VEC_STORE_2(v, p) vstore2(v, 0, p)
+#define SUANLI_VEC_STORE_4(v, p) vstore4(v, 0, p)
+#define SUANLI_VEC_STORE_8(v, p) vstore8(v, 0, p)
+#define SUANLI_VEC_STORE_16(v, p) vstore16(v, 0, p)
 
 #endif  // SUANLI_DIALECT_OPENCL_H

@@ -26,8 +26,10 @@
 //   (OpenCL global size = number of work-groups * work-group size, per dimension.)
 // Only static local arrays are used; no dynamic shared memory is needed.
 //
-// Entry point: gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
-//                              GLOBAL const T* A, GLOBAL const T* B, GLOBAL T* C)
+// Entry points (same arguments):
+//   gemm_smem_tiled(int M, int N, int K, ACC alpha, ACC beta,
+//                   GLOBAL const T* A, GLOBAL const T* B, GLOBAL T* C)
+//   gemm_packed_panel(...)   for CPUs, see its own section at the end of this file
 // Dtype (exactly one): -DSUANLI_DTYPE_FP32 (T = float,  ACC = float)
 //                      -DSUANLI_DTYPE_FP64 (T = double, ACC = double)
 //                      -DSUANLI_DTYPE_FP16 (T = half_t, ACC = float)
@@ -39,12 +41,14 @@
 #if defined(SUANLI_DTYPE_FP32)
 typedef float T;
 typedef float ACC;
+#define GEMM_ACC_NAME float
 #elif defined(SUANLI_DTYPE_FP64)
 #ifndef SUANLI_HAS_FP64
 #error "gemm.cl: SUANLI_DTYPE_FP64 requested but the device has no fp64 (SUANLI_HAS_FP64 undefined)"
 #endif
 typedef double T;
 typedef double ACC;
+#define GEMM_ACC_NAME double
 #elif defined(SUANLI_DTYPE_FP16)
 #ifndef SUANLI_HAS_FP16
 #error "gemm.cl: SUANLI_DTYPE_FP16 requested but the device has no fp16 (SUANLI_HAS_FP16 undefined)"
@@ -53,6 +57,7 @@ typedef double ACC;
 // to rounding long before K reaches realistic sizes.
 typedef half_t T;
 typedef float ACC;
+#define GEMM_ACC_NAME float
 #else
 #error "gemm.cl: define exactly one of SUANLI_DTYPE_FP32, SUANLI_DTYPE_FP64, SUANLI_DTYPE_FP16"
 #endif
@@ -161,6 +166,11 @@ typedef float ACC;
 // Loads per work-item to fill each panel (integral by the checks above).
 #define GEMM_LOADS_A ((GEMM_TILE_M * GEMM_TILE_K) / GEMM_WG_SIZE)
 #define GEMM_LOADS_B ((GEMM_TILE_K * GEMM_TILE_N) / GEMM_WG_SIZE)
+
+// Only the entry point the host asked for is compiled (GEMM_PACKED_PANEL selects the CPU
+// kernel below): on a GPU, packed_panel's default register block would spill and its
+// fp64 local arrays exceed the 48 KiB static shared-memory limit.
+#if !defined(GEMM_PACKED_PANEL) || !GEMM_PACKED_PANEL
 
 // ---- kernel ----------------------------------------------------------------------------
 
@@ -301,3 +311,180 @@ KERNEL WORK_GROUP_SIZE(GEMM_WG_N, GEMM_WG_M, 1) void gemm_smem_tiled(int M, int 
         }
     }
 }
+
+#endif  // !GEMM_PACKED_PANEL
+
+// =======================================================================================
+// gemm_packed_panel: a packed B panel and a vector register block, for CPU runtimes.
+//
+// Why a second kernel: on a CPU the caches do what local memory does on a GPU, and what
+// limits gemm_smem_tiled there is the code PoCL can make of it (gathers, see above), not
+// data reuse. This kernel is written the way a CPU GEMM is: one work-item per group owns a
+// GEMM_PP_TILE_M x GEMM_PP_N block of C and walks K in GEMM_PP_KC steps. Per step it copies
+// the (KC x PP_N) slice of B into a contiguous panel, because rows of B lie N elements apart
+// and for power-of-two N every row maps to the same L1 set (4K aliasing: measured 2.2x
+// slower unpacked at N = 2048 than at N = 2080). Then, for each GEMM_PP_RB_M-row micro
+// block, it keeps an (RB_M x PP_N) block of C in vector registers (SUANLI_VEC, so the
+// loads and FMAs are SIMD whatever the runtime's vectorizer proves) and streams the panel
+// through it: per k, PP_N / VW vector loads of B, RB_M broadcasts of A, RB_M * PP_N / VW
+// vector FMAs. Partial sums live in a local (TILE_M x PP_N) C tile between K steps, so C
+// itself is read once (beta) and written once.
+// It runs on any device (GPUs get a correct but slow kernel: one thread per group); the
+// tuner searches it on CPUs only. fp32 and fp64 (fp16 storage would need half vector
+// loads; fp16 on CPUs uses gemm_smem_tiled).
+//
+// Compiled only with -DGEMM_PACKED_PANEL=1 (the host adds it with the GEMM_PP_* tunables).
+// Launch geometry: work-group size (1, 1, 1);
+//   number of work-groups = (ceil(M / GEMM_PP_TILE_M), ceil(N / GEMM_PP_N)) in dims (0, 1).
+// Dimension 0 walks M so that consecutive groups (one PoCL thread's chunk) share the
+// same columns of B, which then stay in the L2 cache.
+// Any M, N, K >= 1: rows past M read row M - 1 and are not stored; panel columns past N
+// and past K are zero; the edge column block stores lane by lane.
+
+#if defined(GEMM_PACKED_PANEL) && GEMM_PACKED_PANEL
+
+#ifndef GEMM_PP_VW
+// SIMD width in elements: 16 floats = one AVX-512 register (8 doubles: set 8 for fp64).
+#define GEMM_PP_VW 16
+#endif
+
+#ifndef GEMM_PP_NV
+// Vectors per row of the register block: GEMM_PP_N = VW * NV columns of C.
+#define GEMM_PP_NV 2
+#endif
+
+#ifndef GEMM_PP_RB_M
+// Rows of the register block: RB_M * NV vector accumulators (16 of AVX-512's 32 registers
+// at 8 x 2, leaving room for the B vectors and the broadcast).
+#define GEMM_PP_RB_M 8
+#endif
+
+#ifndef GEMM_PP_TILE_M
+// Rows of C per work-group: how often each packed panel is reused.
+#define GEMM_PP_TILE_M 128
+#endif
+
+#ifndef GEMM_PP_KC
+// K step: the panel is KC * PP_N elements (32 KiB at 256 x 32 fp32, an L1-sized slice).
+#define GEMM_PP_KC 256
+#endif
+
+#define GEMM_PP_N (GEMM_PP_VW * GEMM_PP_NV)
+
+#if GEMM_PP_VW != 1 && GEMM_PP_VW != 2 && GEMM_PP_VW != 4 && GEMM_PP_VW != 8 && GEMM_PP_VW != 16
+#error "gemm.cl: GEMM_PP_VW must be 1, 2, 4, 8 or 16"
+#endif
+#if GEMM_PP_NV < 1 || GEMM_PP_RB_M < 1 || GEMM_PP_KC < 1 || GEMM_PP_TILE_M < 1
+#error "gemm.cl: GEMM_PP_NV, GEMM_PP_RB_M, GEMM_PP_KC and GEMM_PP_TILE_M must be >= 1"
+#endif
+#if GEMM_PP_TILE_M % GEMM_PP_RB_M != 0
+#error "gemm.cl: GEMM_PP_TILE_M must be a multiple of GEMM_PP_RB_M"
+#endif
+
+typedef SUANLI_VEC(GEMM_ACC_NAME, GEMM_PP_VW) ACCV;
+
+KERNEL WORK_GROUP_SIZE(1, 1, 1) void gemm_packed_panel(int M, int N, int K, ACC alpha, ACC beta,
+                                                        GLOBAL const T* RESTRICT A,  // A: (M, K) row-major
+                                                        GLOBAL const T* RESTRICT B,  // B: (K, N) row-major
+                                                        GLOBAL T* RESTRICT C)        // C: (M, N) row-major
+{
+    LOCAL ACC panel[GEMM_PP_KC * GEMM_PP_N];       // B slice: (KC, PP_N), contiguous rows
+    LOCAL ACC c_tile[GEMM_PP_TILE_M * GEMM_PP_N];  // partial C: (TILE_M, PP_N)
+
+    const int row0 = group_id(0) * GEMM_PP_TILE_M;
+    const int col0 = group_id(1) * GEMM_PP_N;
+    const int cols = min(GEMM_PP_N, N - col0);  // valid columns in this block
+
+    int k_steps = (K + GEMM_PP_KC - 1) / GEMM_PP_KC;
+#if defined(GEMM_SKIP_LAST_K_TILE) && GEMM_SKIP_LAST_K_TILE
+    k_steps -= 1;  // TEST HOOK, deliberately wrong (see gemm_smem_tiled)
+#endif
+#if GEMM_EXTRA_WORK_PCT > 0
+    {
+        // REGRESSION-VALIDATION HOOK (see gemm_smem_tiled): extra K steps past the end of K,
+        // spread over the groups so the grid does PCT% more work; their panel is all zeros.
+        const size_t group = (size_t)group_id(1) * (size_t)num_groups(0) + (size_t)group_id(0);
+        const size_t scaled_steps = (size_t)k_steps * (size_t)GEMM_EXTRA_WORK_PCT;
+        k_steps += (int)((group + 1) * scaled_steps / 100 - group * scaled_steps / 100);
+    }
+#endif
+
+    for (int step = 0; step < k_steps; ++step) {
+        // Past the end of K (only the extra-work hook gets there): a step of zeros whose A
+        // reads stay inside the row (the first min(KC, K) elements).
+        const int past_k = step * GEMM_PP_KC >= K;
+        const int k0 = past_k ? 0 : step * GEMM_PP_KC;
+        const int kc = min(GEMM_PP_KC, K - k0);
+        // Pack. Full column blocks copy whole vectors; the edge block copies lane by lane
+        // and zero-fills, so the compute loop below never needs a bounds check.
+        if (past_k) {
+            for (int e = 0; e < kc * GEMM_PP_N; ++e) panel[e] = (ACC)0;
+        } else if (cols == GEMM_PP_N) {
+            for (int kk = 0; kk < kc; ++kk) {
+                GLOBAL const T* b_row = B + (size_t)(k0 + kk) * (size_t)N + col0;
+#pragma unroll
+                for (int v = 0; v < GEMM_PP_NV; ++v) {
+                    vec_store(GEMM_ACC_NAME, GEMM_PP_VW, vec_load(GEMM_ACC_NAME, GEMM_PP_VW, b_row + v * GEMM_PP_VW),
+                              panel + kk * GEMM_PP_N + v * GEMM_PP_VW);
+                }
+            }
+        } else {
+            for (int kk = 0; kk < kc; ++kk) {
+                for (int j = 0; j < GEMM_PP_N; ++j) {
+                    panel[kk * GEMM_PP_N + j] = j < cols ? (ACC)B[(size_t)(k0 + kk) * (size_t)N + col0 + j] : (ACC)0;
+                }
+            }
+        }
+
+        for (int mb = 0; mb < GEMM_PP_TILE_M; mb += GEMM_PP_RB_M) {
+            ACCV acc[GEMM_PP_RB_M][GEMM_PP_NV];
+            GLOBAL const T* a_row[GEMM_PP_RB_M];
+#pragma unroll
+            for (int i = 0; i < GEMM_PP_RB_M; ++i) {
+                a_row[i] = A + (size_t)min(row0 + mb + i, M - 1) * (size_t)K + k0;
+#pragma unroll
+                for (int v = 0; v < GEMM_PP_NV; ++v) {
+                    acc[i][v] = step == 0 ? vec_splat(GEMM_ACC_NAME, GEMM_PP_VW, (ACC)0)
+                                        : vec_load(GEMM_ACC_NAME, GEMM_PP_VW, c_tile + (mb + i) * GEMM_PP_N + v * GEMM_PP_VW);
+                }
+            }
+            for (int kk = 0; kk < kc; ++kk) {
+                ACCV b[GEMM_PP_NV];
+#pragma unroll
+                for (int v = 0; v < GEMM_PP_NV; ++v) {
+                    b[v] = vec_load(GEMM_ACC_NAME, GEMM_PP_VW, panel + kk * GEMM_PP_N + v * GEMM_PP_VW);
+                }
+#pragma unroll
+                for (int i = 0; i < GEMM_PP_RB_M; ++i) {
+                    const ACCV a = vec_splat(GEMM_ACC_NAME, GEMM_PP_VW, GEMM_LOAD(a_row[i][kk]));
+#pragma unroll
+                    for (int v = 0; v < GEMM_PP_NV; ++v) {
+                        acc[i][v] = a * b[v] + acc[i][v];
+                    }
+                }
+            }
+#pragma unroll
+            for (int i = 0; i < GEMM_PP_RB_M; ++i) {
+#pragma unroll
+                for (int v = 0; v < GEMM_PP_NV; ++v) {
+                    vec_store(GEMM_ACC_NAME, GEMM_PP_VW, acc[i][v], c_tile + (mb + i) * GEMM_PP_N + v * GEMM_PP_VW);
+                }
+            }
+        }
+    }
+
+    // Epilogue over the valid rows and columns. beta == 0 never reads C (it may hold NaN).
+    const int rows = min(GEMM_PP_TILE_M, M - row0);
+    for (int i = 0; i < rows; ++i) {
+        GLOBAL T* c_row = C + (size_t)(row0 + i) * (size_t)N + col0;
+        for (int j = 0; j < cols; ++j) {
+            ACC result = alpha * c_tile[i * GEMM_PP_N + j];
+            if (beta != (ACC)0) {
+                result = GEMM_MAD(beta, GEMM_LOAD(c_row[j]), result);
+            }
+            c_row[j] = GEMM_STORE(result);
+        }
+    }
+}
+
+#endif  // GEMM_PACKED_PANEL
