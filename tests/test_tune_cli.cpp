@@ -1,8 +1,13 @@
 // `suanli tune` end to end on PoCL: a short search writes a database entry that is at least
 // as fast as the default and verifies when `suanli run` uses it; a corrupt database is
 // reported and the run falls back to defaults; Ctrl-C keeps what was found.
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -128,20 +133,42 @@ TEST(TuneCliInput, BadOptionsAreOneLineErrors) {
 
 TEST(TuneCliInterrupt, CtrlCKeepsWhatWasFound) {
   TempDir dir;
-  const std::string cmd = std::string("timeout --preserve-status -s INT 12 ") + SUANLI_TEST_BINARY +
-                          " tune --backend opencl --shape 64x64x64 --budget 600 --candidate-time 0.2 --tuning-dir " +
-                          dir.path().string() + " >" + (dir / "out.txt").string() + " 2>" + (dir / "err.txt").string();
-  const std::string cache = std::string("SUANLI_CACHE_DIR=") + SUANLI_TEST_KERNEL_CACHE_DIR + " ";
-  const int status = std::system((cache + cmd).c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const auto err_file = dir / "err.txt";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen(err_file.c_str(), "w", stderr);
+    setenv("SUANLI_CACHE_DIR", SUANLI_TEST_KERNEL_CACHE_DIR, 1);
+    const char* moved = std::getenv("SUANLI_TEST_BINARY");
+    std::string exe = moved && *moved ? moved : SUANLI_TEST_BINARY;
+    std::vector<std::string> args = {exe, "tune", "--backend", "opencl", "--shape", "64x64x64", "--budget", "600",
+                                     "--candidate-time", "0.2", "--tuning-dir", dir.path().string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  // Ctrl-C once the second candidate has reported (the default baseline is in), however
+  // slow this machine or build (sanitizers) is.
+  const auto stderr_text = [&] {
+    std::ifstream in(err_file);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  for (int i = 0; i < 1200 && stderr_text().find("[  2 ") == std::string::npos; ++i) usleep(250 * 1000);
+  ASSERT_NE(stderr_text().find("[  2 "), std::string::npos) << stderr_text();
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << stderr_text();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << stderr_text();
   std::filesystem::path db;
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     if (e.path().extension() == ".json") db = e.path();
   ASSERT_FALSE(db.empty()) << "no database written after the interrupt";
   const auto j = read_json(db);
   EXPECT_TRUE(j["entries"][0]["measured"]["interrupted"].get<bool>());
-  EXPECT_LT(j["entries"][0]["measured"]["elapsed_s"].get<double>(), 120.0);
+  EXPECT_GE(j["entries"][0]["measured"]["candidates_tried"].get<int>(), 2);
 }
 
 }  // namespace
