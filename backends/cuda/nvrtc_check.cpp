@@ -4,8 +4,13 @@
 // machine still proves the kernels compile for sm_80 / sm_90a and do not spill
 // (DESIGN.md: "NVRTC and hiprtc compile without a GPU").
 //
-// Exit status: 0 when everything compiled without spills, 1 on any compile error or any
-// spill, 2 when NVRTC itself cannot be used (or lacks a target).
+// Native kernels (kernels/native_catalog.h, CUDA only) are compiled the same way, each
+// dtype × alignment variant at its default tile, and their PTX (a second compile for the
+// virtual architecture) must contain the instructions the kernel exists for (mma.sync,
+// ldmatrix, cp.async): a silent fallback to scalar code would otherwise pass.
+//
+// Exit status: 0 when everything compiled without spills, 1 on any compile error, spill or
+// missing native instruction, 2 when NVRTC itself cannot be used (or lacks a target).
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -17,6 +22,7 @@
 #include "backends/cuda/nvrtc_compile.h"
 #include "backends/kernel_build.h"
 #include "kernels/kernel_catalog.h"
+#include "kernels/native_catalog.h"
 #include "kernels/portable_kernels.h"
 
 namespace {
@@ -67,15 +73,23 @@ std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
 }
 
 struct Totals {
-  int compiled = 0, failed = 0, spilled = 0;
+  int compiled = 0, failed = 0, spilled = 0, missing_instructions = 0;
 };
 
-void check_one(const PortableVariant& v, const std::string& source, const std::string& arch, Totals& totals) {
-  char label[160];
-  std::snprintf(label, sizeof label, "%-9s %-5s %-16s %-7s", v.kernel.c_str(), v.dtype.c_str(), v.config.c_str(), arch.c_str());
+// What is compiled: the label printed before each report, and the compile's inputs.
+struct CompileJob {
+  std::string label;         // kernel, dtype, config, arch
+  std::string program_name;  // the file name NVRTC puts in messages
+  std::string source;        // dialect + kernel, exactly as the backend compiles it
+  std::vector<suanli::Define> defines;
+};
+
+// Compiles one job to CUBIN with ptxas -v and prints each entry's registers and spills.
+void check_one(const CompileJob& job, const std::string& arch, Totals& totals) {
+  const char* label = job.label.c_str();
   const suanli::cuda::NvrtcTarget target{arch, true};
-  const auto options = suanli::cuda::nvrtc_options(target, v.defines, {"--ptxas-options=-v"});
-  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, v.kernel + ".cl", options, true);
+  const auto options = suanli::cuda::nvrtc_options(target, job.defines, {"--ptxas-options=-v"});
+  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(job.source, job.program_name, options, true);
   if (!out.ok) {
     std::printf("%s COMPILE ERROR (%s)\n%s\n", label, suanli::join_options(options).c_str(), out.log.c_str());
     ++totals.failed;
@@ -95,6 +109,33 @@ void check_one(const PortableVariant& v, const std::string& source, const std::s
                 spills ? "SPILLS" : "ok");
     if (spills) ++totals.spilled;
   }
+}
+
+// Compiles the job to PTX for the virtual architecture of `arch` (sm_90a -> compute_90a)
+// and checks that every required instruction is in it.
+void check_ptx(const CompileJob& job, const std::string& arch, const std::vector<std::string>& required,
+               Totals& totals) {
+  const suanli::cuda::NvrtcTarget target{"compute_" + arch.substr(3), false};
+  const auto options = suanli::cuda::nvrtc_options(target, job.defines);
+  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(job.source, job.program_name, options, false);
+  if (!out.ok) {
+    std::printf("%s PTX COMPILE ERROR (%s)\n%s\n", job.label.c_str(), suanli::join_options(options).c_str(),
+                out.log.c_str());
+    ++totals.failed;
+    return;
+  }
+  const std::string ptx(out.binary.begin(), out.binary.end());
+  for (const std::string& instruction : required) {
+    const bool found = ptx.find(instruction) != std::string::npos;
+    std::printf("%s ptx has %-52s %s\n", job.label.c_str(), instruction.c_str(), found ? "ok" : "MISSING");
+    if (!found) ++totals.missing_instructions;
+  }
+}
+
+std::string label_of(const std::string& kernel, const std::string& dtype, const std::string& config, const std::string& arch) {
+  char label[160];
+  std::snprintf(label, sizeof label, "%-13s %-5s %-19s %-7s", kernel.c_str(), dtype.c_str(), config.c_str(), arch.c_str());
+  return label;
 }
 
 }  // namespace
@@ -120,10 +161,23 @@ int main() {
       // The backend compiles exactly this: dialect, then the kernel with its own line numbers.
       const std::string source =
           suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::portable_kernel_source(v.kernel));
-      for (const std::string& arch : kArchs) check_one(v, source, arch, totals);
+      for (const std::string& arch : kArchs)
+        check_one({label_of(v.kernel, v.dtype, v.config, arch), v.kernel + ".cl", source, v.defines}, arch, totals);
     }
-    std::printf("\n%d compiled, %d compile errors, %d spilling entries\n", totals.compiled, totals.failed, totals.spilled);
-    return (totals.failed > 0 || totals.spilled > 0) ? 1 : 0;
+    for (const suanli::NativeVariant& v : suanli::native_variants()) {
+      if (v.backend != "cuda") continue;
+      // The backend prepends its dialect to native sources too (harmless: macros only).
+      const std::string source =
+          suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::native_kernel_source(v.source));
+      for (const std::string& arch : kArchs) {
+        const CompileJob job{label_of(v.kernel, v.dtype, v.config, arch), v.kernel + ".cu", source, v.defines};
+        check_one(job, arch, totals);
+        check_ptx(job, arch, v.ptx_requires, totals);
+      }
+    }
+    std::printf("\n%d compiled, %d compile errors, %d spilling entries, %d missing native instructions\n",
+                totals.compiled, totals.failed, totals.spilled, totals.missing_instructions);
+    return (totals.failed > 0 || totals.spilled > 0 || totals.missing_instructions > 0) ? 1 : 0;
   } catch (const std::exception& e) {
     std::printf("suanli_nvrtc_check: %s\n", e.what());
     return 2;

@@ -1,0 +1,343 @@
+// gemm_mma_sync: tensor-core GEMM for NVIDIA sm_80 and later (native tier, CUDA only).
+//
+//   C(M, N) = alpha · A(M, K) · B(K, N) + beta · C(M, N)      all row-major, dense
+//
+// Inputs fp16 (SUANLI_DTYPE_FP16) or bf16 (SUANLI_DTYPE_BF16), fp32 accumulation in the
+// tensor cores (mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32), output
+// in the input type (rounded to nearest once, from the fp32 accumulator), as the vendor
+// tier's cuBLAS GemmEx call does.
+//
+// Structure:
+//   - one block of GEMM_MMA_WARPS_M × GEMM_MMA_WARPS_N warps per (BLOCK_M × BLOCK_N) tile
+//     of C; grid = (ceil(N / BLOCK_N), ceil(M / BLOCK_M));
+//   - K is walked in BLOCK_K slices through a GEMM_MMA_STAGES-deep ring of shared-memory
+//     buffers filled by cp.async (16-byte copies that bypass L1, .cg), so the loads of
+//     slice kt + STAGES - 1 are in flight while slice kt is multiplied;
+//   - each warp owns a (WARP_M × WARP_N) sub-tile: fragments come out of shared memory by
+//     ldmatrix (A as stored; B with .trans, because B is (K, N) row-major and the mma's B
+//     operand wants each thread's two K-consecutive elements in one register).
+//
+// Edges: any M, N, K. Out-of-range rows / columns / K positions are zero-filled in shared
+// memory (cp.async with src-size 0 reads nothing and writes zeros), so the K tail adds
+// zeros to the sums; stores are guarded. 16-byte cp.async needs every row of A and B to
+// start on a 16-byte boundary, i.e. K % 8 == 0 and N % 8 == 0 (the buffers themselves are
+// 256-byte aligned by cuMemAlloc): compiled with GEMM_MMA_ROW_ALIGN8=1 the harness uses
+// that path only for such shapes; with GEMM_MMA_ROW_ALIGN8=0 the tiles are loaded element
+// by element with plain guarded loads (any leading dimension, slower, same pipeline).
+//
+// Dynamic shared memory: GEMM_MMA_STAGES × (BLOCK_M × (BLOCK_K + 8) + BLOCK_K × (BLOCK_N + 8))
+// × 2 bytes (75776 bytes at the defaults), passed at launch (harness/native_gemm.cpp
+// computes the same number). The 8-element row padding moves consecutive rows by 16 bytes
+// modulo 128, so the 8 row addresses of each ldmatrix 8×8 matrix fall in 8 distinct 16-byte
+// bank groups (no bank conflicts) while every row stays 16-byte aligned for cp.async.
+//
+// The host's dialect preamble (kernels/dialect/cuda.h) is prepended by the CUDA backend; this
+// file uses none of its macros except that it is harmless (it only defines macros and small
+// templates, and includes cuda_fp16.h, which this file includes too).
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+// ---- Tunables (every one an #ifndef default; the harness passes them as -D defines) ----
+
+// Output tile per block. 128 × 128 gives each of the 8 warps a 64 × 32 sub-tile: 64 fp32
+// accumulators per thread, 4 A and 4 B fragments per 16-wide K step.
+#ifndef GEMM_MMA_BLOCK_M
+#define GEMM_MMA_BLOCK_M 128
+#endif
+#ifndef GEMM_MMA_BLOCK_N
+#define GEMM_MMA_BLOCK_N 128
+#endif
+// K slice per pipeline stage: a multiple of the mma's K (16).
+#ifndef GEMM_MMA_BLOCK_K
+#define GEMM_MMA_BLOCK_K 32
+#endif
+// Warps per block along M and N; the warp tile is BLOCK_M / WARPS_M × BLOCK_N / WARPS_N.
+#ifndef GEMM_MMA_WARPS_M
+#define GEMM_MMA_WARPS_M 2
+#endif
+#ifndef GEMM_MMA_WARPS_N
+#define GEMM_MMA_WARPS_N 4
+#endif
+// Shared-memory pipeline depth: STAGES - 1 slices are in flight while one is multiplied.
+// 3 hides the load latency on A100 at this tile; 4 (default) leaves headroom for H100's
+// faster tensor cores. Shared memory grows linearly (18944 bytes per stage here).
+#ifndef GEMM_MMA_STAGES
+#define GEMM_MMA_STAGES 4
+#endif
+// 1: K % 8 == 0 and N % 8 == 0 (rows 16-byte aligned), tiles loaded by 16-byte cp.async;
+// 0: element-wise guarded loads for any leading dimension.
+#ifndef GEMM_MMA_ROW_ALIGN8
+#define GEMM_MMA_ROW_ALIGN8 1
+#endif
+
+#if defined(SUANLI_DTYPE_FP16)
+typedef __half gemm_elem_t;
+#define GEMM_MMA_PTX_TYPE "f16"
+#elif defined(SUANLI_DTYPE_BF16)
+typedef __nv_bfloat16 gemm_elem_t;
+#define GEMM_MMA_PTX_TYPE "bf16"
+#else
+#error "gemm_mma_sync: define SUANLI_DTYPE_FP16 or SUANLI_DTYPE_BF16"
+#endif
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+#error "gemm_mma_sync needs sm_80 or later (cp.async, bf16 mma.sync)"
+#endif
+
+#define GEMM_MMA_THREADS (GEMM_MMA_WARPS_M * GEMM_MMA_WARPS_N * 32)
+#define GEMM_MMA_WARP_M (GEMM_MMA_BLOCK_M / GEMM_MMA_WARPS_M)
+#define GEMM_MMA_WARP_N (GEMM_MMA_BLOCK_N / GEMM_MMA_WARPS_N)
+#define GEMM_MMA_FRAG_M (GEMM_MMA_WARP_M / 16)  // m16 tiles per warp
+#define GEMM_MMA_FRAG_N (GEMM_MMA_WARP_N / 8)   // n8 tiles per warp
+// Row pitches in elements (see the padding note above).
+#define GEMM_MMA_A_PITCH (GEMM_MMA_BLOCK_K + 8)
+#define GEMM_MMA_B_PITCH (GEMM_MMA_BLOCK_N + 8)
+#define GEMM_MMA_A_STAGE (GEMM_MMA_BLOCK_M * GEMM_MMA_A_PITCH)
+#define GEMM_MMA_B_STAGE (GEMM_MMA_BLOCK_K * GEMM_MMA_B_PITCH)
+
+static_assert(GEMM_MMA_BLOCK_K % 16 == 0, "BLOCK_K must be a multiple of the mma K (16)");
+static_assert(GEMM_MMA_BLOCK_M % (16 * GEMM_MMA_WARPS_M) == 0, "warp tile M must be a multiple of 16");
+// B fragments are loaded two n8 tiles at a time (ldmatrix .x4 .trans).
+static_assert(GEMM_MMA_BLOCK_N % (16 * GEMM_MMA_WARPS_N) == 0, "warp tile N must be a multiple of 16");
+static_assert((GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / 8) % GEMM_MMA_THREADS == 0,
+              "the A slice must split into whole 16-byte chunks per thread");
+static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8) % GEMM_MMA_THREADS == 0,
+              "the B slice must split into whole 16-byte chunks per thread");
+static_assert(GEMM_MMA_STAGES >= 2, "a pipeline needs at least 2 stages");
+
+// ---- PTX wrappers ----
+
+__device__ __forceinline__ unsigned smem_address(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global -> shared, asynchronously. src_bytes 16: copy; 0: read nothing, write
+// 16 zero bytes (the zero-fill of out-of-range chunks).
+__device__ __forceinline__ void cp_async_16(unsigned dst, const void* src, int src_bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Waits until at most `n` of this thread's committed groups are still in flight.
+template <int n>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
+}
+
+// Four 8×8 b16 matrices; lane l gives the address of row l % 8 of matrix l / 8 and
+// receives, in r[i], row l / 4, columns 2·(l % 4) and +1 of matrix i.
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+// The same, transposed: r[i] holds rows 2·(l % 4) and +1 of column l / 4 of matrix i.
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// d(16×8, fp32) += a(16×16) · b(16×8). Fragment layouts (PTX ISA, "Matrix Fragments for
+// mma.m16n8k16 with floating point type"), g = lane / 4, t = lane % 4:
+//   a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
+//   b[0]: B[2t..2t+1][g]   b[1]: B[2t+8..2t+9][g]
+//   d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
+__device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." GEMM_MMA_PTX_TYPE "." GEMM_MMA_PTX_TYPE
+               ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// ---- Element conversions (the output type) ----
+
+#if defined(SUANLI_DTYPE_FP16)
+__device__ __forceinline__ gemm_elem_t to_elem(float x) { return __float2half_rn(x); }
+__device__ __forceinline__ float from_elem(gemm_elem_t x) { return __half2float(x); }
+__device__ __forceinline__ __half2 to_elem2(float x, float y) { return __floats2half2_rn(x, y); }
+typedef __half2 gemm_elem2_t;
+#else
+__device__ __forceinline__ gemm_elem_t to_elem(float x) { return __float2bfloat16_rn(x); }
+__device__ __forceinline__ float from_elem(gemm_elem_t x) { return __bfloat162float(x); }
+__device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
+typedef __nv_bfloat162 gemm_elem2_t;
+#endif
+
+// ---- Tile loads (one pipeline stage) ----
+
+// a_s: (BLOCK_M, A_PITCH) ← a[m0 .. m0+BLOCK_M, k0 .. k0+BLOCK_K], zero outside (M, K).
+// b_s: (BLOCK_K, B_PITCH) ← b[k0 .. k0+BLOCK_K, n0 .. n0+BLOCK_N], zero outside (K, N).
+// Raw 16-bit storage: the bits are copied, never converted.
+__device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* b_s, const unsigned short* a,
+                                           const unsigned short* b, int M, int N, int K, int m0, int n0, int k0,
+                                           int tid) {
+#if GEMM_MMA_ROW_ALIGN8
+  const int a_chunks_per_row = GEMM_MMA_BLOCK_K / 8;
+#pragma unroll
+  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / 8 / GEMM_MMA_THREADS; ++i) {
+    const int chunk = tid + i * GEMM_MMA_THREADS;
+    const int r = chunk / a_chunks_per_row;
+    const int c = (chunk % a_chunks_per_row) * 8;
+    // K % 8 == 0: a chunk is wholly inside or wholly outside the matrix.
+    const bool in = (m0 + r < M) && (k0 + c < K);
+    const unsigned short* src = in ? a + (static_cast<long long>(m0 + r) * K + (k0 + c)) : a;
+    cp_async_16(smem_address(a_s + r * GEMM_MMA_A_PITCH + c), src, in ? 16 : 0);
+  }
+  const int b_chunks_per_row = GEMM_MMA_BLOCK_N / 8;
+#pragma unroll
+  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8 / GEMM_MMA_THREADS; ++i) {
+    const int chunk = tid + i * GEMM_MMA_THREADS;
+    const int r = chunk / b_chunks_per_row;
+    const int c = (chunk % b_chunks_per_row) * 8;
+    const bool in = (k0 + r < K) && (n0 + c < N);  // N % 8 == 0: whole chunks
+    const unsigned short* src = in ? b + (static_cast<long long>(k0 + r) * N + (n0 + c)) : b;
+    cp_async_16(smem_address(b_s + r * GEMM_MMA_B_PITCH + c), src, in ? 16 : 0);
+  }
+#else
+  // Consecutive threads read consecutive columns of one row (coalesced).
+#pragma unroll 4
+  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / GEMM_MMA_THREADS; ++i) {
+    const int e = tid + i * GEMM_MMA_THREADS;
+    const int r = e / GEMM_MMA_BLOCK_K;
+    const int c = e % GEMM_MMA_BLOCK_K;
+    const bool in = (m0 + r < M) && (k0 + c < K);
+    a_s[r * GEMM_MMA_A_PITCH + c] = in ? a[static_cast<long long>(m0 + r) * K + (k0 + c)] : (unsigned short)0;
+  }
+#pragma unroll 4
+  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / GEMM_MMA_THREADS; ++i) {
+    const int e = tid + i * GEMM_MMA_THREADS;
+    const int r = e / GEMM_MMA_BLOCK_N;
+    const int c = e % GEMM_MMA_BLOCK_N;
+    const bool in = (k0 + r < K) && (n0 + c < N);
+    b_s[r * GEMM_MMA_B_PITCH + c] = in ? b[static_cast<long long>(k0 + r) * N + (n0 + c)] : (unsigned short)0;
+  }
+#endif
+}
+
+// ---- The kernel ----
+
+// M, N, K: the problem; alpha, beta: fp32 scalars (beta == 0 never reads C, which may hold
+// poison); a: (M, K) row-major; b: (K, N) row-major; c: (M, N) row-major, written.
+extern "C" __global__ void __launch_bounds__(GEMM_MMA_THREADS)
+gemm_mma_sync(int M, int N, int K, float alpha, float beta, const gemm_elem_t* __restrict__ a,
+              const gemm_elem_t* __restrict__ b, gemm_elem_t* __restrict__ c) {
+  // smem: STAGES × a_s (BLOCK_M, A_PITCH), then STAGES × b_s (BLOCK_K, B_PITCH), 16-bit.
+  extern __shared__ __align__(128) unsigned char gemm_smem[];
+  unsigned short* const a_smem = reinterpret_cast<unsigned short*>(gemm_smem);
+  unsigned short* const b_smem = a_smem + GEMM_MMA_STAGES * GEMM_MMA_A_STAGE;
+  const unsigned short* const a_bits = reinterpret_cast<const unsigned short*>(a);
+  const unsigned short* const b_bits = reinterpret_cast<const unsigned short*>(b);
+
+  const int tid = static_cast<int>(threadIdx.x);
+  const int lane = tid % 32;
+  const int warp = tid / 32;
+  const int warp_m = warp / GEMM_MMA_WARPS_N;  // warp row in the block
+  const int warp_n = warp % GEMM_MMA_WARPS_N;
+  const int m0 = static_cast<int>(blockIdx.y) * GEMM_MMA_BLOCK_M;
+  const int n0 = static_cast<int>(blockIdx.x) * GEMM_MMA_BLOCK_N;
+
+  // acc: (FRAG_M, FRAG_N) mma tiles of 16 × 8, 4 fp32 per thread each (layout at mma_16816).
+  float acc[GEMM_MMA_FRAG_M][GEMM_MMA_FRAG_N][4];
+#pragma unroll
+  for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
+#pragma unroll
+    for (int j = 0; j < GEMM_MMA_FRAG_N; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
+
+  const int k_tiles = (K + GEMM_MMA_BLOCK_K - 1) / GEMM_MMA_BLOCK_K;
+
+  // Prologue: slices 0 .. STAGES-2 in flight, one commit group each (empty past the end,
+  // so the group count below stays exact).
+#pragma unroll
+  for (int s = 0; s < GEMM_MMA_STAGES - 1; ++s) {
+    if (s < k_tiles)
+      load_stage(a_smem + s * GEMM_MMA_A_STAGE, b_smem + s * GEMM_MMA_B_STAGE, a_bits, b_bits, M, N, K, m0, n0,
+                 s * GEMM_MMA_BLOCK_K, tid);
+    cp_async_commit();
+  }
+
+  // ldmatrix row addresses of this lane (see ldmatrix_x4): A rows lane % 16 of a 16-row
+  // tile, column half lane / 16; B (K-rows) lane % 16 of a 16-deep slice, n8 tile lane / 16.
+  const int a_row = warp_m * GEMM_MMA_WARP_M + lane % 16;
+  const int a_col = (lane / 16) * 8;
+  const int b_row = lane % 16;
+  const int b_col = warp_n * GEMM_MMA_WARP_N + (lane / 16) * 8;
+
+  for (int kt = 0; kt < k_tiles; ++kt) {
+    // Groups committed so far: STAGES - 1 + kt; at most STAGES - 2 pending means slice kt
+    // has landed (for this thread); the barrier makes every thread's copies visible and
+    // tells everyone that stage (kt - 1) % STAGES is no longer being read.
+    cp_async_wait<GEMM_MMA_STAGES - 2>();
+    __syncthreads();
+
+    const int next = kt + GEMM_MMA_STAGES - 1;
+    if (next < k_tiles) {
+      const int s = next % GEMM_MMA_STAGES;
+      load_stage(a_smem + s * GEMM_MMA_A_STAGE, b_smem + s * GEMM_MMA_B_STAGE, a_bits, b_bits, M, N, K, m0, n0,
+                 next * GEMM_MMA_BLOCK_K, tid);
+    }
+    cp_async_commit();
+
+    const unsigned short* const a_s = a_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_A_STAGE;
+    const unsigned short* const b_s = b_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_B_STAGE;
+#pragma unroll
+    for (int kk = 0; kk < GEMM_MMA_BLOCK_K; kk += 16) {
+      // a_frag[i]: rows 16·i .. +16 of the warp tile, K columns kk .. kk+16.
+      unsigned a_frag[GEMM_MMA_FRAG_M][4];
+#pragma unroll
+      for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
+        ldmatrix_x4(a_frag[i], smem_address(a_s + (a_row + i * 16) * GEMM_MMA_A_PITCH + kk + a_col));
+      // b_frag[j]: K rows kk .. kk+16, columns 8·j .. +8 of the warp tile; one .x4.trans
+      // gives two n8 tiles: matrices 0, 1 = K halves of tile j, matrices 2, 3 of tile j + 1.
+      unsigned b_frag[GEMM_MMA_FRAG_N][2];
+#pragma unroll
+      for (int j = 0; j < GEMM_MMA_FRAG_N; j += 2) {
+        unsigned r[4];
+        ldmatrix_x4_trans(r, smem_address(b_s + (kk + b_row) * GEMM_MMA_B_PITCH + b_col + j * 8));
+        b_frag[j][0] = r[0];
+        b_frag[j][1] = r[1];
+        b_frag[j + 1][0] = r[2];
+        b_frag[j + 1][1] = r[3];
+      }
+#pragma unroll
+      for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
+#pragma unroll
+        for (int j = 0; j < GEMM_MMA_FRAG_N; ++j) mma_16816(acc[i][j], a_frag[i], b_frag[j][0], b_frag[j][1]);
+    }
+  }
+  cp_async_wait<0>();  // only empty groups can be pending here; leave none behind
+
+  // Epilogue: d[0..1] at (row g, cols 2t, 2t+1), d[2..3] at (row g + 8, same cols) of each
+  // 16 × 8 tile. Pairs are stored as one 32-bit word when both columns exist and the word
+  // is aligned (N even: the column is always even).
+  const int g = lane / 4;
+  const int t = lane % 4;
+  const bool pair_ok = (N % 2) == 0;
+#pragma unroll
+  for (int i = 0; i < GEMM_MMA_FRAG_M; ++i) {
+#pragma unroll
+    for (int j = 0; j < GEMM_MMA_FRAG_N; ++j) {
+      const int col = n0 + warp_n * GEMM_MMA_WARP_N + j * 8 + 2 * t;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = m0 + warp_m * GEMM_MMA_WARP_M + i * 16 + g + h * 8;
+        if (row >= M) continue;
+        gemm_elem_t* const out = c + static_cast<long long>(row) * N + col;
+        float v0 = alpha * acc[i][j][2 * h];
+        float v1 = alpha * acc[i][j][2 * h + 1];
+        if (beta != 0.0f) {
+          if (col < N) v0 += beta * from_elem(out[0]);
+          if (col + 1 < N) v1 += beta * from_elem(out[1]);
+        }
+        if (pair_ok && col + 1 < N) {
+          *reinterpret_cast<gemm_elem2_t*>(out) = to_elem2(v0, v1);
+        } else {
+          if (col < N) out[0] = to_elem(v0);
+          if (col + 1 < N) out[1] = to_elem(v1);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Native kernels (backend-specific, tensor / matrix cores) as data: which backend and
+// architectures each serves, its dtypes, its embedded source, entry point, tunables and
+// launch geometry. The harness (harness/native_gemm.h) decides and launches from this
+// table, and suanli_nvrtc_check compiles native_variants(), so what CI compiles for
+// sm_80 / sm_90a is what a GPU run compiles.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/backend.h"
+
+namespace suanli {
+
+// Tunables of kernels/cuda/gemm_mma_sync.cu (the #ifndef defaults there).
+struct NativeGemmTile {
+  int block_m = 128, block_n = 128, block_k = 32;  // output tile per block, K slice per stage
+  int warps_m = 2, warps_n = 4;                    // warps per block along M and N
+  int stages = 4;                                  // shared-memory pipeline depth
+};
+
+struct NativeGemmKernel {
+  std::string name;         // also the entry point: "gemm_mma_sync"
+  std::string backend;      // the plugin it runs on: "cuda"
+  int min_sm = 0;           // lowest compute capability × 10 (80: sm_80)
+  std::vector<std::string> dtypes;  // "fp16", "bf16"
+  std::string source;       // native_kernel_source() name
+  std::string source_path;  // in the repository, for records
+  NativeGemmTile tile;
+  // Set to 1 when every row of A and B starts 16-byte aligned (K and N multiples of
+  // row_align_elements): the kernel then loads tiles with 16-byte cp.async; 0 selects its
+  // element-wise path for any leading dimension.
+  std::string row_align_define;
+  int row_align_elements = 8;
+  int element_bytes = 2;    // of A, B and C
+  // Instructions the compiled PTX must contain (per dtype: "{t}" is the PTX type name),
+  // checked by suanli_nvrtc_check: proof that the tensor-core path was really generated.
+  std::vector<std::string> ptx_requires;         // every variant
+  std::vector<std::string> ptx_requires_aligned;  // the row-aligned variant only
+};
+
+// Every native GEMM kernel of every backend.
+const std::vector<NativeGemmKernel>& native_gemm_kernels();
+
+// "f16" for "fp16", "bf16" for "bf16": the PTX type name in mma instructions.
+std::string ptx_type_name(const std::string& dtype);
+
+// Threads per block, dynamic shared memory per block, blocks for an M x N output.
+int native_gemm_threads(const NativeGemmKernel& k);
+std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k);
+Dim3 native_gemm_block(const NativeGemmKernel& k);
+Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n);
+
+// The defines a backend compiles the kernel with: tunables, dtype, row alignment.
+std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned);
+
+// One compile of the check: kernel × dtype × alignment variant, at the default tile.
+struct NativeVariant {
+  std::string kernel;   // NativeGemmKernel::name (and entry)
+  std::string backend;
+  std::string source;   // native_kernel_source() name
+  std::string dtype;
+  std::string config;   // "default/row-aligned", "default/any-ld"
+  std::vector<Define> defines;
+  std::vector<std::string> ptx_requires;  // with "{t}" already replaced
+};
+std::vector<NativeVariant> native_variants();
+
+// The embedded native sources (kernels/cuda/*.cu); throws std::out_of_range for an unknown name.
+std::string_view native_kernel_source(std::string_view name);
+
+// kernels/cuda/verified_on.json, embedded: which (kernel, dtype, arch) were verified on hardware.
+std::string_view native_verified_on_json();
+
+}  // namespace suanli
