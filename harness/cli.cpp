@@ -23,6 +23,7 @@
 #include "harness/host_info.h"
 #include "harness/journal.h"
 #include "harness/plugin_loader.h"
+#include "harness/repetitions.h"
 #include "harness/results.h"
 #include "harness/results_view.h"
 #include "harness/shape_file.h"
@@ -38,6 +39,8 @@ namespace {
 
 const std::vector<std::string> kWorkloads = {"gemm", "attention", "peak", "stream"};
 const std::vector<std::string> kTiers = {"portable", "native", "vendor"};
+// Case ids are case * repetitions + pass in an int: a bound keeps them far from overflow.
+constexpr int kMaxRepetitions = 1000;
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
   std::vector<std::string> out;
@@ -176,6 +179,7 @@ struct RunOptions {
   std::string resume;  // a journal to continue; every other option then comes from it
   std::string tuning_dir = default_tuning_dir();  // "" (or --no-tuning): device-class defaults only
   bool no_tuning = false;
+  int repetitions = 1;  // passes over the case list (harness/repetitions.h)
 };
 
 // The options as the journal header keeps them, keyed by their command-line names so a
@@ -190,7 +194,8 @@ nlohmann::json options_json(const RunOptions& o) {
           {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
           {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
-          {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir}};
+          {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir},
+          {"repetitions", o.repetitions}};
 }
 
 RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -223,6 +228,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.ops = j.value("op", std::vector<std::string>());  // journals from before workload stream
     o.health_threshold = j.at("health-threshold").get<double>();
     o.tuning_dir = j.value("tuning-dir", std::string());  // journals from before the tuner
+    o.repetitions = j.value("repetitions", 1);            // journals from before --repetitions
     return o;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(origin + ": the run's options are incomplete: " + e.what());
@@ -358,6 +364,8 @@ CheckedRun check_run_options(const RunOptions& o) {
   if (!(o.max_time > 0)) throw UsageError("--max-time must be > 0");
   if (!(o.timeout > 0)) throw UsageError("--timeout must be > 0");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
+  if (o.repetitions < 1 || o.repetitions > kMaxRepetitions)
+    throw UsageError("--repetitions must be from 1 to " + std::to_string(kMaxRepetitions));
   if (!(o.health_threshold > 0 && o.health_threshold < 100)) throw UsageError("--health-threshold must be a percentage in (0, 100)");
   for (const auto& d : o.kernel_defines) {
     const auto eq = d.find('=');
@@ -502,7 +510,8 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
     for (const auto& c : journal->header["cases"]) cases.push_back(case_spec_from_json(c));
   } else {
     indices = select_devices(o.device, chosen);
-    cases = build_cases(o, checked, chosen.devices[static_cast<std::size_t>(indices.front())].info.type);
+    cases = expand_repetitions(build_cases(o, checked, chosen.devices[static_cast<std::size_t>(indices.front())].info.type),
+                               o.repetitions);
   }
 
   std::unique_ptr<JournalWriter> writer;
@@ -603,6 +612,7 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
     std::sort(r.cases.begin(), r.cases.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("id", 0) < b.value("id", 0); });
   }
 
+    r.cases = fold_repetitions(r.cases, o.repetitions);
   std::vector<nlohmann::json> records;
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& r : results) devices.push_back(device_entry(chosen.backend, r, db, records));
@@ -660,6 +670,7 @@ Examples:
 
 }  // namespace
 
+  suanli run --repetitions 5 --out nightly.json          five interleaved runs per case (for compare)
 std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
   std::vector<std::unique_ptr<Subcommand>> out;
   out.push_back(make_compare_command());
@@ -737,6 +748,10 @@ int run_cli(int argc, char** argv) {
   std::string worker_backend;
   int worker_device = 0;
   bool worker_list = false;
+  run->add_option("--repetitions", ro.repetitions,
+                  "Measure every case N times, in N passes over the case list; compare then tests the runs, "
+                  "not the samples (docs/REGRESSION.md)")
+      ->capture_default_str();
   auto* worker = app.add_subcommand("worker", "");  // internal: one backend in its own process
   worker->group("");
   worker->add_option("--backend", worker_backend)->required();

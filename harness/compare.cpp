@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "harness/errors.h"
+#include "harness/repetitions.h"
 
 namespace suanli {
 namespace {
@@ -48,6 +49,31 @@ std::string side_problem(const char* side, const nlohmann::json& c, std::size_t 
 
 double log_change(const CaseComparison& c) { return std::fabs(std::log(c.result.ratio)); }
 
+// The observations of the two sides in the unit the settings ask for; "" or why not.
+std::string observations(const nlohmann::json& b, const nlohmann::json& n, const CompareSettings& s, std::vector<double>& base,
+                         std::vector<double>& fresh, std::string& unit) {
+  base = repetition_medians(b);
+  fresh = repetition_medians(n);
+  const auto enough = [&](const std::vector<double>& v) { return static_cast<int>(v.size()) >= s.min_samples; };
+  if (s.unit == CompareUnit::runs) {
+    std::string problem;
+    if (!enough(base)) problem = "BASE: " + std::to_string(base.size()) + " runs";
+    if (!enough(fresh)) problem += (problem.empty() ? "" : "; ") + std::string("NEW: ") + std::to_string(fresh.size()) + " runs";
+    if (!problem.empty())
+      return problem + " (--unit runs needs at least " + std::to_string(s.min_samples) + ": suanli run --repetitions N)";
+    unit = "runs";
+    return "";
+  }
+  if (s.unit == CompareUnit::automatic && enough(base) && enough(fresh)) {
+    unit = "runs";
+    return "";
+  }
+  base = case_samples(b);
+  fresh = case_samples(n);
+  unit = "samples";
+  return "";
+}
+
 }  // namespace
 
 double parse_threshold(const std::string& text) {
@@ -68,6 +94,13 @@ double parse_threshold(const std::string& text) {
     throw UsageError("--threshold '" + text + "': a bare number must be a fraction below 1; write " + text +
                      "% for a percentage");
   return value;
+}
+
+CompareUnit parse_compare_unit(const std::string& text) {
+  if (text == "auto") return CompareUnit::automatic;
+  if (text == "runs") return CompareUnit::runs;
+  if (text == "samples") return CompareUnit::samples;
+  throw UsageError("--unit '" + text + "': expected auto, runs or samples");
 }
 
 std::string to_string(Verdict v) {
@@ -154,8 +187,15 @@ Comparison compare_results(const ResultFile& base, const ResultFile& fresh, cons
       note(b, problem);
       continue;
     }
-    out.cases.push_back({key, case_label(b),
-                         compare_samples(case_samples(b), case_samples(n), settings, settings.seed ^ fnv1a(key))});
+    std::vector<double> base_obs, new_obs;
+    std::string unit;
+    if (std::string why = observations(b, n, settings, base_obs, new_obs, unit); !why.empty()) {
+      note(b, why);
+      continue;
+    }
+    SampleComparison result = compare_samples(base_obs, new_obs, settings, settings.seed ^ fnv1a(key));
+    result.unit = unit;
+    out.cases.push_back({key, case_label(b), std::move(result)});
   }
   for (const auto& [key, new_at] : new_index)
     if (!base_index.count(key)) note(new_cases[new_at.front()], "only in NEW");

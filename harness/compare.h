@@ -25,12 +25,20 @@ namespace suanli {
 enum class Verdict { slower, ambiguous, faster, same };  // in the order reports list them
 std::string to_string(Verdict v);                       // "SLOWER", ...
 
+// What one observation is. `runs`: the per-run medians of `suanli run --repetitions N`
+// (harness/repetitions.h), so a shift of the whole machine between runs counts as the
+// noise it is; `samples`: the raw samples of one run. `automatic`: runs when both cases
+// have at least min_samples runs, else samples.
+enum class CompareUnit { automatic, runs, samples };
+CompareUnit parse_compare_unit(const std::string& text);  // throws UsageError naming the text
+
 struct CompareSettings {
   double threshold = 0.03;  // relative change of the median time that matters
   double alpha = 0.01;      // test level, and 1 - the interval's confidence
   int resamples = 2000;     // bootstrap draws per case
   std::uint64_t seed = 0x5375616E4C69ull;
-  int min_samples = 5;  // fewer samples on either side: AMBIGUOUS without testing
+  int min_samples = 5;  // fewer samples (or runs) on either side: AMBIGUOUS without testing
+  CompareUnit unit = CompareUnit::automatic;
 };
 
 struct SampleComparison {
@@ -43,6 +51,7 @@ struct SampleComparison {
   bool exact_p = false;
   int n_base = 0, n_new = 0;
   bool tested = false;          // false: too few samples, no test run (ci and p unset)
+  std::string unit = "samples";  // what n_base / n_new count: "samples" or "runs"
 };
 
 // The --threshold text: a percentage ("3%", "0.5%") or a fraction below 1 ("0.03"). A bare

@@ -24,6 +24,9 @@ Verdicts (r = new median time / base median time, t = threshold, a = alpha):
   FASTER     p < a, and the interval of r lies below 1 / (1 + t)
   SAME       the interval of r lies within [1 / (1 + t), 1 + t]
   AMBIGUOUS  anything else, or fewer than --min-samples samples on a side
+The unit is the run when both files come from run --repetitions N (N >= --min-samples):
+each run's median is one observation, so a whole run shifted by the machine is noise,
+not a verdict. Otherwise the raw samples of the single run are the unit.
 Cases match on workload, backend, device model, tier, dtype, shape and --hot; cases in
 only one file, or not "ok" in one, are listed, not errors. See docs/REGRESSION.md.
 Exit status: 0 nothing SLOWER, 1 something SLOWER, 2 bad input.
@@ -49,7 +52,11 @@ class CompareCommand : public Subcommand {
     cmd->add_option("--seed", settings_.seed, "Bootstrap seed (the same seed gives the same verdicts)")
         ->capture_default_str();
     cmd->add_option("--resamples", settings_.resamples, "Bootstrap resamples per case")->capture_default_str();
-    cmd->add_option("--min-samples", settings_.min_samples, "Fewest samples per side for a verdict other than AMBIGUOUS")
+    cmd->add_option("--min-samples", settings_.min_samples, "Fewest samples (or runs) per side for a verdict other than AMBIGUOUS")
+        ->capture_default_str();
+    cmd->add_option("--unit", unit_,
+                    "What one observation is: runs (the per-run medians of run --repetitions), samples, or auto "
+                    "(runs when both sides have --min-samples runs)")
         ->capture_default_str();
     return cmd;
   }
@@ -61,6 +68,7 @@ class CompareCommand : public Subcommand {
     if (!(settings_.alpha > 0 && settings_.alpha < 0.5)) throw UsageError("--alpha must lie in (0, 0.5)");
     if (settings_.resamples < 100) throw UsageError("--resamples must be >= 100");
     if (settings_.min_samples < 2) throw UsageError("--min-samples must be >= 2");
+    settings_.unit = parse_compare_unit(unit_);
 
     // Reserved before the inputs are read so that a bad input leaves no file behind
     // (PendingOutput removes its temp file unless committed) and an unwritable path fails first.
@@ -92,6 +100,7 @@ class CompareCommand : public Subcommand {
   std::string base_path_, new_path_, out_path_;
   std::string threshold_ = "3%";
   std::string format_ = "text";
+  std::string unit_ = "auto";
   CompareSettings settings_;
 };
 

@@ -33,12 +33,26 @@ std::string p_text(const SampleComparison& r) {
   return r.p_value < 1e-4 ? "<1e-4" : format("%.4f", r.p_value);
 }
 
+// "312/340" samples, or "5/5 runs" when the runs of --repetitions were the unit.
+std::string n_text(const SampleComparison& r) {
+  return std::to_string(r.n_base) + "/" + std::to_string(r.n_new) + (r.unit == "runs" ? " runs" : "");
+}
+
+std::string unit_name(CompareUnit u) {
+  switch (u) {
+    case CompareUnit::runs: return "runs";
+    case CompareUnit::samples: return "samples";
+    case CompareUnit::automatic: break;
+  }
+  return "auto";
+}
+
 std::string confidence_text(const CompareSettings& s) { return format("%.4g%%", (1.0 - s.alpha) * 100.0); }
 
 std::string settings_text(const CompareSettings& s) {
   return "threshold ±" + format("%.4g%%", s.threshold * 100.0) + ", alpha " + format("%.4g", s.alpha) +
          " (Mann-Whitney U; " + confidence_text(s) + " bootstrap interval of the ratio of medians, " +
-         std::to_string(s.resamples) + " resamples)";
+         std::to_string(s.resamples) + " resamples; unit " + unit_name(s.unit) + ")";
 }
 
 std::string revision_of(const nlohmann::json& doc) {
@@ -77,8 +91,7 @@ void md_table(std::ostringstream& o, const std::vector<const CaseComparison*>& r
     const std::string verdict = to_string(r.verdict);
     o << "| " << (r.verdict == Verdict::slower ? "**" + verdict + "**" : verdict) << " | " << md_escape(c->label)
       << " | " << seconds_text(r.base_median) << " | " << seconds_text(r.new_median) << " | "
-      << change_text(r.ratio) << " | " << interval_text(r) << " | " << p_text(r) << " | " << r.n_base << "/"
-      << r.n_new << " |\n";
+      << change_text(r.ratio) << " | " << interval_text(r) << " | " << p_text(r) << " | " << n_text(r) << " |\n";
   }
 }
 
@@ -134,7 +147,7 @@ std::string compare_text(const Comparison& c, const CompareInputs& in) {
     for (const auto& cc : c.cases) {
       const auto& r = cc.result;
       o << pad(to_string(r.verdict), 10) << pad(change_text(r.ratio), 9) << pad(interval_text(r), 18)
-        << pad(p_text(r), 8) << pad(std::to_string(r.n_base) + "/" + std::to_string(r.n_new), 10)
+        << pad(p_text(r), 8) << pad(n_text(r), 10)
         << pad(seconds_text(r.base_median), 12) << pad(seconds_text(r.new_median), 12) << cc.label << "  ("
         << r.why << ")\n";
     }
@@ -160,6 +173,7 @@ nlohmann::json compare_json(const Comparison& c, const CompareInputs& in) {
     nlohmann::json row = {{"key", cc.key},           {"label", cc.label},         {"verdict", to_string(r.verdict)},
                           {"why", r.why},            {"base_median_s", r.base_median}, {"new_median_s", r.new_median},
                           {"ratio", r.ratio},        {"n_base", r.n_base},        {"n_new", r.n_new},
+                          {"unit", r.unit},
                           {"ratio_ci", nullptr},     {"p_value", nullptr},        {"exact_p", r.exact_p}};
     if (r.tested) {
       row["ratio_ci"] = {r.ratio_ci.lo, r.ratio_ci.hi};
@@ -174,7 +188,7 @@ nlohmann::json compare_json(const Comparison& c, const CompareInputs& in) {
           {"new", file(in.fresh)},
           {"settings",
            {{"threshold", s.threshold}, {"alpha", s.alpha}, {"resamples", s.resamples}, {"seed", s.seed},
-            {"min_samples", s.min_samples}}},
+            {"min_samples", s.min_samples}, {"unit", unit_name(s.unit)}}},
           {"summary",
            {{"compared", c.cases.size()},
             {"slower", c.count(Verdict::slower)},

@@ -236,6 +236,69 @@ TEST(CompareResults, VerdictsDoNotDependOnOtherCasesOrOrder) {
   EXPECT_EQ(x.verdict, y->result.verdict);
 }
 
+// A case of `run --repetitions`: one run per median, each run's samples tight around it.
+nlohmann::json repeated_case(int m, const std::vector<double>& run_medians, unsigned seed) {
+  std::vector<double> samples;
+  nlohmann::json runs = nlohmann::json::array();
+  for (std::size_t i = 0; i < run_medians.size(); ++i) {
+    const auto one = timings(run_medians[i], 0.002, 20, seed + static_cast<unsigned>(i));
+    samples.insert(samples.end(), one.begin(), one.end());
+    runs.push_back({{"median_s", run_medians[i]}, {"n", 20}});
+  }
+  nlohmann::json c = gemm_case(m, "ok", samples);
+  c["repetitions"] = runs;
+  return c;
+}
+
+TEST(CompareUnits, AWholeRunShiftedByTheMachineIsNoiseWhenRunsAreTheUnit) {
+  // Two files of one build: each run sits wherever the machine put it (±8%), its samples
+  // tight. Pooled samples see two "different" distributions; the runs see none.
+  const ResultFile base = document({repeated_case(64, {1.00e-3, 1.08e-3, 0.95e-3, 1.03e-3, 0.92e-3}, 11)}, "b");
+  const ResultFile fresh = document({repeated_case(64, {1.06e-3, 0.97e-3, 1.07e-3, 1.04e-3, 1.09e-3}, 21)}, "n");
+  CompareSettings by_samples = settings();
+  by_samples.unit = CompareUnit::samples;
+  const auto pooled = compare_results(base, fresh, by_samples);
+  ASSERT_EQ(pooled.cases.size(), 1u);
+  EXPECT_EQ(pooled.cases[0].result.unit, "samples");
+  EXPECT_EQ(pooled.cases[0].result.n_base, 100);
+  EXPECT_EQ(pooled.cases[0].result.verdict, Verdict::slower);  // the false call runs prevent
+
+  const auto runs = compare_results(base, fresh, settings());  // automatic: both have 5 runs
+  ASSERT_EQ(runs.cases.size(), 1u);
+  EXPECT_EQ(runs.cases[0].result.unit, "runs");
+  EXPECT_EQ(runs.cases[0].result.n_base, 5);
+  EXPECT_EQ(runs.cases[0].result.verdict, Verdict::ambiguous);
+}
+
+TEST(CompareUnits, EveryRunSlowerIsSlowerWithRunsAsTheUnit) {
+  const ResultFile base = document({repeated_case(64, {1.00e-3, 1.01e-3, 0.99e-3, 1.02e-3, 0.98e-3}, 31)}, "b");
+  const ResultFile fresh = document({repeated_case(64, {1.20e-3, 1.21e-3, 1.19e-3, 1.22e-3, 1.18e-3}, 41)}, "n");
+  const auto c = compare_results(base, fresh, settings());
+  ASSERT_EQ(c.cases.size(), 1u);
+  EXPECT_EQ(c.cases[0].result.unit, "runs");
+  EXPECT_EQ(c.cases[0].result.verdict, Verdict::slower);
+  EXPECT_TRUE(c.cases[0].result.exact_p);
+  const auto back = compare_results(fresh, base, settings());
+  EXPECT_EQ(back.cases[0].result.verdict, Verdict::faster);
+}
+
+TEST(CompareUnits, TooFewRunsFallBackToSamplesOrAreListedWhenRunsAreRequired) {
+  const ResultFile base = document({repeated_case(64, {1.00e-3, 1.01e-3, 0.99e-3}, 51)}, "b");
+  const ResultFile fresh = document({repeated_case(64, {1.00e-3, 1.01e-3, 0.99e-3, 1.0e-3, 1.0e-3}, 61)}, "n");
+  const auto automatic = compare_results(base, fresh, settings());
+  ASSERT_EQ(automatic.cases.size(), 1u);
+  EXPECT_EQ(automatic.cases[0].result.unit, "samples");
+  CompareSettings runs_only = settings();
+  runs_only.unit = CompareUnit::runs;
+  const auto required = compare_results(base, fresh, runs_only);
+  EXPECT_TRUE(required.cases.empty());
+  ASSERT_EQ(required.uncompared.size(), 1u);
+  EXPECT_EQ(required.uncompared[0].reason,
+            "BASE: 3 runs (--unit runs needs at least 5: suanli run --repetitions N)");
+  EXPECT_EQ(parse_compare_unit("auto"), CompareUnit::automatic);
+  EXPECT_THROW(parse_compare_unit("run"), UsageError);
+}
+
 TEST(CompareReport, MarkdownPutsSlowerRowsInTheTableAndFoldsSame) {
   const ResultFile base = document({gemm_case(64, "ok", timings(1e-3, 0.01, 50, 91)),
                                     gemm_case(128, "ok", timings(1e-3, 0.01, 50, 92))}, "base.json");

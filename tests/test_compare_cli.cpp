@@ -175,5 +175,40 @@ TEST(CompareCli, InjectedExtraWorkKeepsTheGemmVerified) {
   }
 }
 
+// run --repetitions: every case measured in passes, folded back to one record per case
+// with one median per run; compare then takes the runs as its unit.
+TEST(CompareCli, RepeatedRunsFoldPerCaseAndAreComparedRunByRun) {
+  TempDir dir;
+  const fs::path run = dir / "rep.json";
+  const auto r = run_suanli({"run", "--backend", "opencl", "--shape", "64x48x40", "--shape", "40x32x24", "--dtype", "fp32",
+                             "--tier", "portable", "--min-samples", "3", "--max-samples", "5", "--warmup", "0", "--hot",
+                             "--repetitions", "5", "--out", run.string()},
+                            pocl_env(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = test::read_json(run);
+  ASSERT_EQ(doc["cases"].size(), 2u);  // folded: one record per case, not ten
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& c = doc["cases"][i];
+    EXPECT_EQ(c["id"], static_cast<int>(i));
+    EXPECT_EQ(c["status"], "ok") << c.dump();
+    ASSERT_EQ(c["repetitions"].size(), 5u);
+    int n = 0;
+    for (const auto& rep : c["repetitions"]) n += rep["n"].get<int>();
+    EXPECT_EQ(c["samples_s"].size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(c["stats"]["n"], n);
+  }
+  EXPECT_EQ(doc["summary"]["ok"], 2);
+
+  const auto c = run_suanli({"compare", run.string(), run.string(), "--format", "json"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  const auto cmp = nlohmann::json::parse(c.out);
+  ASSERT_EQ(cmp["cases"].size(), 2u);
+  for (const auto& row : cmp["cases"]) {
+    EXPECT_EQ(row["unit"], "runs");
+    EXPECT_EQ(row["n_base"], 5);
+    EXPECT_EQ(row["ratio"], 1.0);
+  }
+}
+
 }  // namespace
 }  // namespace suanli

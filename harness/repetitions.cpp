@@ -1,0 +1,131 @@
+#include "harness/repetitions.h"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "harness/stats.h"
+
+namespace suanli {
+namespace {
+
+bool has_samples(const nlohmann::json& rec) {
+  const auto s = rec.find("samples_s");
+  return s != rec.end() && s->is_array() && !s->empty();
+}
+
+// The stats fields measure_into writes, recomputed over all repetitions' samples; the
+// fields that describe one timed loop (stop_reason) move into "repetitions".
+void restate(nlohmann::json& rec, const std::vector<double>& samples, double loop_s) {
+  const SampleStats st = summarize(samples);
+  nlohmann::json& s = rec["stats"];
+  s["median_s"] = st.median;
+  s["min_s"] = st.min;
+  s["max_s"] = st.max;
+  s["p10_s"] = st.p10;
+  s["p90_s"] = st.p90;
+  s["mean_s"] = st.mean;
+  s["cv"] = st.cv;
+  s["n"] = st.n;
+  s["median_rel_ci95"] = std::isfinite(st.median_rel_ci) ? nlohmann::json(st.median_rel_ci) : nlohmann::json(nullptr);
+  s["stop_reason"] = "repetitions";
+  s["loop_s"] = loop_s;
+  rec["samples_s"] = samples;
+  if (rec.contains("flops")) rec["tflops"] = rec.at("flops").get<double>() / st.median / 1e12;
+  if (rec.contains("bytes")) rec["gbps"] = rec.at("bytes").get<double>() / st.median / 1e9;
+}
+
+nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id) {
+  const std::string status = runs.front()->value("status", "");
+  bool uniform = true;
+  for (const auto* r : runs) uniform = uniform && r->value("status", "") == status && has_samples(*r);
+
+  nlohmann::json list = nlohmann::json::array();
+  if (uniform) {
+    nlohmann::json out = *runs.front();
+    std::vector<double> all;
+    double loop_s = 0;
+    bool verified = true;
+    for (const auto* r : runs) {
+      const auto& st = r->at("stats");
+      list.push_back({{"median_s", st.at("median_s")}, {"n", st.at("n")}, {"cv", st.value("cv", 0.0)},
+                      {"stop_reason", st.value("stop_reason", "")}});
+      const auto samples = r->at("samples_s").get<std::vector<double>>();
+      all.insert(all.end(), samples.begin(), samples.end());
+      loop_s += st.value("loop_s", 0.0);
+      verified = verified && r->value("verified", false);
+    }
+    restate(out, all, loop_s);
+    out["verified"] = verified;
+    if (runs.back()->contains("state_after")) out["state_after"] = runs.back()->at("state_after");
+    out["id"] = id;
+    out["repetitions"] = list;
+    return out;
+  }
+  // One run that did not succeed decides the case; a case skipped on every run (a
+  // can_implement refusal) reads as before.
+  // The first failed run, else the first that is not ok.
+  std::size_t stand_in = runs.size();
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const std::string s = runs[r]->value("status", "");
+    list.push_back({{"status", s}});
+    if (s == "failed" && (stand_in == runs.size() || runs[stand_in]->value("status", "") != "failed")) stand_in = r;
+    if (s != "ok" && stand_in == runs.size()) stand_in = r;
+  }
+  if (stand_in == runs.size()) stand_in = 0;  // all ok, one without samples: keep the first
+  nlohmann::json out = *runs[stand_in];
+  bool same = true;
+  for (const auto* r : runs) same = same && r->value("status", "") == out.value("status", "") && r->value("reason", "") == out.value("reason", "");
+  if (!same)
+    out["reason"] = "repetition " + std::to_string(stand_in + 1) + " of " + std::to_string(runs.size()) + ": " + out.value("reason", "");
+  out["id"] = id;
+  out["repetitions"] = list;
+  return out;
+}
+
+}  // namespace
+
+std::vector<CaseSpec> expand_repetitions(const std::vector<CaseSpec>& cases, int n) {
+  if (n < 1) throw std::invalid_argument("repetitions must be >= 1");
+  if (n == 1) return cases;
+  std::vector<CaseSpec> out;
+  out.reserve(cases.size() * static_cast<std::size_t>(n));
+  for (int r = 0; r < n; ++r)
+    for (CaseSpec c : cases) {
+      c.id = c.id * n + r;
+      out.push_back(std::move(c));
+    }
+  return out;
+}
+
+std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& records, int n) {
+  if (n < 1) throw std::invalid_argument("repetitions must be >= 1");
+  if (n == 1) return records;
+  // By case, then by pass: id = case * n + pass.
+  std::map<int, std::map<int, const nlohmann::json*>> groups;
+  for (const auto& rec : records) {
+    const int id = rec.at("id").get<int>();
+    groups[id / n][id % n] = &rec;
+  }
+  std::vector<nlohmann::json> out;
+  for (const auto& [id, by_pass] : groups) {
+    std::vector<const nlohmann::json*> runs;
+    for (const auto& [pass, rec] : by_pass) runs.push_back(rec);
+    out.push_back(fold_group(runs, id));
+  }
+  return out;
+}
+
+std::vector<double> repetition_medians(const nlohmann::json& record) {
+  const auto list = record.find("repetitions");
+  if (list == record.end() || !list->is_array()) return {};
+  std::vector<double> out;
+  for (const auto& r : *list) {
+    const auto m = r.find("median_s");
+    if (m == r.end() || !m->is_number() || !(m->get<double>() > 0)) return {};
+    out.push_back(m->get<double>());
+  }
+  return out;
+}
+
+}  // namespace suanli

@@ -1,0 +1,35 @@
+// `suanli run --repetitions N`: every case measured N times, in N passes over the case
+// list, so that one case's repetitions are spread over the whole run rather than back to
+// back. The run, not the sample, is then the unit a regression test can use
+// (docs/REGRESSION.md): the samples of one run share whatever state the machine was in
+// (clocks, contention), so only several runs per side show how much that state moves.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/case_spec.h"
+
+namespace suanli {
+
+// Pass r (0-based) runs every case once; case i of pass r gets id i * n + r, so ids stay
+// unique (the journal and --resume key on them) and id / n names the case. The returned
+// list is in execution order: all of pass 0, then pass 1, ... n = 1 returns `cases`.
+std::vector<CaseSpec> expand_repetitions(const std::vector<CaseSpec>& cases, int n);
+
+// The inverse, on the records of one device (any order): one record per case, id i.
+// - Every repetition has samples and one status (ok, or a status that keeps samples):
+//   the samples are concatenated in pass order, the stats, tflops and gbps recomputed
+//   over all of them, and "repetitions" lists each run: {median_s, n, cv, stop_reason}.
+// - Otherwise the first repetition that did not succeed stands for the case (its reason
+//   prefixed "repetition r of n: "), so one failed run fails the case, and
+//   "repetitions" lists each run's status.
+// n = 1 returns the records unchanged.
+std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& records, int n);
+
+// The per-run medians of a folded record ({} when it has no "repetitions" list, or a run
+// without a positive median_s).
+std::vector<double> repetition_medians(const nlohmann::json& record);
+
+}  // namespace suanli
