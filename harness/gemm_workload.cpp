@@ -7,6 +7,7 @@
 #include "harness/tuning_apply.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
+#include "harness/native_gemm.h"
 #include "harness/verify_gemm.h"
 #include "kernels/kernel_catalog.h"
 #include "kernels/portable_kernels.h"
@@ -154,13 +155,14 @@ std::optional<std::string> gemm_memory_check(const DeviceInfo& device, DType dty
   return std::nullopt;
 }
 
-nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
+nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec, const std::string& backend) {
   nlohmann::json rec = case_record_base(spec);
   rec["flops"] = gemm_flops(spec.shape);
   const DeviceInfo& info = device.info();
   const bool vendor = spec.tier == "vendor";
+  const bool native = spec.tier == "native";
   GemmConfig config;
-  if (!vendor) {
+  if (spec.tier == "portable") {
     try {
       config = gemm_config_for(info, spec);
     } catch (const std::invalid_argument& e) {
@@ -170,11 +172,19 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
   }
   GemmProblem problem{spec.dtype, spec.shape.m, spec.shape.n, spec.shape.k, 1.0, 0.0};
 
-  if (spec.tier != "portable" && spec.tier != "vendor") {
-    rec["reason"] = "tier '" + spec.tier + "' has no GEMM kernels on this backend yet";
+  if (spec.tier != "portable" && spec.tier != "vendor" && !native) {
+    rec["reason"] = "unknown tier '" + spec.tier + "'";
     return rec;
   }
-  std::optional<std::string> why = vendor ? device.vendor_gemm_can_implement(problem) : portable_gemm_can_implement(info, spec.dtype, config);
+  std::optional<NativeGemmChoice> native_choice;
+  std::optional<std::string> why;
+  if (native) {
+    std::string reason;
+    native_choice = choose_native_gemm(backend, info, spec.dtype, spec.shape, reason);
+    if (!native_choice) why = reason;
+  } else {
+    why = vendor ? device.vendor_gemm_can_implement(problem) : portable_gemm_can_implement(info, spec.dtype, config);
+  }
   if (vendor && why && *why == kNeedsTransposedB) {
     // fp8/int8 matrix units want B as (N, K): give the library what it needs rather
     // than skip, and record it.
@@ -190,7 +200,9 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     return rec;
   }
 
-  if (vendor) {
+  if (native) {
+    rec["kernel"] = native_gemm_kernel_json(*native_choice, spec);
+  } else if (vendor) {
     rec["kernel"] = {{"name", device.vendor_library() + " gemm"}, {"library", device.vendor_library()}, {"b_layout", problem.b_transposed ? "(N, K) row-major" : "(K, N) row-major"}};
   } else {
     nlohmann::json defs = nlohmann::json::object();
@@ -224,7 +236,9 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
 
     std::function<void()> enqueue;
     Kernel kernel;
-    if (vendor) {
+    if (native) {
+      enqueue = native_gemm_enqueue(device, *native_choice, spec, problem, da, db, dc, rec["kernel"]);
+    } else if (vendor) {
       enqueue = [&] { device.vendor_gemm(problem, da, db, dc); };
     } else {
       std::vector<Define> defines = config.defines();
@@ -255,6 +269,7 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec) {
     GemmCheckInput check{spec.dtype, spec.shape, problem.alpha, &a.values, &b.values, &c, spec.seed ^ 0x5eedULL, 1024};
     if (!record_verification(rec, verify_gemm(check))) return;
     measure_into(rec, device, enqueue, spec);
+    if (native) apply_native_verified_on(rec, native_choice->kernel->name, to_string(spec.dtype), info.arch);
   });
   return rec;
 }

@@ -1,5 +1,6 @@
-// The GEMM workload: C(M,N) = alpha·A(M,K)·B(K,N), row-major, on the portable and vendor
-// tiers. Declares its work (FLOPs), verifies, and hands timing to the measurement engine.
+// The GEMM workload: C(M,N) = alpha·A(M,K)·B(K,N), row-major, on the portable, native
+// (harness/native_gemm.h) and vendor tiers. Declares its work (FLOPs), verifies, and hands
+// timing to the measurement engine.
 #pragma once
 
 #include <optional>
@@ -46,9 +47,11 @@ std::optional<std::string> portable_gemm_can_implement(const DeviceInfo& device,
 // Bytes of A, B and C; a case that does not fit is skipped, not attempted.
 std::optional<std::string> gemm_memory_check(const DeviceInfo& device, DType dtype, const GemmShape& shape);
 
-// Runs one case on an open device: can_implement, inputs, first run, verification, timing.
+// Runs one case on an open device of plugin `backend` ("cuda", "opencl", …: the native
+// tier's kernels are written for one backend): can_implement, inputs, first run,
+// verification, timing.
 // Returns the case record (results schema, without the peak/percent fields the parent adds).
 // Never throws for a device-side failure: it becomes status "failed" / "skipped".
-nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec);
+nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec, const std::string& backend);
 
 }  // namespace suanli

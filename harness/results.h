@@ -10,13 +10,15 @@
 //           shape_label, kernel {…}, hot, seed, stats {median_s, min_s, max_s, p10_s,
 //           p90_s, mean_s, cv, n, median_rel_ci95, stop_reason, loop_s}, samples_s [],
 //           flops, tflops, peak_tflops, peak_basis, pct_of_peak, verified,
-//           verification {…}, status "ok"|"failed"|"skipped"|"invalid"|"suspicious", reason,
+//           verification {…}, status "ok"|"failed"|"skipped"|"invalid"|"suspicious"|
+//           "unverified" (minor 3: a native kernel verified in this run on an arch not in
+//           kernels/cuda/verified_on.json; numbers kept, never a result), reason,
 //           state_before {…}, state_after {…}}],
 //         workload "peak" (minor 2): shape {}, the gemm fields, peak_tflops the vector units'
 //           figure; workload "stream" (minor 2): shape {op [, elements]}, op, elements,
 //           array_bytes, bytes (moved per launch), gbps, peak_bw_gbps, peak_bw_basis,
 //           pct_of_peak_bw, llc_bytes, array_sizing [, note]; no flops / tflops.
-//   summary {cases, ok, failed, skipped, suspicious (minor 2)}
+//   summary {cases, ok, failed, skipped, suspicious (minor 2), unverified (minor 3)}
 //   health {…}   (minor 1; `run --device all` only: the sibling check, harness/device_health.h)
 //   resumed {journal, command, resumed_utc, cases_from_journal}   (minor 1; `run --resume` only)
 // A case that is not "ok" carries no tflops / pct_of_peak (null): a number from an

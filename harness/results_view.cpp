@@ -102,6 +102,8 @@ std::string results_table(const nlohmann::json& doc) {
   out << s.value("cases", 0) << " cases: " << s.value("ok", 0) << " ok, " << s.value("failed", 0) << " failed, "
       << s.value("skipped", 0) << " skipped";
   if (s.value("suspicious", 0) > 0) out << ", " << s.value("suspicious", 0) << " suspicious (above the datasheet: see the reason)";
+  if (s.value("unverified", 0) > 0)
+    out << ", " << s.value("unverified", 0) << " unverified (a native kernel not yet checked on this arch: no result)";
   out << "\n";
   return out.str();
 }

@@ -78,7 +78,7 @@ int worker_main(const std::string& backend_name, int device_index, bool list_onl
       try {
         const CaseSpec spec = case_spec_from_json(nlohmann::json::parse(line));
         if (spec.workload == "gemm") {
-          result = run_gemm_case(*device, spec);
+          result = run_gemm_case(*device, spec, backend_name);
         } else if (spec.workload == "attention") {
           result = run_attention_case(*device, spec);
         } else if (spec.workload == "peak") {

@@ -31,12 +31,19 @@
 // modulo 128, so the 8 row addresses of each ldmatrix 8×8 matrix fall in 8 distinct 16-byte
 // bank groups (no bank conflicts) while every row stays 16-byte aligned for cp.async.
 //
-// The host's dialect preamble (kernels/dialect/cuda.h) is prepended by the CUDA backend; this
-// file uses none of its macros except that it is harmless (it only defines macros and small
-// templates, and includes cuda_fp16.h, which this file includes too).
+// The CUDA backend prepends its dialect preamble (kernels/dialect/cuda.h) to this file as to
+// every kernel. That is harmless: it only defines macros and small templates, none of whose
+// names this file uses, and includes cuda_fp16.h, which this file includes anyway.
+//
+// GEMM_MMA_HOST_EMULATION (tests only, tests/test_gemm_mma_emulated.cpp): the file is
+// compiled as host C++ with the PTX wrappers and element types below supplied by a software
+// model of the warp (tests/gemm_mma_emulation.h), so the tiling, pipeline, fragment and edge
+// logic is tested without a GPU. The device build never defines it.
 
+#ifndef GEMM_MMA_HOST_EMULATION
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#endif
 
 // ---- Tunables (every one an #ifndef default; the harness passes them as -D defines) ----
 
@@ -106,6 +113,7 @@ static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8) % GEMM_MMA_THREADS == 0,
               "the B slice must split into whole 16-byte chunks per thread");
 static_assert(GEMM_MMA_STAGES >= 2, "a pipeline needs at least 2 stages");
 
+#ifndef GEMM_MMA_HOST_EMULATION
 // ---- PTX wrappers ----
 
 __device__ __forceinline__ unsigned smem_address(const void* p) {
@@ -163,6 +171,7 @@ __device__ __forceinline__ float from_elem(gemm_elem_t x) { return __bfloat162fl
 __device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
 typedef __nv_bfloat162 gemm_elem2_t;
 #endif
+#endif  // GEMM_MMA_HOST_EMULATION
 
 // ---- Tile loads (one pipeline stage) ----
 

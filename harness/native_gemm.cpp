@@ -1,0 +1,156 @@
+#include "harness/native_gemm.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+
+#include "harness/dtype.h"
+
+namespace suanli {
+namespace {
+
+// Dynamic shared memory a block may opt in to, per compute capability (CUDA programming
+// guide, "Technical Specifications per Compute Capability").
+std::size_t shared_optin_bytes(int sm) {
+  if (sm == 80 || sm == 87) return 163 * 1024;
+  if (sm == 90) return 227 * 1024;
+  return 99 * 1024;  // sm_86, sm_89, sm_120 and anything not listed: the smallest of sm_80+
+}
+
+constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles)
+
+}  // namespace
+
+std::optional<int> sm_version(const std::string& arch) {
+  if (arch.rfind("sm_", 0) != 0) return std::nullopt;
+  std::size_t end = 3;
+  while (end < arch.size() && arch[end] >= '0' && arch[end] <= '9') ++end;
+  if (end == 3 || end - 3 > 4) return std::nullopt;
+  const std::string rest = arch.substr(end);
+  if (!rest.empty() && rest != "a" && rest != "f") return std::nullopt;
+  return std::stoi(arch.substr(3, end - 3));
+}
+
+std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
+                                                     const DeviceInfo& device, DType dtype, const GemmShape& s) {
+  const std::string arch = device.arch.empty() ? "unknown" : device.arch;
+  if (backend != k.backend)
+    return "no native " + k.backend + " kernel for this device (" + backend + " backend, arch " + arch + ")";
+  const std::optional<int> sm = sm_version(device.arch);
+  if (!sm) return k.name + " needs an NVIDIA GPU of sm_" + std::to_string(k.min_sm) + " or later; device arch is " + arch;
+  if (*sm < k.min_sm)
+    return k.name + " needs sm_" + std::to_string(k.min_sm) + " or later (cp.async, bf16 mma.sync); device is " + arch;
+  const std::string name = to_string(dtype);
+  if (std::find(k.dtypes.begin(), k.dtypes.end(), name) == k.dtypes.end()) {
+    std::string list;
+    for (const std::string& d : k.dtypes) list += (list.empty() ? "" : ", ") + d;
+    return k.name + " has no " + name + " variant (" + list + " only)";
+  }
+  if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic";
+  if (s.m < 1 || s.n < 1 || s.k < 1) return "M, N and K must be at least 1";
+  constexpr auto int_max = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
+  if (s.m > int_max || s.n > int_max || s.k > int_max) return k.name + " takes M, N and K as 32-bit ints";
+  if ((s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
+    return k.name + ": M = " + std::to_string(s.m) + " needs more than " + std::to_string(kMaxGridY) + " row blocks";
+  const std::size_t smem = native_gemm_shared_bytes(k);
+  if (smem > shared_optin_bytes(*sm))
+    return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + arch + " allows " +
+           std::to_string(shared_optin_bytes(*sm));
+  if (device.max_work_group_size > 0 && native_gemm_threads(k) > device.max_work_group_size)
+    return k.name + " needs " + std::to_string(native_gemm_threads(k)) + " threads per block";
+  return std::nullopt;
+}
+
+std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
+                                                   const GemmShape& shape, std::string& why) {
+  why.clear();
+  for (const NativeGemmKernel& k : native_gemm_kernels()) {
+    const auto reason = native_gemm_can_implement(k, backend, device, dtype, shape);
+    if (!reason) {
+      const auto align = static_cast<std::int64_t>(k.row_align_elements);
+      return NativeGemmChoice{&k, shape.k % align == 0 && shape.n % align == 0};
+    }
+    if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
+  }
+  if (why.empty()) why = "no native GEMM kernels in this build";
+  return std::nullopt;
+}
+
+nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const CaseSpec& spec) {
+  const NativeGemmKernel& k = *choice.kernel;
+  nlohmann::json defs = nlohmann::json::object();
+  for (const auto& d : native_gemm_defines(k, to_string(spec.dtype), choice.row_aligned)) defs[d.name] = d.value;
+  for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
+  const NativeGemmTile& t = k.tile;
+  return {{"name", k.name},
+          {"source", k.source_path},
+          {"config",
+           {{"name", "default"}, {"block_m", t.block_m}, {"block_n", t.block_n}, {"block_k", t.block_k},
+            {"warps_m", t.warps_m}, {"warps_n", t.warps_n}, {"stages", t.stages}}},
+          {"load_path", choice.row_aligned ? "cp.async 16-byte (K, N multiples of 8)" : "element-wise (any K, N)"},
+          {"shared_bytes", native_gemm_shared_bytes(k)},
+          {"defines", defs}};
+}
+
+std::function<void()> native_gemm_enqueue(Device& device, const NativeGemmChoice& choice, const CaseSpec& spec,
+                                          const GemmProblem& problem, Buffer a, Buffer b, Buffer c,
+                                          nlohmann::json& kernel_rec) {
+  const NativeGemmKernel& k = *choice.kernel;
+  std::vector<Define> defines = native_gemm_defines(k, to_string(spec.dtype), choice.row_aligned);
+  for (const auto& d : spec.extra_defines) defines.push_back(d);
+  const Kernel kernel = device.compile(std::string(native_kernel_source(k.source)), k.name, defines);
+  kernel_rec["from_cache"] = kernel.from_cache;
+  kernel_rec["compile_s"] = kernel.compile_seconds;
+  const Dim3 grid = native_gemm_grid(k, static_cast<std::size_t>(problem.m), static_cast<std::size_t>(problem.n));
+  const Dim3 block = native_gemm_block(k);
+  const std::size_t shared = native_gemm_shared_bytes(k);
+  // The kernel's signature: (int M, int N, int K, float alpha, float beta, a, b, c).
+  const std::vector<KernelArg> args = {KernelArg::i32(static_cast<std::int32_t>(problem.m)),
+                                       KernelArg::i32(static_cast<std::int32_t>(problem.n)),
+                                       KernelArg::i32(static_cast<std::int32_t>(problem.k)),
+                                       KernelArg::f32(static_cast<float>(problem.alpha)),
+                                       KernelArg::f32(static_cast<float>(problem.beta)),
+                                       KernelArg::buf(a),
+                                       KernelArg::buf(b),
+                                       KernelArg::buf(c)};
+  return [&device, kernel, grid, block, shared, args] { device.launch(kernel, grid, block, shared, args); };
+}
+
+std::optional<std::string> native_unverified_reason(const std::string& kernel, const std::string& dtype,
+                                                    const std::string& arch, const nlohmann::json& verified_on) {
+  if (!verified_on.is_object() || !verified_on.contains("verified_on") || !verified_on["verified_on"].is_array())
+    throw std::invalid_argument("verified_on.json: no \"verified_on\" array");
+  for (const auto& e : verified_on["verified_on"]) {
+    const auto text = [&](const char* key) -> std::optional<std::string> {
+      if (!e.is_object() || !e.contains(key)) return std::nullopt;
+      if (!e[key].is_string()) throw std::invalid_argument(std::string("verified_on.json: \"") + key + "\" is not a string");
+      return e[key].get<std::string>();
+    };
+    const auto k = text("kernel");
+    const auto a = text("arch");
+    if (!k || !a) throw std::invalid_argument("verified_on.json: every entry needs \"kernel\" and \"arch\"");
+    const auto d = text("dtype");
+    if (*k == kernel && *a == arch && (!d || *d == dtype)) return std::nullopt;
+  }
+  return "native kernel " + kernel + " (" + dtype + ") has not been verified on hardware on " + arch +
+         " (not in kernels/cuda/verified_on.json): it passed this run's fp64 check, but its numbers are not a "
+         "result until a reviewed run on this arch is added to that list";
+}
+
+void apply_native_verified_on(nlohmann::json& rec, const std::string& kernel, const std::string& dtype,
+                              const std::string& arch) {
+  if (rec.value("status", "") != "ok") return;
+  std::optional<std::string> reason;
+  try {
+    static const nlohmann::json list = nlohmann::json::parse(native_verified_on_json());
+    reason = native_unverified_reason(kernel, dtype, arch, list);
+  } catch (const std::exception& e) {  // a broken embedded list verifies nothing
+    reason = std::string("cannot read the embedded verified_on.json: ") + e.what();
+  }
+  if (!reason) return;
+  rec["status"] = "unverified";
+  rec["reason"] = *reason;
+}
+
+}  // namespace suanli

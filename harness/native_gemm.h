@@ -1,0 +1,61 @@
+// The GEMM workload's native tier: this project's own tensor-core kernels
+// (kernels/native_catalog.h), chosen per device, launched with their own geometry, and
+// verified and timed by run_gemm_case exactly as the portable tier is.
+//
+// A native kernel that passes its fp64 verification on a device it has never been checked
+// on (kernels/cuda/verified_on.json) is recorded with status "unverified": its numbers are
+// kept, but it is no result (never a best, a record or a comparison baseline) until a
+// reviewed run on that arch is added to the list.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "harness/case_spec.h"
+#include "harness/shapes.h"
+#include "kernels/native_catalog.h"
+
+namespace suanli {
+
+// 90 for "sm_90a", 80 for "sm_80", 120 for "sm_120"; nullopt for anything else.
+std::optional<int> sm_version(const std::string& arch);
+
+// Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
+std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
+                                                     const DeviceInfo& device, DType dtype, const GemmShape& shape);
+
+// A kernel of the table that can run the case, and which of its load paths.
+struct NativeGemmChoice {
+  const NativeGemmKernel* kernel = nullptr;
+  bool row_aligned = false;  // K and N multiples of row_align_elements: 16-byte cp.async
+};
+
+// The first kernel of the table that can run the case; otherwise `why` gets the reasons.
+std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
+                                                   const GemmShape& shape, std::string& why);
+
+// The case record's "kernel" section for a choice.
+nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const CaseSpec& spec);
+
+// Compiles the chosen kernel and returns the call that launches it on C(M, N) = A(M, K)·B(K, N)
+// (a: (M, K), b: (K, N), c: (M, N), all row-major); compile facts go into `kernel_rec`.
+std::function<void()> native_gemm_enqueue(Device& device, const NativeGemmChoice& choice, const CaseSpec& spec,
+                                          const GemmProblem& problem, Buffer a, Buffer b, Buffer c,
+                                          nlohmann::json& kernel_rec);
+
+// Why a kernel verified in this run is still "unverified" on this device: nullopt when
+// `verified_on` (the kernels/cuda/verified_on.json document) lists (kernel, dtype, arch).
+// Throws std::invalid_argument for a malformed document.
+std::optional<std::string> native_unverified_reason(const std::string& kernel, const std::string& dtype,
+                                                    const std::string& arch, const nlohmann::json& verified_on);
+
+// Turns an "ok" native record into "unverified" (numbers kept, with the reason) unless the
+// embedded verified_on.json lists its kernel, dtype and arch. Other statuses are left alone.
+void apply_native_verified_on(nlohmann::json& rec, const std::string& kernel, const std::string& dtype,
+                              const std::string& arch);
+
+}  // namespace suanli

@@ -1,0 +1,226 @@
+// A software model of what kernels/cuda/gemm_mma_sync.cu needs from a GPU, so that the
+// kernel source itself runs on the host (tests/test_gemm_mma_emulated.cpp): one std::thread
+// per CUDA thread, a block barrier for __syncthreads, a warp barrier for the warp-collective
+// instructions, and the instructions written from the PTX ISA's definitions:
+//   - cp.async: each copy is queued in the issuing thread's current group and performed
+//     only when cp.async.wait_group lets that group complete (the latest moment the
+//     hardware may), so reading a stage before waiting for it reads stale data here;
+//   - ldmatrix .x4 [.trans]: lane l names row l % 8 of matrix l / 8; it receives row l / 4,
+//     columns 2(l % 4), +1 of each matrix (.trans: rows 2(l % 4), +1 of column l / 4);
+//   - mma.m16n8k16 .row.col, fp32 accumulate: the fragments gathered from all 32 lanes by
+//     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type".
+// Include before the kernel, with the kernel's SUANLI_DTYPE_* define set.
+#pragma once
+
+#include <barrier>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#define GEMM_MMA_HOST_EMULATION 1
+#define __device__
+#define __forceinline__ inline
+#define __global__
+#define __launch_bounds__(n)
+#define __shared__
+#define __align__(n)  // the test defines gemm_smem aligned
+
+namespace gemm_mma_emulation {
+
+struct Dim3 {
+  unsigned x = 0, y = 0, z = 0;
+};
+
+// fp16 / bf16 storage: the bits only; arithmetic happens in float.
+struct Half {
+  unsigned short bits;
+};
+struct Bf16 {
+  unsigned short bits;
+};
+struct Half2 {
+  Half x, y;
+};
+struct Bf162 {
+  Bf16 x, y;
+};
+
+inline float half_bits_to_float(unsigned short h) { return static_cast<float>(std::bit_cast<_Float16>(h)); }
+inline unsigned short float_to_half_bits(float f) { return std::bit_cast<unsigned short>(static_cast<_Float16>(f)); }
+inline float bf16_bits_to_float(unsigned short h) { return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16); }
+inline unsigned short float_to_bf16_bits(float f) {  // round to nearest even (no NaN inputs here)
+  const auto u = std::bit_cast<std::uint32_t>(f);
+  return static_cast<unsigned short>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+#if defined(SUANLI_DTYPE_FP16)
+inline float elem_bits_to_float(unsigned short h) { return half_bits_to_float(h); }
+#else
+inline float elem_bits_to_float(unsigned short h) { return bf16_bits_to_float(h); }
+#endif
+
+// What a fault injection changes, to prove the test catches a wrong fragment layout.
+enum class Fault { none, b_fragment_halves_swapped, no_wait_before_read };
+
+// One block's shared state. Blocks run one after another.
+struct Machine {
+  unsigned char* smem = nullptr;  // the dynamic shared memory of the running block
+  std::barrier<>* block_barrier = nullptr;
+  std::vector<std::barrier<>*> warp_barriers;
+  // Per-warp exchange slots of the warp-collective instructions.
+  struct Warp {
+    unsigned addr[32];
+    unsigned a[32][4];
+    unsigned b[32][2];
+  };
+  std::vector<Warp> warps;
+  // Address ranges cp.async may read (A and B): a read outside is a kernel bug.
+  std::vector<std::pair<const unsigned char*, const unsigned char*>> readable;
+  Fault fault = Fault::none;
+  bool out_of_range_read = false;
+  bool misaligned = false;
+};
+inline Machine machine;
+
+struct Copy {
+  unsigned dst;
+  const unsigned char* src;
+  int src_bytes;
+};
+struct ThreadState {
+  Dim3 thread, block;
+  int lane = 0, warp = 0;
+  std::vector<Copy> open_group;
+  std::deque<std::vector<Copy>> committed;
+};
+inline thread_local ThreadState self;
+
+inline void perform(const Copy& c) {
+  std::memset(machine.smem + c.dst, 0, 16);
+  if (c.src_bytes > 0) std::memcpy(machine.smem + c.dst, c.src, static_cast<std::size_t>(c.src_bytes));
+}
+
+inline void warp_sync() { machine.warp_barriers[static_cast<std::size_t>(self.warp)]->arrive_and_wait(); }
+
+inline std::uint32_t smem_u16_pair(unsigned addr) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, machine.smem + addr, 4);
+  return v;
+}
+inline unsigned short smem_u16(unsigned addr) {
+  unsigned short v = 0;
+  std::memcpy(&v, machine.smem + addr, 2);
+  return v;
+}
+
+}  // namespace gemm_mma_emulation
+
+// ---- The names the kernel uses ----
+
+typedef gemm_mma_emulation::Half __half;
+typedef gemm_mma_emulation::Bf16 __nv_bfloat16;
+#define threadIdx (gemm_mma_emulation::self.thread)
+#define blockIdx (gemm_mma_emulation::self.block)
+
+inline void __syncthreads() { gemm_mma_emulation::machine.block_barrier->arrive_and_wait(); }
+
+inline unsigned smem_address(const void* p) {
+  return static_cast<unsigned>(static_cast<const unsigned char*>(p) - gemm_mma_emulation::machine.smem);
+}
+
+inline void cp_async_16(unsigned dst, const void* src, int src_bytes) {
+  using namespace gemm_mma_emulation;
+  const auto* s = static_cast<const unsigned char*>(src);
+  bool inside = src_bytes == 0;
+  for (const auto& [lo, hi] : machine.readable) inside = inside || (s >= lo && s + src_bytes <= hi);
+  // Recorded, not performed: the test fails on the flag instead of reading foreign memory.
+  if (!inside) machine.out_of_range_read = true;
+  if (dst % 16 != 0 || (src_bytes > 0 && reinterpret_cast<std::uintptr_t>(s) % 16 != 0)) machine.misaligned = true;
+  self.open_group.push_back({dst, inside ? s : nullptr, inside ? src_bytes : 0});
+}
+
+inline void cp_async_commit() {
+  using namespace gemm_mma_emulation;
+  self.committed.push_back(std::move(self.open_group));
+  self.open_group.clear();
+}
+
+template <int n>
+inline void cp_async_wait() {
+  using namespace gemm_mma_emulation;
+  const std::size_t keep = machine.fault == Fault::no_wait_before_read ? self.committed.size() : static_cast<std::size_t>(n);
+  while (self.committed.size() > keep) {
+    for (const Copy& c : self.committed.front()) perform(c);
+    self.committed.pop_front();
+  }
+}
+
+inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
+  using namespace gemm_mma_emulation;
+  auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
+  w.addr[self.lane] = addr;
+  warp_sync();
+  const int l = self.lane;
+  for (int i = 0; i < 4; ++i) {
+    if (!trans) {
+      r[i] = smem_u16_pair(w.addr[i * 8 + l / 4] + static_cast<unsigned>(4 * (l % 4)));
+    } else {
+      const unsigned col = static_cast<unsigned>(2 * (l / 4));
+      const unsigned short lo = smem_u16(w.addr[i * 8 + 2 * (l % 4)] + col);
+      const unsigned short hi = smem_u16(w.addr[i * 8 + 2 * (l % 4) + 1] + col);
+      r[i] = static_cast<unsigned>(lo) | (static_cast<unsigned>(hi) << 16);
+    }
+  }
+  warp_sync();
+}
+inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
+inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
+
+inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  using namespace gemm_mma_emulation;
+  auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
+  const int l = self.lane;
+  for (int i = 0; i < 4; ++i) w.a[l][i] = a[i];
+  const bool swap = machine.fault == Fault::b_fragment_halves_swapped;
+  w.b[l][0] = swap ? b1 : b0;
+  w.b[l][1] = swap ? b0 : b1;
+  warp_sync();
+  // Element j (0: low half, 1: high half) of register `reg` of lane `lane`.
+  const auto half_of = [](unsigned reg, int j) { return static_cast<unsigned short>(j == 0 ? reg & 0xffffu : reg >> 16); };
+  float A[16][16], B[16][8];
+  for (int lane = 0; lane < 32; ++lane) {
+    const int g = lane / 4, t = lane % 4;
+    for (int j = 0; j < 2; ++j) {
+      A[g][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][0], j));
+      A[g + 8][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][1], j));
+      A[g][2 * t + 8 + j] = elem_bits_to_float(half_of(w.a[lane][2], j));
+      A[g + 8][2 * t + 8 + j] = elem_bits_to_float(half_of(w.a[lane][3], j));
+      B[2 * t + j][g] = elem_bits_to_float(half_of(w.b[lane][0], j));
+      B[2 * t + 8 + j][g] = elem_bits_to_float(half_of(w.b[lane][1], j));
+    }
+  }
+  const int g = l / 4, t = l % 4;
+  for (int e = 0; e < 4; ++e) {
+    const int row = g + (e >= 2 ? 8 : 0);
+    const int col = 2 * t + (e % 2);
+    float sum = 0.0f;
+    for (int k = 0; k < 16; ++k) sum += A[row][k] * B[k][col];
+    d[e] += sum;
+  }
+  warp_sync();
+}
+
+#if defined(SUANLI_DTYPE_FP16)
+inline __half to_elem(float x) { return {gemm_mma_emulation::float_to_half_bits(x)}; }
+inline float from_elem(__half x) { return gemm_mma_emulation::half_bits_to_float(x.bits); }
+typedef gemm_mma_emulation::Half2 gemm_elem2_t;
+inline gemm_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
+#else
+inline __nv_bfloat16 to_elem(float x) { return {gemm_mma_emulation::float_to_bf16_bits(x)}; }
+inline float from_elem(__nv_bfloat16 x) { return gemm_mma_emulation::bf16_bits_to_float(x.bits); }
+typedef gemm_mma_emulation::Bf162 gemm_elem2_t;
+inline gemm_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
+#endif

@@ -1,0 +1,52 @@
+// End-to-end: `suanli run --tier native` on devices that have no native kernel (PoCL, the
+// fake GPU plugin) gives skipped rows with the reason, exit 0, and no numbers.
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace suanli {
+namespace {
+
+using test::read_json;
+using test::run_suanli;
+using test::TempDir;
+
+std::map<std::string, std::string> env() {
+  return {{"SUANLI_PLUGIN_PATH", SUANLI_TEST_FAKE_PLUGIN_DIR}, {"SUANLI_CACHE_DIR", SUANLI_TEST_KERNEL_CACHE_DIR}};
+}
+
+void expect_skipped_with(const nlohmann::json& doc, std::size_t cases, const std::string& reason_start) {
+  ASSERT_EQ(doc["cases"].size(), cases);
+  for (const auto& c : doc["cases"]) {
+    SCOPED_TRACE(c.dump().substr(0, 400));
+    EXPECT_EQ(c["tier"], "native");
+    EXPECT_EQ(c["status"], "skipped");
+    EXPECT_EQ(c["reason"].get<std::string>().rfind(reason_start, 0), 0u);
+    EXPECT_TRUE(c["tflops"].is_null());
+    EXPECT_TRUE(c["samples_s"].empty());
+  }
+  EXPECT_EQ(doc["summary"]["skipped"], cases);
+  EXPECT_EQ(doc["summary"]["failed"], 0);
+}
+
+TEST(NativeCli, PoclGetsASkippedRowWithTheReason) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--backend", "opencl", "--tier", "native", "--dtype", "fp16,bf16", "--shape",
+                             "129x257x63", "--out", (dir / "r.json").string()},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("skipped: no native cuda kernel for this device (opencl backend, arch "), std::string::npos) << r.out;
+  expect_skipped_with(read_json(dir / "r.json"), 2, "no native cuda kernel for this device (opencl backend, arch ");
+}
+
+TEST(NativeCli, NonCudaGpuGetsASkippedRowWithTheReason) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--backend", "fakegpu", "--tier", "native", "--dtype", "fp16", "--shape", "256x256x256",
+                             "--out", (dir / "r.json").string()},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
+}
+
+}  // namespace
+}  // namespace suanli
