@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 4;
+constexpr int kBackendAbiVersion = 5;  // 5: DeviceInfo power limit / max SM clock / ECC, DeviceState::throttled
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -59,6 +59,11 @@ struct DeviceInfo {
   bool has_fp64 = false;
   bool has_fp16 = false;
   std::vector<std::string> extensions;
+  // From the management library (NVML, ROCm SMI) where the backend has one; nullopt =
+  // unknown, never an error. Provenance: a result is read a year later next to these.
+  std::optional<double> power_limit_w;     // the enforced board power limit
+  std::optional<int> max_sm_clock_mhz;     // the highest SM / engine clock the device allows
+  std::optional<bool> ecc_enabled;         // ECC mode currently in effect
 };
 
 // A device-state sample; every field is optional because most runtimes expose only
@@ -69,6 +74,10 @@ struct DeviceState {
   std::optional<double> temperature_c;
   std::optional<double> power_w;
   std::optional<std::string> throttle_reasons;  // empty string = none active
+  // Whether a reason that holds the clocks below what the work would get is active: any
+  // reason but an idle GPU or an application-clock setting (an administrator's choice,
+  // not a slowdown). nullopt when the backend cannot read the reasons.
+  std::optional<bool> throttled;
 };
 
 // Opaque device memory. Owned by the Device that allocated it.

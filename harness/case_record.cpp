@@ -1,5 +1,6 @@
 #include "harness/case_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -7,6 +8,21 @@ namespace suanli {
 namespace {
 
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+// schema_minor 3: throttling per row. Unknown (null) where the backend cannot read the
+// reasons, never 0; a throttled sample adds a warning but leaves the status alone.
+void record_throttle(nlohmann::json& rec, const Measurement& meas) {
+  const ThrottleCount& t = meas.throttle;
+  rec["throttled_samples"] = t.known ? nlohmann::json(t.throttled_samples) : nlohmann::json(nullptr);
+  rec["throttle_reasons_seen"] = t.known ? nlohmann::json(t.reasons) : nlohmann::json(nullptr);
+  rec["state_reads"] = t.state_reads;
+  rec["max_sm_clock_mhz_seen"] = t.max_sm_clock_mhz ? nlohmann::json(*t.max_sm_clock_mhz) : nlohmann::json(nullptr);
+  if (!t.known || t.throttled_samples == 0) return;
+  std::string reasons;
+  for (const auto& r : t.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
+  add_warning(rec, "throttled: " + std::to_string(t.throttled_samples) + " of " + std::to_string(meas.samples_s.size()) +
+                       " samples were taken while the device reported " + reasons);
+}
 
 }  // namespace
 
@@ -60,6 +76,7 @@ void measure_into(nlohmann::json& rec, Device& device, const std::function<void(
   if (rec.contains("bytes")) rec["gbps"] = rec.at("bytes").get<double>() / st.median / 1e9;
   rec["state_before"] = to_json(meas.state_before);
   rec["state_after"] = to_json(meas.state_after);
+  record_throttle(rec, meas);
   rec["status"] = "ok";
 }
 
@@ -77,6 +94,34 @@ void run_guarded(nlohmann::json& rec, const std::function<void()>& body) {
     rec["status"] = "failed";
     rec["reason"] = e.what();
   }
+}
+
+void fold_throttle(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs) {
+  if (runs.empty() || !runs.front()->contains("throttled_samples")) return;  // measured before minor 3
+  nlohmann::json count = 0, reasons = nlohmann::json::array(), warnings = nlohmann::json::array(), clock = nullptr;
+  int reads = 0;
+  for (const auto* r : runs) {
+    const auto& n = r->value("throttled_samples", nlohmann::json(nullptr));
+    count = n.is_number() && count.is_number() ? nlohmann::json(count.get<int>() + n.get<int>()) : nlohmann::json(nullptr);
+    for (const auto& reason : r->value("throttle_reasons_seen", nlohmann::json::array()))
+      if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) reasons.push_back(reason);
+    for (const auto& w : r->value("warnings", nlohmann::json::array())) warnings.push_back(w);
+    reads += r->value("state_reads", 0);
+    const auto& mhz = r->value("max_sm_clock_mhz_seen", nlohmann::json(nullptr));
+    if (mhz.is_number() && (clock.is_null() || mhz.get<double>() > clock.get<double>())) clock = mhz;
+  }
+  out["throttled_samples"] = count;
+  out["throttle_reasons_seen"] = count.is_null() ? nlohmann::json(nullptr) : reasons;
+  out["state_reads"] = reads;
+  out["max_sm_clock_mhz_seen"] = clock;
+  if (warnings.empty()) out.erase("warnings");
+  else out["warnings"] = warnings;
+}
+
+void add_warning(nlohmann::json& rec, const std::string& warning) {
+  auto& list = rec["warnings"];
+  if (!list.is_array()) list = nlohmann::json::array();
+  list.push_back(warning);
 }
 
 std::string gib_text(double bytes) {

@@ -41,6 +41,15 @@ void measure_into(nlohmann::json& rec, Device& device, const std::function<void(
 // memory and unsupported are "skipped", anything else "failed"; a compile log is kept.
 void run_guarded(nlohmann::json& rec, const std::function<void()>& body);
 
+// The throttling fields (record_throttle) of one case measured in several runs (`run
+// --repetitions`): counts summed, reasons and warnings joined, the highest clock kept; unknown
+// (null) if any run could not read the reasons.
+void fold_throttle(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs);
+
+// Appends to the record's "warnings" (schema_minor 3): something a reader of the row must
+// know (throttled samples) that does not change its status.
+void add_warning(nlohmann::json& rec, const std::string& warning);
+
 std::string gib_text(double bytes);  // "1.50 GiB"
 
 }  // namespace suanli

@@ -107,6 +107,13 @@ template <typename T>
 nlohmann::json optional_json(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
+
+template <typename T>
+std::optional<T> optional_from_json(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return it->get<T>();
+}
 }  // namespace
 
 nlohmann::json to_json(const DeviceInfo& d) {
@@ -128,7 +135,10 @@ nlohmann::json to_json(const DeviceInfo& d) {
           {"native_vector_width_fp64", d.native_vector_width_fp64},
           {"has_fp64", d.has_fp64},
           {"has_fp16", d.has_fp16},
-          {"extensions", d.extensions}};
+          {"extensions", d.extensions},
+          {"power_limit_w", optional_json(d.power_limit_w)},
+          {"max_sm_clock_mhz", optional_json(d.max_sm_clock_mhz)},
+          {"ecc_enabled", optional_json(d.ecc_enabled)}};
 }
 
 DeviceInfo device_info_from_json(const nlohmann::json& j) {
@@ -152,6 +162,10 @@ DeviceInfo device_info_from_json(const nlohmann::json& j) {
   d.has_fp64 = j.at("has_fp64").get<bool>();
   d.has_fp16 = j.at("has_fp16").get<bool>();
   d.extensions = j.at("extensions").get<std::vector<std::string>>();
+  // Absent in journals and results of schema_minor < 3.
+  d.power_limit_w = optional_from_json<double>(j, "power_limit_w");
+  d.max_sm_clock_mhz = optional_from_json<int>(j, "max_sm_clock_mhz");
+  d.ecc_enabled = optional_from_json<bool>(j, "ecc_enabled");
   return d;
 }
 
@@ -160,7 +174,8 @@ nlohmann::json to_json(const DeviceState& s) {
           {"mem_clock_mhz", optional_json(s.mem_clock_mhz)},
           {"temperature_c", optional_json(s.temperature_c)},
           {"power_w", optional_json(s.power_w)},
-          {"throttle_reasons", optional_json(s.throttle_reasons)}};
+          {"throttle_reasons", optional_json(s.throttle_reasons)},
+          {"throttled", optional_json(s.throttled)}};
 }
 
 }  // namespace suanli

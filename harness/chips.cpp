@@ -96,6 +96,10 @@ class ChipReader {
     chip.peak_tflops = read_peaks();
     chip.mem_bw_tbs = read_bandwidth();
     chip.boost_clock_mhz = read_optional_number("boost_clock_mhz");
+    chip.low_precision_clock_mhz = read_optional_number("low_precision_clock_mhz");
+    chip.clock_source = optional_string("clock_source");
+    if (chip.low_precision_clock_mhz && !chip.boost_clock_mhz)
+      problem("field 'low_precision_clock_mhz' without 'boost_clock_mhz'");
     return chip;
   }
 
@@ -328,6 +332,8 @@ nlohmann::json chip_to_json(const Chip& chip) {
       {"notes", chip.notes},
   };
   if (chip.boost_clock_mhz) out["boost_clock_mhz"] = *chip.boost_clock_mhz;
+  if (chip.low_precision_clock_mhz) out["low_precision_clock_mhz"] = *chip.low_precision_clock_mhz;
+  if (!chip.clock_source.empty()) out["clock_source"] = chip.clock_source;
   return out;
 }
 
@@ -369,7 +375,15 @@ PeakEstimate datasheet_peak(const Chip& chip, const std::string& dtype, PeakUnit
       method += " (the larger of it and " + key + " = " + format_number(it->second) + ")";
     }
   }
-  return {best, "datasheet", method + provenance(chip), chip.boost_clock_mhz};
+  const auto clock = peak_clock_mhz(chip, dtype);
+  if (clock) method += "; assumes " + format_number(*clock) + " MHz";
+  return {best, "datasheet", method + provenance(chip), clock};
+}
+
+std::optional<double> peak_clock_mhz(const Chip& chip, const std::string& dtype) {
+  const bool low_precision = dtype == "tf32" || dtype == "fp16" || dtype == "bf16" || dtype == "fp8" || dtype == "int8";
+  if (low_precision && chip.low_precision_clock_mhz) return chip.low_precision_clock_mhz;
+  return chip.boost_clock_mhz;
 }
 
 BandwidthEstimate datasheet_bandwidth(const Chip& chip) {

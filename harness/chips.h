@@ -24,9 +24,14 @@ struct Chip {
   // fp16, bf16, fp8, int8; only the figures the datasheet gives.
   std::map<std::string, double> peak_tflops;
   std::optional<double> mem_bw_tbs;
-  // The clock the peaks assume (optional "boost_clock_mhz"): a measured ceiling is judged
-  // against the peak scaled to the clock the device ran at (harness/results.h).
+  // The clock the peaks assume (optional "boost_clock_mhz"): a measured rate is judged
+  // against the peak scaled to the clock the device ran at (harness/results.h,
+  // clock_adjusted_peak). "low_precision_clock_mhz", where given, is the clock the tf32,
+  // fp16, bf16, fp8 and int8 figures assume instead (Hopper rates its tensor cores at a lower
+  // boost clock than the SM's maximum); "clock_source" says where the clocks come from.
   std::optional<double> boost_clock_mhz;
+  std::optional<double> low_precision_clock_mhz;
+  std::string clock_source;
 };
 
 // One-line message naming the file (origin) and the problem.
@@ -64,6 +69,10 @@ struct PeakEstimate {
   std::string method;  // human-readable: the entry and its source, the computation, or why unknown
   std::optional<double> clock_mhz = std::nullopt;  // the clock the figure assumes, where known
 };
+
+// The clock a chip's `dtype` figure assumes: low_precision_clock_mhz for tf32, fp16, bf16,
+// fp8 and int8 where the chip gives one, else boost_clock_mhz (nullopt when neither).
+std::optional<double> peak_clock_mhz(const Chip& chip, const std::string& dtype);
 
 // Which units' figure: `fastest` is what a GEMM can reach (the larger of the vector and the
 // matrix figure); `vector` is the vector units' alone (fp64 / fp32 without _matrix), the

@@ -47,6 +47,7 @@ nlohmann::json host_info_json() {
           {"logical_cpus", std::thread::hardware_concurrency()},
           {"os", first_value("/etc/os-release", "PRETTY_NAME", '=')},
           {"kernel", std::string(u.sysname) + " " + u.release},
+          {"kernel_build", u.version},  // schema_minor 3: a kernel update shows here
           {"machine", u.machine}};
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "backends/backend.h"
@@ -16,16 +18,35 @@ struct MeasureOptions {
   int warmup_runs = 2;  // untimed runs after the verified first run (clocks up, caches, JIT)
 };
 
+// Device-state reads inside the timed loop. Each sample is judged by the latest read taken
+// before it (state_before for the first). A read is taken before a sample only when the
+// backend reports throttle reasons at all (state_before.throttled known: NVML; not OpenCL,
+// whose sample_state would cost a /proc read and tell nothing) and when at least
+// kStateReadCostRatio times the last read's own duration has passed since it: NVML reads
+// cost ~0.1-1 ms, so a kernel of microseconds gets a read every few ms (reads stay under
+// ~5% of the loop's wall time) while every sample of a long kernel gets its own read.
+constexpr double kStateReadCostRatio = 20.0;
+
+struct ThrottleCount {
+  bool known = false;         // the backend reads throttle reasons; else every count is unknown
+  int throttled_samples = 0;  // samples whose latest read had throttled == true
+  int state_reads = 0;        // reads taken inside the loop (besides state_before / state_after)
+  std::vector<std::string> reasons;             // distinct reasons of those reads, first seen first
+  std::optional<double> max_sm_clock_mhz;       // the highest SM clock of every read (before, loop, after)
+};
+
 struct Measurement {
   std::vector<double> samples_s;  // raw device-timed samples, in order
   SampleStats stats;
   StopReason stop = StopReason::keep_going;
   double loop_seconds = 0;  // wall time of the timed loop, flushes included
   DeviceState state_before, state_after;
+  ThrottleCount throttle;
 };
 
 // Runs `enqueue_once` (which only enqueues work on `device`) under the sampling policy:
-// warm-up runs, then per sample: flush (unless hot), timer_begin, enqueue, timer_end.
+// warm-up runs, then per sample: [state read,] flush (unless hot), timer_begin, enqueue,
+// timer_end. The state read is outside the timed region.
 Measurement measure(Device& device, const std::function<void()>& enqueue_once, const MeasureOptions& options);
 
 }  // namespace suanli

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "harness/case_record.h"
 #include "harness/stats.h"
 
 namespace suanli {
@@ -56,6 +57,7 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id
       verified = verified && r->value("verified", false);
     }
     restate(out, all, loop_s);
+    fold_throttle(out, runs);
     out["verified"] = verified;
     if (runs.back()->contains("state_after")) out["state_after"] = runs.back()->at("state_after");
     out["id"] = id;

@@ -8,29 +8,19 @@
 #include <cstring>
 #include <fstream>
 
+#include "harness/build_info.h"
 #include "harness/errors.h"
-
-#ifndef SUANLI_VERSION
-#define SUANLI_VERSION "0.0.0"
-#endif
-#ifndef SUANLI_GIT_REVISION
-#define SUANLI_GIT_REVISION "unknown"
-#endif
-#ifndef SUANLI_BUILD_TYPE
-#define SUANLI_BUILD_TYPE "unknown"
-#endif
-#ifndef SUANLI_COMPILER
-#define SUANLI_COMPILER "unknown"
-#endif
 
 namespace suanli {
 
 nlohmann::json tool_json() {
   return {{"name", "suanli"},
-          {"version", SUANLI_VERSION},
-          {"git_revision", SUANLI_GIT_REVISION},
-          {"build_type", SUANLI_BUILD_TYPE},
-          {"compiler", SUANLI_COMPILER}};
+          {"version", build_info::version},
+          {"git_revision", build_info::git_revision},
+          {"build_type", build_info::build_type},
+          {"compiler", build_info::compiler},
+          {"cxx_flags", build_info::cxx_flags},  // schema_minor 3
+          {"sanitize", build_info::sanitize}};
 }
 
 namespace {
@@ -41,18 +31,23 @@ std::string rate_text(double v) {
   return buf;
 }
 
-// The clock the device ran at during the samples: the higher of the two state samples, so
-// a device that idled before the loop is not judged against a lowered peak.
-std::optional<double> run_clock_mhz(const nlohmann::json& rec) {
+// The clock the device ran at during the samples: the highest SM clock of its state reads
+// (every read of the loop since schema_minor 3; before and after in older records), so a
+// device that idled before the loop is not judged against a lowered peak.
+DeviceClock device_clock(const nlohmann::json& rec, std::optional<double> device_max_clock_mhz) {
   std::optional<double> clock;
+  const auto note = [&clock](const nlohmann::json& mhz) {
+    if (mhz.is_number() && mhz.get<double>() > 0) clock = std::max(clock.value_or(0.0), mhz.get<double>());
+  };
+  if (const auto seen = rec.find("max_sm_clock_mhz_seen"); seen != rec.end()) note(*seen);
   for (const char* key : {"state_before", "state_after"}) {
     const auto state = rec.find(key);
     if (state == rec.end() || !state->is_object()) continue;
-    const auto mhz = state->find("sm_clock_mhz");
-    if (mhz != state->end() && mhz->is_number() && mhz->get<double>() > 0)
-      clock = std::max(clock.value_or(0.0), mhz->get<double>());
+    if (const auto mhz = state->find("sm_clock_mhz"); mhz != state->end()) note(*mhz);
   }
-  return clock;
+  if (clock) return {clock, "measured"};
+  if (device_max_clock_mhz && *device_max_clock_mhz > 0) return {device_max_clock_mhz, "device max"};
+  return {};
 }
 
 void mark_suspicious(nlohmann::json& rec, const std::optional<std::string>& why) {
@@ -82,27 +77,57 @@ void finalize_bandwidth(nlohmann::json& rec, bool ok, const BandwidthEstimate& b
 
 }  // namespace
 
-std::optional<std::string> suspicious_ceiling_reason(double measured, double peak, const std::string& unit,
-                                                     const std::string& basis, std::optional<double> run_clock,
-                                                     std::optional<double> peak_clock) {
-  if (!(peak > 0)) return std::nullopt;
-  double limit_peak = peak;
-  std::string peak_text = "the " + basis + " peak " + rate_text(peak) + " " + unit;
-  if (run_clock && peak_clock && *run_clock > 0 && *peak_clock > 0) {
-    limit_peak = peak * *run_clock / *peak_clock;
-    peak_text += " scaled to the measured clock (" + rate_text(*run_clock) + " of " + rate_text(*peak_clock) + " MHz) = " +
-                 rate_text(limit_peak) + " " + unit;
-  }
-  const double pct = 100.0 * measured / limit_peak;
+ValidityPeak clock_adjusted_peak(double peak, const std::string& unit, const std::string& basis,
+                                 std::optional<double> peak_clock_mhz, const DeviceClock& device_clock) {
+  ValidityPeak v;
+  v.value = v.figure = peak;
+  v.peak_clock_mhz = peak_clock_mhz;
+  v.device_clock_mhz = device_clock.mhz;
+  v.device_clock_source = device_clock.source;
+  v.text = "the " + basis + " peak " + rate_text(peak) + " " + unit;
+  const auto& run = device_clock.mhz;
+  if (!(peak > 0) || !run || !peak_clock_mhz || !(*run > 0) || !(*peak_clock_mhz > 0)) return v;
+  v.clock_adjusted = true;
+  v.value = peak * *run / *peak_clock_mhz;
+  v.text += std::string(" scaled to the ") + (device_clock.source == "device max" ? "device's maximum" : "measured") +
+            " clock (" + rate_text(*run) + " of " + rate_text(*peak_clock_mhz) + " MHz) = " + rate_text(v.value) + " " + unit;
+  return v;
+}
+
+nlohmann::json to_json(const ValidityPeak& v) {
+  const auto opt = [](const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); };
+  return {{"value", v.value},
+          {"figure", v.figure},
+          {"clock_adjusted", v.clock_adjusted},
+          {"device_clock_mhz", opt(v.device_clock_mhz)},
+          {"device_clock_source", v.device_clock_source.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.device_clock_source)},
+          {"peak_clock_mhz", opt(v.peak_clock_mhz)},
+          {"text", v.text}};
+}
+
+namespace {
+
+std::optional<std::string> suspicious_reason(double measured, const ValidityPeak& limit, const std::string& unit) {
+  if (!(limit.value > 0)) return std::nullopt;
+  const double pct = 100.0 * measured / limit.value;
   if (pct <= kSuspiciousCeilingPct) return std::nullopt;
   char buf[96];
   std::snprintf(buf, sizeof buf, "%.1f%%", pct);
-  return "suspicious: measured " + rate_text(measured) + " " + unit + " is " + buf + " of " + peak_text +
+  return "suspicious: measured " + rate_text(measured) + " " + unit + " is " + buf + " of " + limit.text +
          " (over 105%: a timing or work-count error, a wrong datasheet figure, or a clock above the one it assumes)";
 }
 
+}  // namespace
+
+std::optional<std::string> suspicious_ceiling_reason(double measured, double peak, const std::string& unit,
+                                                     const std::string& basis, std::optional<double> run_clock,
+                                                     std::optional<double> peak_clock) {
+  return suspicious_reason(measured, clock_adjusted_peak(peak, unit, basis, peak_clock, {run_clock, "measured"}), unit);
+}
+
 void finalize_case(nlohmann::json& rec, const std::string& backend, const std::string& device_id,
-                   const std::string& device_name, const PeakEstimate& peak, const BandwidthEstimate& bandwidth) {
+                   const std::string& device_name, const PeakEstimate& peak, const BandwidthEstimate& bandwidth,
+                   std::optional<double> device_max_clock_mhz) {
   rec["backend"] = backend;
   rec["device"] = device_id;
   rec["device_name"] = device_name;
@@ -134,21 +159,27 @@ void finalize_case(nlohmann::json& rec, const std::string& backend, const std::s
     rec["pct_of_peak"] = nullptr;
     return;
   }
+  // pct_of_peak stays against the figure as given (the efficiency a reader compares across
+  // chips); the rules below judge against the peak at the clock the device was seen at.
   const double pct = 100.0 * tflops / *peak.tflops;
+  const std::string unit = rec.value("dtype", "") == "int8" ? "TOPS" : "TFLOPS";
+  const ValidityPeak limit =
+      clock_adjusted_peak(*peak.tflops, unit, peak.basis, peak.clock_mhz, device_clock(rec, device_max_clock_mhz));
+  rec["validity_peak"] = to_json(limit);
   if (workload == "peak") {  // a measured ceiling: kept, but never silently above the datasheet
     rec["pct_of_peak"] = pct;
-    mark_suspicious(rec, suspicious_ceiling_reason(tflops, *peak.tflops, rec.value("dtype", "") == "int8" ? "TOPS" : "TFLOPS",
-                                                   peak.basis, run_clock_mhz(rec), peak.clock_mhz));
+    mark_suspicious(rec, suspicious_reason(tflops, limit, unit));
     return;
   }
-  if (pct > kMaxCrediblePctOfPeak) {
+  const double pct_of_limit = 100.0 * tflops / limit.value;
+  if (pct_of_limit > kMaxCrediblePctOfPeak) {
     // Faster than the chip can compute: a timing error, a wrong FLOP count or a wrong peak.
     // Kept for diagnosis (stats, samples, rejected_tflops) but never reported as a result.
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "invalid: %.4g TFLOPS is %.1f%% of the %s peak %.4g TFLOPS (over 100%% is impossible: "
-                  "a timing or FLOP-count error, or a wrong peak)", tflops, pct, peak.basis.c_str(), *peak.tflops);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f%%", pct_of_limit);
     rec["status"] = "invalid";
-    rec["reason"] = buf;
+    rec["reason"] = "invalid: " + rate_text(tflops) + " " + unit + " is " + buf + " of " + limit.text +
+                    " (over 100% is impossible: a timing or FLOP-count error, or a wrong peak)";
     rec["rejected_tflops"] = tflops;
     rec["tflops"] = nullptr;
     rec["pct_of_peak"] = nullptr;

@@ -42,6 +42,33 @@ TEST(SuspiciousCeiling, ThePeakIsScaledToTheMeasuredClock) {
   EXPECT_FALSE(suspicious_ceiling_reason(108.0, 100.0, "TFLOPS", "datasheet", 2100.0, 2000.0));
 }
 
+// ---- the clock-adjusted peak: one function for the invalid and the suspicious rule ----
+
+TEST(ClockAdjustedPeak, ScalesOnlyWhenBothClocksAreKnown) {
+  const auto scaled = clock_adjusted_peak(989.4, "TFLOPS", "datasheet", 1830.0, {1500.0, "measured"});
+  EXPECT_TRUE(scaled.clock_adjusted);
+  EXPECT_NEAR(scaled.value, 989.4 * 1500.0 / 1830.0, 1e-9);
+  EXPECT_DOUBLE_EQ(scaled.figure, 989.4);
+  EXPECT_EQ(scaled.device_clock_source, "measured");
+  EXPECT_NE(scaled.text.find("scaled to the measured clock (1500 of 1830 MHz) = 811 TFLOPS"), std::string::npos) << scaled.text;
+  const auto j = to_json(scaled);
+  EXPECT_EQ(j["clock_adjusted"], true);
+  EXPECT_EQ(j["peak_clock_mhz"], 1830.0);
+  EXPECT_EQ(j["device_clock_mhz"], 1500.0);
+
+  const auto from_info = clock_adjusted_peak(100.0, "TFLOPS", "datasheet", 2000.0, {2100.0, "device max"});
+  EXPECT_NEAR(from_info.value, 105.0, 1e-9);
+  EXPECT_NE(from_info.text.find("device's maximum clock (2100 of 2000 MHz)"), std::string::npos) << from_info.text;
+
+  for (const auto& plain : {clock_adjusted_peak(100.0, "TFLOPS", "datasheet", std::nullopt, {1500.0, "measured"}),
+                            clock_adjusted_peak(100.0, "TFLOPS", "datasheet", 2000.0, {}),
+                            clock_adjusted_peak(100.0, "TFLOPS", "datasheet", 2000.0, {0.0, "measured"})}) {
+    EXPECT_FALSE(plain.clock_adjusted);
+    EXPECT_DOUBLE_EQ(plain.value, 100.0);
+    EXPECT_EQ(plain.text, "the datasheet peak 100 TFLOPS");
+  }
+}
+
 nlohmann::json ok_record(const std::string& workload, double rate_key_value) {
   nlohmann::json rec = {{"workload", workload}, {"status", "ok"}, {"verified", true}, {"dtype", "fp32"}, {"reason", ""}};
   if (workload == "stream") rec["gbps"] = rate_key_value;
@@ -79,6 +106,42 @@ TEST(SuspiciousCeiling, PeakRecordAboveTheDatasheetIsKeptAndFlagged) {
   finalize_case(gemm, "cuda", "cuda:0", "NVIDIA H200", {67.0, "datasheet", "x"});
   EXPECT_EQ(gemm["status"], "invalid");
   EXPECT_TRUE(gemm["tflops"].is_null());
+}
+
+TEST(ClockAdjustedPeak, GemmIsInvalidAboveThePeakAtTheClockItRanAt) {
+  // 60 TFLOPS is 90% of the 67 TFLOPS / 1980 MHz figure, but at the 1400 MHz the state reads
+  // saw the chip does at most 47.4: invalid, and the record says which peak judged it.
+  nlohmann::json slow = ok_record("gemm", 60.0);
+  slow["max_sm_clock_mhz_seen"] = 1400.0;
+  finalize_case(slow, "cuda", "cuda:0", "NVIDIA H200", {67.0, "datasheet", "x", 1980.0});
+  EXPECT_EQ(slow["status"], "invalid");
+  EXPECT_TRUE(slow["tflops"].is_null());
+  EXPECT_NE(slow["reason"].get<std::string>().find("126.7% of the datasheet peak 67 TFLOPS scaled to the measured clock (1400 of 1980 MHz)"),
+            std::string::npos)
+      << slow["reason"];
+  EXPECT_EQ(slow["validity_peak"]["clock_adjusted"], true);
+  EXPECT_EQ(slow["validity_peak"]["device_clock_source"], "measured");
+
+  // The same rate at full clock is a plain result; pct_of_peak stays against the figure.
+  nlohmann::json fast = ok_record("gemm", 60.0);
+  fast["state_before"] = {{"sm_clock_mhz", 1980.0}};
+  finalize_case(fast, "cuda", "cuda:0", "NVIDIA H200", {67.0, "datasheet", "x", 1980.0});
+  EXPECT_EQ(fast["status"], "ok");
+  EXPECT_NEAR(fast["pct_of_peak"].get<double>(), 89.55, 0.01);
+  EXPECT_DOUBLE_EQ(fast["validity_peak"]["value"].get<double>(), 67.0);
+
+  // No clock in the state reads: the device's own maximum clock stands in.
+  nlohmann::json no_state = ok_record("gemm", 60.0);
+  finalize_case(no_state, "opencl", "opencl:0", "NVIDIA H200", {67.0, "datasheet", "x", 1980.0}, {}, 1500.0);
+  EXPECT_EQ(no_state["status"], "invalid");
+  EXPECT_EQ(no_state["validity_peak"]["device_clock_source"], "device max");
+
+  // No chip clock: the figure as given, and the record says so.
+  nlohmann::json unscaled = ok_record("gemm", 60.0);
+  unscaled["max_sm_clock_mhz_seen"] = 1400.0;
+  finalize_case(unscaled, "cuda", "cuda:0", "NVIDIA H200", {67.0, "datasheet", "x"});
+  EXPECT_EQ(unscaled["status"], "ok");
+  EXPECT_EQ(unscaled["validity_peak"]["clock_adjusted"], false);
 }
 
 TEST(SuspiciousCeiling, StreamIsJudgedAgainstTheDatasheetBandwidth) {

@@ -34,7 +34,7 @@ TEST(CeilingsCli, PeakVerifiesOnPoclAndReportsPositiveNumbers) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("fma-chains"), std::string::npos) << r.out;
   const auto doc = read_json(dir / "r.json");
-  EXPECT_EQ(doc["schema_minor"], 2);
+  EXPECT_GE(doc["schema_minor"], 2);
   ASSERT_EQ(doc["cases"].size(), 3u);  // the default tier of a ceiling: portable only
   for (const auto& c : doc["cases"]) {
     SCOPED_TRACE(c.dump().substr(0, 600));

@@ -193,6 +193,53 @@ TEST(DatasheetPeak, PicksTheFasterUnitForFp64AndFp32) {
   EXPECT_DOUBLE_EQ(*mi100.tflops, 46.1);
 }
 
+// The clocks the peaks assume, from scripts/make_chips_json.py's BOOST_CLOCKS: each must
+// reproduce its chip's figures (units x clock), which is how they were chosen.
+TEST(DatasheetPeak, CarriesTheClockTheFigureAssumes) {
+  const Chip& h100 = chip_named("H100 SXM");
+  EXPECT_EQ(h100.boost_clock_mhz, 1980.0);
+  EXPECT_EQ(h100.low_precision_clock_mhz, 1830.0);
+  EXPECT_FALSE(h100.clock_source.empty());
+  // Vector and fp64 tensor figures at the SM's maximum, tensor low precision at 1830.
+  EXPECT_EQ(datasheet_peak(h100, "fp64").clock_mhz, 1980.0);
+  EXPECT_EQ(datasheet_peak(h100, "fp32", PeakUnits::vector).clock_mhz, 1980.0);
+  for (const char* dt : {"tf32", "fp16", "bf16", "fp8", "int8"}) EXPECT_EQ(datasheet_peak(h100, dt).clock_mhz, 1830.0) << dt;
+  EXPECT_NE(datasheet_peak(h100, "bf16").method.find("assumes 1830 MHz"), std::string::npos);
+  // 989.4 TFLOPS = 132 SMs x 4096 FLOP/clk x 1.83 GHz; 33.5 (rounded 34) = 132 x 128 x 1.98.
+  EXPECT_NEAR(132 * 4096 * 1830e6 / 1e12, 989.4, 0.1);
+
+  // One clock for every figure where the datasheet uses one.
+  const Chip& a100 = chip_named("A100 SXM 80GB");
+  EXPECT_EQ(datasheet_peak(a100, "fp16").clock_mhz, 1410.0);
+  EXPECT_EQ(datasheet_peak(a100, "fp64").clock_mhz, 1410.0);
+  EXPECT_NEAR(108 * 2048 * 1410e6 / 1e12, 312.0, 0.5);
+  EXPECT_EQ(peak_clock_mhz(chip_named("V100 SXM2"), "fp64"), 1530.0);
+  EXPECT_EQ(peak_clock_mhz(chip_named("Instinct MI300X"), "bf16"), 2100.0);
+  EXPECT_EQ(peak_clock_mhz(chip_named("Instinct MI250X"), "fp64"), 1700.0);
+
+  // No source found: no clock, and the rules then use the figure as given.
+  EXPECT_FALSE(peak_clock_mhz(chip_named("BR100"), "bf16"));
+  EXPECT_FALSE(datasheet_peak(chip_named("L40S"), "fp32").clock_mhz);
+
+  // Every chip with a clock names its source.
+  for (const Chip& chip : real_db().chips()) {
+    if (chip.boost_clock_mhz) {
+      EXPECT_FALSE(chip.clock_source.empty()) << chip.name;
+    }
+  }
+}
+
+TEST(ChipDatabase, LowPrecisionClockNeedsTheBoostClock) {
+  const std::string text = R"({"schema_version": 1, "chips": [{"name": "X", "vendor": "v", "source": "s",
+      "confidence": "high", "launch_year": 2020, "match": [], "peak_tflops": {}, "low_precision_clock_mhz": 1000}]})";
+  try {
+    ChipDatabase::parse(text, "c.json");
+    FAIL() << "accepted";
+  } catch (const ChipDbError& e) {
+    EXPECT_NE(std::string(e.what()).find("'low_precision_clock_mhz' without 'boost_clock_mhz'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DatasheetPeak, UnknownWhenTheChipLacksTheDtype) {
   const PeakEstimate fp8 = datasheet_peak(chip_named("V100 SXM2"), "fp8");
   EXPECT_FALSE(fp8.tflops.has_value());

@@ -66,6 +66,10 @@ DeviceInfo query_device_info(CUdevice device) {
   info.native_vector_width_fp64 = 1;
   info.has_fp64 = true;
   info.has_fp16 = cc.major > 5 || (cc.major == 5 && cc.minor >= 3);
+  const NvmlLimits limits = nvml_device_limits(pci_bus_id(device));
+  info.power_limit_w = limits.power_limit_w;
+  info.max_sm_clock_mhz = limits.max_sm_clock_mhz;
+  info.ecc_enabled = limits.ecc_enabled;
   return info;
 }
 

@@ -28,6 +28,9 @@ constexpr ReasonBit kReasons[] = {
     {0x80, "hardware power brake"},       {0x100, "display clock setting"},
 };
 
+// A clock-event reason other than these holds the clocks below what the work would get.
+constexpr unsigned long long kNotSlowdown = 0x1 | 0x2;  // GpuIdle, ApplicationsClocksSetting
+
 struct Nvml {
   NvmlReturn (*get_handle_by_pci)(const char*, NvmlDevice*) = nullptr;
   NvmlReturn (*get_clock)(NvmlDevice, int, unsigned int*) = nullptr;
@@ -35,6 +38,9 @@ struct Nvml {
   NvmlReturn (*get_power)(NvmlDevice, unsigned int*) = nullptr;
   NvmlReturn (*get_reasons)(NvmlDevice, unsigned long long*) = nullptr;
   NvmlReturn (*get_driver_version)(char*, unsigned int) = nullptr;
+  NvmlReturn (*get_power_limit)(NvmlDevice, unsigned int*) = nullptr;        // mW
+  NvmlReturn (*get_max_clock)(NvmlDevice, int, unsigned int*) = nullptr;     // MHz
+  NvmlReturn (*get_ecc_mode)(NvmlDevice, int*, int*) = nullptr;  // nvmlEnableState_t current, pending
   bool ok = false;
 };
 
@@ -61,13 +67,36 @@ const Nvml& nvml() {
     bind(lib, "nvmlDeviceGetCurrentClocksEventReasons", n.get_reasons);
     if (n.get_reasons == nullptr) bind(lib, "nvmlDeviceGetCurrentClocksThrottleReasons", n.get_reasons);
     bind(lib, "nvmlSystemGetDriverVersion", n.get_driver_version);
+    bind(lib, "nvmlDeviceGetEnforcedPowerLimit", n.get_power_limit);
+    bind(lib, "nvmlDeviceGetMaxClockInfo", n.get_max_clock);
+    bind(lib, "nvmlDeviceGetEccMode", n.get_ecc_mode);
     n.ok = true;
     return n;
   }();
   return instance;
 }
 
+NvmlDevice device_by_pci(const Nvml& n, const std::string& pci_bus_id) {
+  NvmlDevice handle = nullptr;
+  if (!n.ok || n.get_handle_by_pci == nullptr || n.get_handle_by_pci(pci_bus_id.c_str(), &handle) != kNvmlSuccess) return nullptr;
+  return handle;
+}
+
 }  // namespace
+
+NvmlLimits nvml_device_limits(const std::string& pci_bus_id) noexcept {
+  NvmlLimits limits;
+  const Nvml& n = nvml();
+  NvmlDevice device = device_by_pci(n, pci_bus_id);
+  if (device == nullptr) return limits;
+  unsigned int value = 0;
+  if (n.get_power_limit != nullptr && n.get_power_limit(device, &value) == kNvmlSuccess) limits.power_limit_w = value / 1000.0;
+  if (n.get_max_clock != nullptr && n.get_max_clock(device, kNvmlClockSm, &value) == kNvmlSuccess && value > 0)
+    limits.max_sm_clock_mhz = static_cast<int>(value);
+  int current = 0, pending = 0;
+  if (n.get_ecc_mode != nullptr && n.get_ecc_mode(device, &current, &pending) == kNvmlSuccess) limits.ecc_enabled = current != 0;
+  return limits;
+}
 
 std::string nvml_driver_version() noexcept {
   try {
@@ -87,10 +116,7 @@ DeviceState NvmlSampler::sample() noexcept {
     if (!n.ok) return state;
     if (!looked_up_) {
       looked_up_ = true;
-      NvmlDevice handle = nullptr;
-      if (n.get_handle_by_pci != nullptr && n.get_handle_by_pci(pci_bus_id_.c_str(), &handle) == kNvmlSuccess) {
-        device_ = handle;
-      }
+      device_ = device_by_pci(n, pci_bus_id_);
     }
     if (device_ == nullptr) return state;
     unsigned int value = 0;
@@ -109,6 +135,7 @@ DeviceState NvmlSampler::sample() noexcept {
         list += r.name;
       }
       state.throttle_reasons = list;
+      state.throttled = (reasons & ~kNotSlowdown) != 0;
     }
   } catch (...) {
     // A std::bad_alloc while building the list: report what was gathered.

@@ -3,6 +3,7 @@
 // the toolkit, and a machine without it (containers often lack it) must still run.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "backends/backend.h"
@@ -11,6 +12,15 @@ namespace suanli::cuda {
 
 // The driver release ("580.65.06"), or "" without NVML.
 std::string nvml_driver_version() noexcept;
+
+// What NVML says about a device that does not change within a run: every field nullopt
+// where NVML is absent or the device does not support the query (ECC on GeForce boards).
+struct NvmlLimits {
+  std::optional<double> power_limit_w;  // nvmlDeviceGetEnforcedPowerLimit
+  std::optional<int> max_sm_clock_mhz;  // nvmlDeviceGetMaxClockInfo(SM)
+  std::optional<bool> ecc_enabled;      // nvmlDeviceGetEccMode, the current mode
+};
+NvmlLimits nvml_device_limits(const std::string& pci_bus_id) noexcept;
 
 class NvmlSampler {
  public:

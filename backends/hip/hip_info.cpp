@@ -87,7 +87,8 @@ DeviceInfo query_device_info(int index) {
                        static_cast<std::uint32_t>(prop.pciDeviceID)};
   info.vendor = vendor_name(pci_vendor_id(pci), info.arch);
   std::string marketing;
-  if (const auto smi = RocmSmi::for_device(pci)) marketing = smi->marketing_name().value_or("");
+  const auto smi = RocmSmi::for_device(pci);
+  if (smi) marketing = smi->marketing_name().value_or("");
   info.name = device_name(prop.name, marketing, info.vendor, info.arch);
   info.type = DeviceType::gpu;
 
@@ -115,6 +116,7 @@ DeviceInfo query_device_info(int index) {
   info.has_fp16 = true;
   info.extensions = target_features(prop.gcnArchName);
   info.extensions.push_back("wavefront" + std::to_string(prop.warpSize));
+  if (smi) smi->fill_limits(info);
   return info;
 }
 

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <array>
 
 namespace suanli::hip {
@@ -36,6 +37,8 @@ struct RocmSmi::Api {
   rsmi_status (*dev_temp_metric_get)(std::uint32_t dv, std::uint32_t sensor, std::uint32_t metric,
                                      std::int64_t* millidegrees) = nullptr;
   rsmi_status (*dev_power_ave_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
+  rsmi_status (*dev_power_cap_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
+  rsmi_status (*dev_ecc_enabled_get)(std::uint32_t dv, std::uint64_t* enabled_blocks) = nullptr;
 };
 
 namespace {
@@ -65,6 +68,8 @@ const RocmSmi::Api* load_api() {
     bind(lib, "rsmi_dev_gpu_clk_freq_get", a->dev_gpu_clk_freq_get);
     bind(lib, "rsmi_dev_temp_metric_get", a->dev_temp_metric_get);
     bind(lib, "rsmi_dev_power_ave_get", a->dev_power_ave_get);
+    bind(lib, "rsmi_dev_power_cap_get", a->dev_power_cap_get);
+    bind(lib, "rsmi_dev_ecc_enabled_get", a->dev_ecc_enabled_get);
     if (!ok || a->init(0) != kRsmiSuccess) {
       delete a;
       return nullptr;  // the library stays loaded: unloading it half-initialized is riskier
@@ -80,6 +85,17 @@ std::optional<double> clock_mhz(const RocmSmi::Api& api, std::uint32_t dv, std::
   if (api.dev_gpu_clk_freq_get(dv, type, &f) != kRsmiSuccess) return std::nullopt;
   if (f.current >= f.num_supported || f.current >= static_cast<std::uint32_t>(kMaxFrequencies)) return std::nullopt;
   return static_cast<double>(f.frequency[f.current]) / 1e6;  // Hz
+}
+
+std::optional<double> max_clock_mhz(const RocmSmi::Api& api, std::uint32_t dv, std::uint32_t type) {
+  if (api.dev_gpu_clk_freq_get == nullptr) return std::nullopt;
+  Frequencies f{};
+  if (api.dev_gpu_clk_freq_get(dv, type, &f) != kRsmiSuccess || f.num_supported == 0) return std::nullopt;
+  std::uint64_t highest = 0;
+  for (std::uint32_t i = 0; i < f.num_supported && i < static_cast<std::uint32_t>(kMaxFrequencies); ++i)
+    highest = std::max(highest, f.frequency[i]);
+  if (highest == 0) return std::nullopt;
+  return static_cast<double>(highest) / 1e6;  // Hz
 }
 
 }  // namespace
@@ -128,6 +144,18 @@ DeviceState RocmSmi::sample() const noexcept {
     }
   }
   return s;
+}
+
+void RocmSmi::fill_limits(DeviceInfo& info) const noexcept {
+  if (api_->dev_power_cap_get != nullptr) {
+    std::uint64_t micro = 0;
+    if (api_->dev_power_cap_get(index_, 0, &micro) == kRsmiSuccess && micro > 0) info.power_limit_w = static_cast<double>(micro) / 1e6;
+  }
+  if (const auto mhz = max_clock_mhz(*api_, index_, kClockSys)) info.max_sm_clock_mhz = static_cast<int>(*mhz);
+  if (api_->dev_ecc_enabled_get != nullptr) {
+    std::uint64_t blocks = 0;
+    if (api_->dev_ecc_enabled_get(index_, &blocks) == kRsmiSuccess) info.ecc_enabled = blocks != 0;
+  }
 }
 
 std::optional<std::string> RocmSmi::marketing_name() const noexcept {

@@ -26,6 +26,9 @@ class RocmSmi {
 
   DeviceState sample() const noexcept;
   std::optional<std::string> marketing_name() const noexcept;
+  // Sets DeviceInfo's power limit (power cap), max SM clock (the highest supported engine
+  // clock) and ECC state (any RAS block enabled) where ROCm SMI gives them; leaves the rest.
+  void fill_limits(DeviceInfo& info) const noexcept;
 
   struct Api;  // the dlsym'ed entry points
 

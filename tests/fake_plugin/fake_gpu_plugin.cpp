@@ -12,11 +12,16 @@
 //   SUANLI_FAKE_GEMM_MS       sleep per vendor_gemm call, in ms (default 4)
 //   SUANLI_FAKE_SLOW_DEVICES  comma-separated device indices that are "the bad card"
 //   SUANLI_FAKE_SLOW_FACTOR   how much longer a slow device sleeps (default 1.5)
+//   SUANLI_FAKE_SM_CLOCK_MHZ  the SM clock every state read reports (default 1980; slow: 1350)
+//   SUANLI_FAKE_THROTTLE_EVERY  N > 0: every Nth state read of a device (1st, N+1st, …
+//                             counting from 1: reads N, 2N, …) reports "hardware slowdown"
+//   SUANLI_FAKE_STATE_LOG     append one line per state read: "<device> throttled|clear"
 // A slow device also reports the clock and temperature of a throttling card, so the
 // health check's report can be seen to carry the device state.
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -70,6 +75,9 @@ DeviceInfo fake_info() {
   d.local_mem_bytes = 48 * 1024;
   d.max_work_group_size = 256;
   d.has_fp64 = true;
+  d.power_limit_w = 700.0;
+  d.max_sm_clock_mhz = 1980;
+  d.ecc_enabled = true;
   return d;
 }
 
@@ -121,11 +129,17 @@ class FakeDevice final : public Device {
   void flush_cache() override {}
   DeviceState sample_state() override {
     DeviceState s;
-    s.sm_clock_mhz = slow_ ? 1350.0 : 1980.0;
+    s.sm_clock_mhz = slow_ ? 1350.0 : env_double("SUANLI_FAKE_SM_CLOCK_MHZ", 1980.0);
     s.mem_clock_mhz = 2619.0;
     s.temperature_c = slow_ ? 91.0 : 62.0 + index_;
     s.power_w = slow_ ? 410.0 : 640.0;
-    s.throttle_reasons = slow_ ? "hw_thermal_slowdown" : "";
+    ++state_reads_;
+    const auto every = static_cast<long>(env_double("SUANLI_FAKE_THROTTLE_EVERY", 0));
+    const bool throttled = slow_ || (every > 0 && state_reads_ % every == 0);
+    s.throttle_reasons = slow_ ? "hardware thermal slowdown" : throttled ? "hardware slowdown" : "";
+    s.throttled = throttled;
+    if (const char* log = std::getenv("SUANLI_FAKE_STATE_LOG"); log && *log)
+      std::ofstream(log, std::ios::app) << index_ << (throttled ? " throttled\n" : " clear\n");
     return s;
   }
   std::string vendor_library() const override { return "fakeblas 1.0"; }
@@ -145,6 +159,7 @@ class FakeDevice final : public Device {
   int index_;
   bool slow_;
   double sleep_ms_ = 0;
+  long state_reads_ = 0;
   std::chrono::steady_clock::time_point t0_;
 };
 
