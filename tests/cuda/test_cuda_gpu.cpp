@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "harness/native_gemm.h"
 #include "tests/cuda/cuda_test_util.h"
 #include "tests/test_util.h"
 
@@ -48,4 +49,37 @@ TEST(CudaGpu, RunPortableAndVendorTiersVerified) {
     if (tier == "vendor") vendor_ok.insert(dtype);
   }
   EXPECT_EQ(vendor_ok, (std::set<std::string>{"fp32", "fp16", "bf16"}));
+}
+
+// The native tier's gemm_mma_sync on odd and square shapes, both load paths (K and N
+// multiples of 8 or not), fp16 and bf16: every case verified in fp64. Its status is
+// `unverified` while kernels/cuda/verified_on.json does not list this arch (numbers kept),
+// `ok` once it does; never failed or skipped on an sm_80+ GPU.
+TEST(CudaGpu, NativeMmaSyncGemmVerified) {
+  TempDir dir;
+  const auto env = cuda_test_env((dir / "cache").string());
+  const nlohmann::json cuda = cuda_listing(env);
+  if (!cuda.is_object() || !cuda.value("available", false)) {
+    GTEST_SKIP() << "cuda is unavailable here: "
+                 << (cuda.is_object() ? cuda.value("reason", std::string("(no reason)")) : std::string("not listed"));
+  }
+  const std::string arch = cuda["devices"][0]["info"].value("arch", std::string());
+  if (suanli::sm_version(arch).value_or(0) < 80) GTEST_SKIP() << "gemm_mma_sync needs sm_80 or later; device is " << arch;
+
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--dtype", "fp16,bf16", "--shape",
+                             "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
+                             "--shape", "1024x1032x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
+                             (dir / "r.json").string()},
+                            env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = read_json(dir / "r.json");
+  ASSERT_EQ(doc["cases"].size(), 2u * 5u);
+  for (const auto& c : doc["cases"]) {
+    SCOPED_TRACE(c.dump().substr(0, 800));
+    EXPECT_EQ(c["kernel"]["name"], "gemm_mma_sync");
+    EXPECT_TRUE(c["verified"].get<bool>());
+    const std::string status = c["status"];
+    EXPECT_TRUE(status == "unverified" || status == "ok") << status;
+    EXPECT_GT(c["tflops"].get<double>(), 0.0);
+  }
 }
