@@ -50,7 +50,8 @@ class Case:
     dtype: str
     shape: dict
     hot: bool
-    status: str         # "unverified" for an "ok" record with verified false
+    status: str         # as recorded ("unverified": a native kernel not yet checked on its arch),
+                        # and "unverified" for an "ok" record with verified false
     reason: str
     tflops: float       # None unless status is ok
     pct_of_peak: float

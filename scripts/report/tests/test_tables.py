@@ -54,6 +54,19 @@ class DeviceSummaryTest(unittest.TestCase):
         self.assertEqual(listed, {("bf16", "failed"), ("fp8", "unverified")})
 
 
+    def test_an_unverified_native_kernel_is_never_best(self):
+        # Status "unverified" (harness/native_gemm.h): verified in its own run, numbers kept,
+        # but the kernel was never checked on this arch, so it is no result.
+        native = {**gemm("x", "bf16", 8192, None, tier="native", status="unverified",
+                         reason="native kernel gemm_mma_sync (bf16) has not been verified on hardware on sm_90a"),
+                  "tflops": 900.0, "pct_of_peak": 91.0}
+        data, _ = load(document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES + [native]))
+        by = {(r["device"], r["dtype"]): r for r in rows(device_summary.compute_table(data))}
+        self.assertEqual(by[("H100 SXM", "bf16")]["best GEMM"], 740.0)
+        listed = {(r["tier"], r["dtype"], r["status"]) for r in rows(device_summary.not_counted_table(data))}
+        self.assertIn(("native", "bf16", "unverified"), listed)
+
+
 class ComparisonTest(unittest.TestCase):
     def test_ratios_and_the_better(self):
         data, _ = two_devices()
