@@ -448,16 +448,13 @@ nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, c
   const BandwidthEstimate bandwidth =
       chip ? datasheet_bandwidth(*chip) : BandwidthEstimate{std::nullopt, "unknown", "no chips.json entry matches device name '" + d.info.name + "'"};
   bool any_stream = false;
-  // The device's own maximum clock stands in where a case's state reads give no clock.
-  const int info_max_clock = d.info.max_sm_clock_mhz.value_or(d.info.max_clock_mhz);
-  const std::optional<double> max_clock = info_max_clock > 0 ? std::optional<double>(info_max_clock) : std::nullopt;
   for (auto rec : d.cases) {
     const std::string dt = rec.value("dtype", "fp32");
     const std::string workload = rec.value("workload", "gemm");
     const PeakEstimate peak = peak_for(db, d.info, dt, workload);
     if (workload != "stream")
       peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
-    finalize_case(rec, backend, id, d.info.name, peak, bandwidth, max_clock);
+    finalize_case(rec, backend, id, d.info.name, peak, bandwidth);
     if (workload == "stream") any_stream = true;
     records.push_back(std::move(rec));
   }
@@ -612,10 +609,10 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
       }
     }
     r.cases.insert(r.cases.end(), run.cases.begin(), run.cases.end());
+    r.cases = fold_repetitions(r.cases, o.repetitions);
     std::sort(r.cases.begin(), r.cases.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("id", 0) < b.value("id", 0); });
   }
 
-    r.cases = fold_repetitions(r.cases, o.repetitions);
   std::vector<nlohmann::json> records;
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& r : results) devices.push_back(device_entry(chosen.backend, r, db, records));
@@ -631,7 +628,6 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
       {"finished_utc", utc_now_iso8601()},
       {"command", journal ? journal->header["command"] : nlohmann::json(argv)},
       {"seed", o.seed},
-      {"options", options_json(o)},  // schema_minor 3: the run's resolved options, defaults included
       {"host", host_info_json()},
       {"backends", backends},
       {"devices", devices},
@@ -670,11 +666,11 @@ Examples:
   suanli run --workload stream --op copy,triad               measured bandwidth ceiling
   suanli run --backend cuda --device all --out box.json   every GPU at once, then the sibling health check
   suanli run --resume box.json.journal.jsonl             finish a run that was killed
+  suanli run --repetitions 5 --out nightly.json          five interleaved runs per case (for compare)
 )";
 
 }  // namespace
 
-  suanli run --repetitions 5 --out nightly.json          five interleaved runs per case (for compare)
 std::vector<std::unique_ptr<Subcommand>> all_subcommands() {
   std::vector<std::unique_ptr<Subcommand>> out;
   out.push_back(make_compare_command());
@@ -748,14 +744,14 @@ int run_cli(int argc, char** argv) {
   run->add_option("--tuning-dir", ro.tuning_dir, "Tuning database directory (suanli tune); default $SUANLI_TUNING_DIR or the checkout's results/tuning")
       ->capture_default_str();
   run->add_flag("--no-tuning", ro.no_tuning, "Run the device-class default configs, ignoring the tuning database");
-
-  std::string worker_backend;
-  int worker_device = 0;
-  bool worker_list = false;
   run->add_option("--repetitions", ro.repetitions,
                   "Measure every case N times, in N passes over the case list; compare then tests the runs, "
                   "not the samples (docs/REGRESSION.md)")
       ->capture_default_str();
+
+  std::string worker_backend;
+  int worker_device = 0;
+  bool worker_list = false;
   auto* worker = app.add_subcommand("worker", "");  // internal: one backend in its own process
   worker->group("");
   worker->add_option("--backend", worker_backend)->required();
