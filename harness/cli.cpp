@@ -448,13 +448,16 @@ nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, c
   const BandwidthEstimate bandwidth =
       chip ? datasheet_bandwidth(*chip) : BandwidthEstimate{std::nullopt, "unknown", "no chips.json entry matches device name '" + d.info.name + "'"};
   bool any_stream = false;
+  // The device's own maximum clock stands in where a case's state reads give no clock.
+  const int info_max_clock = d.info.max_sm_clock_mhz.value_or(d.info.max_clock_mhz);
+  const std::optional<double> max_clock = info_max_clock > 0 ? std::optional<double>(info_max_clock) : std::nullopt;
   for (auto rec : d.cases) {
     const std::string dt = rec.value("dtype", "fp32");
     const std::string workload = rec.value("workload", "gemm");
     const PeakEstimate peak = peak_for(db, d.info, dt, workload);
     if (workload != "stream")
       peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
-    finalize_case(rec, backend, id, d.info.name, peak, bandwidth);
+    finalize_case(rec, backend, id, d.info.name, peak, bandwidth, max_clock);
     if (workload == "stream") any_stream = true;
     records.push_back(std::move(rec));
   }
@@ -628,6 +631,7 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
       {"finished_utc", utc_now_iso8601()},
       {"command", journal ? journal->header["command"] : nlohmann::json(argv)},
       {"seed", o.seed},
+      {"options", options_json(o)},  // schema_minor 3: the run's resolved options, defaults included
       {"host", host_info_json()},
       {"backends", backends},
       {"devices", devices},
