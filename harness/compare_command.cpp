@@ -9,6 +9,7 @@
 #include "harness/compare.h"
 #include "harness/compare_report.h"
 #include "harness/errors.h"
+#include "harness/repetitions.h"
 #include "harness/result_file.h"
 #include "harness/results.h"
 #include "harness/subcommand.h"
@@ -26,7 +27,9 @@ Verdicts (r = new median time / base median time, t = threshold, a = alpha):
   AMBIGUOUS  anything else, or fewer than --min-samples samples on a side
 The unit is the run when both files come from run --repetitions N (N >= --min-samples):
 each run's median is one observation, so a whole run shifted by the machine is noise,
-not a verdict. Otherwise the raw samples of the single run are the unit.
+not a verdict. Otherwise the raw samples of the single run are the unit. BASE or NEW may
+be a directory of result files of one build: each file is a run. On a shared machine, run
+the two builds in turn (A B A B ...) into two directories, so a drift hits both alike.
 Cases match on workload, backend, device model, tier, dtype, shape and --hot; cases in
 only one file, or not "ok" in one, are listed, not errors. See docs/REGRESSION.md.
 Exit status: 0 nothing SLOWER, 1 something SLOWER, 2 bad input.
@@ -34,6 +37,7 @@ Exit status: 0 nothing SLOWER, 1 something SLOWER, 2 bad input.
 Examples:
   suanli compare nightly-base.json nightly.json
   suanli compare base.json new.json --threshold 5% --format md -o comment.md
+  suanli compare runs-base/ runs-new/          (directories: one file per run)
 )";
 
 class CompareCommand : public Subcommand {
@@ -41,8 +45,8 @@ class CompareCommand : public Subcommand {
   CLI::App* add_to(CLI::App& app) override {
     auto* cmd = app.add_subcommand("compare", "Regression verdicts between two results files (exit 1 if slower)");
     cmd->footer(kCompareFooter);
-    cmd->add_option("base", base_path_, "Baseline results JSON")->required();
-    cmd->add_option("new", new_path_, "New results JSON")->required();
+    cmd->add_option("base", base_path_, "Baseline results JSON, or a directory of runs of one build")->required();
+    cmd->add_option("new", new_path_, "New results JSON, or a directory of runs of one build")->required();
     cmd->add_option("--threshold", threshold_, "Smallest change of the median time that counts: 3% or 0.03")
         ->capture_default_str();
     cmd->add_option("--alpha", settings_.alpha, "Test level; the interval's confidence is 1 - alpha")
@@ -74,8 +78,8 @@ class CompareCommand : public Subcommand {
     // (PendingOutput removes its temp file unless committed) and an unwritable path fails first.
     std::optional<PendingOutput> out;
     if (!out_path_.empty()) out.emplace(out_path_);
-    const ResultFile base = load_result_file(base_path_);
-    const ResultFile fresh = load_result_file(new_path_);
+    const ResultFile base = load_run_set(base_path_);
+    const ResultFile fresh = load_run_set(new_path_);
 
     const Comparison comparison = compare_results(base, fresh, settings_);
     const CompareInputs inputs{base, fresh, settings_};

@@ -142,12 +142,12 @@ std::string compare_text(const Comparison& c, const CompareInputs& in) {
   o << "BASE " << provenance(in.base) << "\nNEW  " << provenance(in.fresh) << "\n" << settings_text(in.settings)
     << "\n\n";
   if (!c.cases.empty()) {
-    o << pad("verdict", 10) << pad("change", 9) << pad("interval", 18) << pad("p", 8) << pad("n", 10)
+    o << pad("verdict", 10) << pad("change", 9) << pad("interval", 18) << pad("p", 8) << pad("n", 12)
       << pad("base", 12) << pad("new", 12) << "case\n";
     for (const auto& cc : c.cases) {
       const auto& r = cc.result;
       o << pad(to_string(r.verdict), 10) << pad(change_text(r.ratio), 9) << pad(interval_text(r), 18)
-        << pad(p_text(r), 8) << pad(n_text(r), 10)
+        << pad(p_text(r), 8) << pad(n_text(r), 12)
         << pad(seconds_text(r.base_median), 12) << pad(seconds_text(r.new_median), 12) << cc.label << "  ("
         << r.why << ")\n";
     }

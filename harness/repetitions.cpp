@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "harness/case_record.h"
+#include "harness/merge.h"
 #include "harness/stats.h"
 
 namespace suanli {
@@ -36,7 +37,20 @@ void restate(nlohmann::json& rec, const std::vector<double>& samples, double loo
   if (rec.contains("bytes")) rec["gbps"] = rec.at("bytes").get<double>() / st.median / 1e9;
 }
 
-nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id) {
+// The runs one record stands for: its own "repetitions" when it is already folded (a
+// file of run --repetitions), else itself: {median_s, n, cv, stop_reason}.
+void append_runs(const nlohmann::json& rec, nlohmann::json& list) {
+  if (const auto r = rec.find("repetitions"); r != rec.end() && r->is_array() && !r->empty()) {
+    for (const auto& one : *r) list.push_back(one);
+    return;
+  }
+  const auto& st = rec.at("stats");
+  list.push_back({{"median_s", st.at("median_s")}, {"n", st.at("n")}, {"cv", st.value("cv", 0.0)},
+                  {"stop_reason", st.value("stop_reason", "")}});
+}
+
+// One record for a case measured several times (`runs`, in time order): see fold_repetitions.
+nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs) {
   const std::string status = runs.front()->value("status", "");
   bool uniform = true;
   for (const auto* r : runs) uniform = uniform && r->value("status", "") == status && has_samples(*r);
@@ -48,9 +62,8 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id
     double loop_s = 0;
     bool verified = true;
     for (const auto* r : runs) {
+      append_runs(*r, list);
       const auto& st = r->at("stats");
-      list.push_back({{"median_s", st.at("median_s")}, {"n", st.at("n")}, {"cv", st.value("cv", 0.0)},
-                      {"stop_reason", st.value("stop_reason", "")}});
       const auto samples = r->at("samples_s").get<std::vector<double>>();
       all.insert(all.end(), samples.begin(), samples.end());
       loop_s += st.value("loop_s", 0.0);
@@ -60,7 +73,6 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id
     fold_throttle(out, runs);
     out["verified"] = verified;
     if (runs.back()->contains("state_after")) out["state_after"] = runs.back()->at("state_after");
-    out["id"] = id;
     out["repetitions"] = list;
     return out;
   }
@@ -80,7 +92,6 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs, int id
   for (const auto* r : runs) same = same && r->value("status", "") == out.value("status", "") && r->value("reason", "") == out.value("reason", "");
   if (!same)
     out["reason"] = "repetition " + std::to_string(stand_in + 1) + " of " + std::to_string(runs.size()) + ": " + out.value("reason", "");
-  out["id"] = id;
   out["repetitions"] = list;
   return out;
 }
@@ -113,7 +124,8 @@ std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& 
   for (const auto& [id, by_pass] : groups) {
     std::vector<const nlohmann::json*> runs;
     for (const auto& [pass, rec] : by_pass) runs.push_back(rec);
-    out.push_back(fold_group(runs, id));
+    out.push_back(fold_group(runs));
+    out.back()["id"] = id;
   }
   return out;
 }
@@ -127,6 +139,37 @@ std::vector<double> repetition_medians(const nlohmann::json& record) {
     if (m == r.end() || !m->is_number() || !(m->get<double>() > 0)) return {};
     out.push_back(m->get<double>());
   }
+  return out;
+}
+
+}  // namespace suanli
+
+namespace suanli {
+
+ResultFile load_run_set(const std::string& path) {
+  const std::vector<std::string> files = merge_input_paths({path}, "");
+  if (files.size() == 1) return load_result_file(files.front());
+  std::vector<ResultFile> loaded;
+  for (const auto& f : files) loaded.push_back(load_result_file(f));
+  // Cases by identity, in first-seen order; each file's copy is one more run of the case.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const nlohmann::json*>> by_key;
+  for (const auto& f : loaded)
+    for (const auto& c : f.document.at("cases")) {
+      const std::string key = case_key(c);
+      if (!by_key.count(key)) order.push_back(key);
+      by_key[key].push_back(&c);
+    }
+  nlohmann::json cases = nlohmann::json::array();
+  for (const auto& key : order) {
+    nlohmann::json folded = fold_group(by_key[key]);
+    folded["id"] = cases.size();
+    cases.push_back(std::move(folded));
+  }
+  nlohmann::json doc = loaded.front().document;
+  doc["cases"] = std::move(cases);
+  doc["run_set"] = {{"directory", path}, {"files", files}};
+  ResultFile out = validate_result_document(std::move(doc), path + " (" + std::to_string(files.size()) + " runs)");
   return out;
 }
 

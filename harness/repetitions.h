@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/case_spec.h"
+#include "harness/result_file.h"
 
 namespace suanli {
 
@@ -31,5 +32,12 @@ std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& 
 // The per-run medians of a folded record ({} when it has no "repetitions" list, or a run
 // without a positive median_s).
 std::vector<double> repetition_medians(const nlohmann::json& record);
+
+// compare's input: a results file, or a directory of results files of one build — several
+// runs of it, e.g. taken in turn with the other build's runs (A B A B ...) so that the
+// machine's drift falls on both sides alike. A directory's cases are folded by case_key()
+// as fold_repetitions folds passes: one run per file (or the file's own repetitions).
+// Throws UsageError naming the path or the file (merge_input_paths, load_result_file).
+ResultFile load_run_set(const std::string& path);
 
 }  // namespace suanli

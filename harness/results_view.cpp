@@ -72,6 +72,8 @@ std::string results_table(const nlohmann::json& doc) {
     std::string status = c.value("status", "?");
     if (status == "ok" && !c.value("verified", false)) status = "unverified";
     if (status != "ok") status += ": " + c.value("reason", std::string());
+    if (const auto& t = field(c, "throttled_samples"); t.is_number() && t.get<int>() > 0)  // the row's warning, in short
+      status += " (throttled " + std::to_string(t.get<int>()) + "/" + num(field(st, "n"), "%.0f") + ")";
     const bool stream = c.value("workload", "") == "stream";
     std::string rate = stream ? num(field(c, "gbps"), "%.4g") : num(field(c, "tflops"), "%.4g");
     if (any_stream && rate != "-") rate += stream ? " GB/s" : c.value("dtype", "") == "int8" ? " TOPS" : " TFLOPS";

@@ -7,7 +7,12 @@ define of kernels/portable/gemm.cl that adds that share of real, zero-valued wor
   A/A  base vs base           every SLOWER or FASTER is a false call   (goal <= 1%)
   A/B  base vs slowed         every SLOWER is a detection               (goal >= 95%)
 The order of the four runs rotates between trials so that a drift of the machine over a
-trial does not always favour one side. Prints a Markdown summary; --json keeps the counts.
+trial does not always favour one side. Each run is `suanli run --repetitions R` (default 5),
+so compare takes the runs as its unit (--unit auto); --repetitions 1 measures the older
+samples-as-unit method. With --interleave, each side's R runs are separate invocations
+taken in turn with the other sides' (b1 s1 b1' s2 ... R times), one file per run, and compare
+reads each side as a directory of runs: a drift of the machine then falls on both sides.
+Prints a Markdown summary; --json keeps the counts.
 
   scripts/regression_validate.py --suanli build/bin/suanli --trials 20
 """
@@ -33,6 +38,10 @@ def parse_args():
     p.add_argument("--dtype", default="fp32")
     p.add_argument("--max-time", default="0.5", help="seconds of sampling per case (suanli run --max-time)")
     p.add_argument("--pct", type=int, nargs=2, default=[5, 10], help="the two injected slowdowns, percent")
+    p.add_argument("--repetitions", type=int, default=5, help="suanli run --repetitions (1: one run per file)")
+    p.add_argument("--unit", default="auto", help="suanli compare --unit")
+    p.add_argument("--interleave", action="store_true",
+                   help="the R runs of each side as separate invocations in turn with the others' (compare on directories)")
     p.add_argument("--threshold", default="3%", help="suanli compare --threshold")
     p.add_argument("--alpha", default="0.01", help="suanli compare --alpha")
     p.add_argument("--hot", action="store_true", default=True, help="no cache flush between samples (default)")
@@ -42,9 +51,10 @@ def parse_args():
     return p.parse_args()
 
 
-def run_suanli(args, pct, out):
+def run_suanli(args, pct, out, repetitions=None):
     cmd = [args.suanli, "run", "--backend", args.backend, "--tier", "portable", "--dtype", args.dtype,
-           "--max-time", args.max_time, "--target-ci", "0.0001", "--min-samples", "10", "--out", out]
+           "--max-time", args.max_time, "--target-ci", "0.0001", "--min-samples", "10", "--out", out,
+           "--repetitions", str(args.repetitions if repetitions is None else repetitions)]
     for s in args.shape or DEFAULT_SHAPES:
         cmd += ["--shape", s]
     if args.hot:
@@ -58,7 +68,7 @@ def run_suanli(args, pct, out):
 
 def compare(args, base, new):
     r = subprocess.run([args.suanli, "compare", base, new, "--format", "json", "--threshold", args.threshold,
-                        "--alpha", args.alpha], capture_output=True, text=True)
+                        "--alpha", args.alpha, "--unit", args.unit], capture_output=True, text=True)
     if r.returncode not in (0, 1):
         sys.exit(f"regression_validate: suanli compare failed ({r.returncode}): {r.stderr.strip()}")
     return json.loads(r.stdout)
@@ -83,9 +93,17 @@ def main():
     for trial in range(args.trials):
         order = slots[trial % 4:] + slots[:trial % 4]
         files = {}
-        for name, pct in order:
-            files[name] = os.path.join(workdir, f"t{trial:03d}-{name}.json")
-            run_suanli(args, pct, files[name])
+        if args.interleave:
+            for name, _ in order:
+                files[name] = os.path.join(workdir, f"t{trial:03d}-{name}")
+                os.makedirs(files[name], exist_ok=True)
+            for rep in range(args.repetitions):
+                for name, pct in order:
+                    run_suanli(args, pct, os.path.join(files[name], f"run{rep:02d}.json"), repetitions=1)
+        else:
+            for name, pct in order:
+                files[name] = os.path.join(workdir, f"t{trial:03d}-{name}.json")
+                run_suanli(args, pct, files[name])
         for kind, base, new in pairs:
             result = compare(args, files[base], files[new])
             for c in result["cases"]:
@@ -93,7 +111,7 @@ def main():
                 ratios[kind].append(c["ratio"])
                 rows.append({"trial": trial, "kind": kind, "label": c["label"], "verdict": c["verdict"],
                              "ratio": c["ratio"], "ratio_ci": c["ratio_ci"], "p_value": c["p_value"],
-                             "n": [c["n_base"], c["n_new"]]})
+                             "n": [c["n_base"], c["n_new"]], "unit": c.get("unit", "samples")})
             for u in result["not_compared"]:
                 verdicts[kind]["NOT COMPARED"] += 1
         aa = verdicts["A/A"]
@@ -104,8 +122,9 @@ def main():
     print(f"## suanli compare validation ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
           f"{os.cpu_count()} CPUs, {elapsed / 60:.1f} min)\n")
     print(f"{args.trials} trials x {len(args.shape or DEFAULT_SHAPES)} {args.dtype} GEMM cases, "
-          f"--max-time {args.max_time}, {'hot' if args.hot else 'cold'}, threshold {args.threshold}, "
-          f"alpha {args.alpha}\n")
+          f"--max-time {args.max_time}, --repetitions {args.repetitions}{' interleaved' if args.interleave else ''}, {'hot' if args.hot else 'cold'}, "
+          f"threshold {args.threshold}, alpha {args.alpha}, unit {args.unit} "
+          f"(used: {dict(collections.Counter(r['unit'] for r in rows))})\n")
     print("| comparison | cases | SLOWER | FASTER | SAME | AMBIGUOUS | median ratio (p10..p90) | goal |")
     print("|---|---:|---:|---:|---:|---:|---|---|")
     summary = {}

@@ -210,5 +210,33 @@ TEST(CompareCli, RepeatedRunsFoldPerCaseAndAreComparedRunByRun) {
   }
 }
 
+// BASE and NEW as directories of runs (one file each, e.g. taken in turn A B A B): each
+// file is one run of the case, so compare tests the runs.
+TEST(CompareCli, DirectoriesOfRunsAreComparedRunByRun) {
+  TempDir dir;
+  fs::create_directories(dir / "base");
+  fs::create_directories(dir / "new");
+  for (int i = 0; i < 5; ++i) {
+    const double drift = 1.0 + 0.01 * (i % 3);  // the machine moves between runs
+    write_doc(dir, "base/run" + std::to_string(i) + ".json",
+              {gemm_case(64, timings(1e-3 * drift, 20, 100 + i)), gemm_case(128, timings(2e-3 * drift, 20, 200 + i))});
+    write_doc(dir, "new/run" + std::to_string(i) + ".json",
+              {gemm_case(64, timings(1e-3 * drift, 20, 300 + i)), gemm_case(128, timings(2.4e-3 * drift, 20, 400 + i))});
+  }
+  const auto r = run_suanli({"compare", (dir / "base").string(), (dir / "new").string(), "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // 128^3 is 20% slower in every run
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["cases"].size(), 2u);
+  for (const auto& row : doc["cases"]) {
+    EXPECT_EQ(row["unit"], "runs");
+    EXPECT_EQ(row["n_base"], 5);
+    EXPECT_EQ(row["n_new"], 5);
+  }
+  EXPECT_EQ(doc["cases"][0]["verdict"], "SLOWER");
+  EXPECT_NE(doc["cases"][0]["label"].get<std::string>().find("128x128x128"), std::string::npos);
+  EXPECT_NE(doc["cases"][1]["verdict"], "SLOWER");
+  EXPECT_NE(doc["base"]["path"].get<std::string>().find("(5 runs)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace suanli

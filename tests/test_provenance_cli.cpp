@@ -70,6 +70,7 @@ TEST(Throttling, TheRowCountsTheSamplesTheDeviceReportedThrottled) {
   ASSERT_TRUE(c["warnings"].is_array());
   EXPECT_NE(c["warnings"][0].get<std::string>().find("throttled: 3 of 10 samples"), std::string::npos) << c["warnings"];
   EXPECT_EQ(c["max_sm_clock_mhz_seen"], 1980.0);
+  EXPECT_NE(r.out.find("ok (throttled 3/10)"), std::string::npos) << r.out;  // the console table says it too
 
   // A clean run: zero, a known zero, and no warning.
   const auto clean = dir / "clean.json";

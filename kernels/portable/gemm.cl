@@ -400,13 +400,14 @@ KERNEL WORK_GROUP_SIZE(1, 1, 1) void gemm_packed_panel(int M, int N, int K, ACC 
     k_steps -= 1;  // TEST HOOK, deliberately wrong (see gemm_smem_tiled)
 #endif
 #if GEMM_EXTRA_WORK_PCT > 0
-    {
-        // REGRESSION-VALIDATION HOOK (see gemm_smem_tiled): extra K steps past the end of K,
-        // spread over the groups so the grid does PCT% more work; their panel is all zeros.
-        const size_t group = (size_t)group_id(1) * (size_t)num_groups(0) + (size_t)group_id(0);
-        const size_t scaled_steps = (size_t)k_steps * (size_t)GEMM_EXTRA_WORK_PCT;
-        k_steps += (int)((group + 1) * scaled_steps / 100 - group * scaled_steps / 100);
-    }
+    // REGRESSION-VALIDATION HOOK (see gemm_smem_tiled): every group runs PCT% of K more
+    // (rounded to whole elements) as steps past the end of K whose panel is all zeros. Per
+    // group and element-exact, unlike whole extra steps spread over the groups: a 256^3
+    // GEMM has 16 groups of one step each, so whole steps could not add 5% (measured: the
+    // "5%" define cost 2% on PoCL).
+    const int real_steps = k_steps;
+    const int extra_k = (K * GEMM_EXTRA_WORK_PCT + 50) / 100;
+    k_steps += (extra_k + GEMM_PP_KC - 1) / GEMM_PP_KC;
 #endif
 
     for (int step = 0; step < k_steps; ++step) {
@@ -414,7 +415,12 @@ KERNEL WORK_GROUP_SIZE(1, 1, 1) void gemm_packed_panel(int M, int N, int K, ACC 
         // reads stay inside the row (the first min(KC, K) elements).
         const int past_k = step * GEMM_PP_KC >= K;
         const int k0 = past_k ? 0 : step * GEMM_PP_KC;
+#if GEMM_EXTRA_WORK_PCT > 0
+        // An extra step covers what is left of extra_k, and A's reads stay within its row.
+        const int kc = past_k ? min(min(GEMM_PP_KC, K), extra_k - (step - real_steps) * GEMM_PP_KC) : min(GEMM_PP_KC, K - k0);
+#else
         const int kc = min(GEMM_PP_KC, K - k0);
+#endif
         // Pack. Full column blocks copy whole vectors; the edge block copies lane by lane
         // and zero-fills, so the compute loop below never needs a bounds check.
         if (past_k) {
