@@ -71,6 +71,7 @@ std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::st
           {"GEMM_MMA_WARPS_M", std::to_string(t.warps_m)},
           {"GEMM_MMA_WARPS_N", std::to_string(t.warps_n)},
           {"GEMM_MMA_STAGES", std::to_string(t.stages)},
+          {"GEMM_MMA_GROUP_M", std::to_string(t.group_m)},
           {k.row_align_define, row_aligned ? "1" : "0"},
           {dtype_define(dtype), "1"}};
 }

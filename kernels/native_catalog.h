@@ -19,6 +19,7 @@ struct NativeGemmTile {
   int block_m = 128, block_n = 128, block_k = 32;  // output tile per block, K slice per stage
   int warps_m = 2, warps_n = 4;                    // warps per block along M and N
   int stages = 4;                                  // shared-memory pipeline depth
+  int group_m = 8;                                 // tile rows per group of the block order
 };
 
 struct NativeGemmKernel {

@@ -91,7 +91,7 @@ struct Copy {
   int src_bytes;
 };
 struct ThreadState {
-  Dim3 thread, block;
+  Dim3 thread, block, grid;
   int lane = 0, warp = 0;
   std::vector<Copy> open_group;
   std::deque<std::vector<Copy>> committed;
@@ -124,6 +124,9 @@ typedef gemm_mma_emulation::Half __half;
 typedef gemm_mma_emulation::Bf16 __nv_bfloat16;
 #define threadIdx (gemm_mma_emulation::self.thread)
 #define blockIdx (gemm_mma_emulation::self.block)
+#define gridDim (gemm_mma_emulation::self.grid)
+
+inline int min(int a, int b) { return a < b ? a : b; }  // CUDA's device min
 
 inline void __syncthreads() { gemm_mma_emulation::machine.block_barrier->arrive_and_wait(); }
 

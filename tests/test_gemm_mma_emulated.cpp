@@ -95,6 +95,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
           gemm_mma_emulation::self = {};
           gemm_mma_emulation::self.thread = {tid, 0, 0};
           gemm_mma_emulation::self.block = {bx, by, 0};
+          gemm_mma_emulation::self.grid = {grid_x, grid_y, 1};
           gemm_mma_emulation::self.lane = static_cast<int>(tid % 32);
           gemm_mma_emulation::self.warp = static_cast<int>(tid / 32);
           gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const gemm_elem_t*>(r.a.data()),
@@ -166,6 +167,10 @@ TEST(GemmMmaEmulated, EdgesInEveryDimensionAndAWrappingRing) {
 }
 
 TEST(GemmMmaEmulated, FewerKSlicesThanStages) { expect_correct({64, 128, kRowAligned ? 16 : 5}); }
+
+// More tile rows than GEMM_MMA_GROUP_M (8), with a short last group: the block order is a
+// renumbering, so every tile must still be written exactly once (C starts as NaN).
+TEST(GemmMmaEmulated, GroupedBlockOrderCoversEveryTile) { expect_correct({9 * 128 + 5, 3 * 128 - 8, 8}); }
 
 TEST(GemmMmaEmulated, AlphaAndBetaReadC) { expect_correct({130, 136, 48, 0.5f, 2.0f}); }
 

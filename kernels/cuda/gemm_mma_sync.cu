@@ -72,6 +72,14 @@
 #ifndef GEMM_MMA_STAGES
 #define GEMM_MMA_STAGES 4
 #endif
+// Block order: blocks run roughly in launch order (x fastest), and in plain row order the
+// blocks in flight at once span few rows of C tiles but every column, so all of B streams
+// through L2 for each tile row (8192^3 fp16: 128 MiB of B per tile row, more than any L2).
+// Launch order is instead walked in groups of GROUP_M tile rows, column by column within a
+// group, so the blocks in flight share GROUP_M panels of A and few panels of B. 1: plain order.
+#ifndef GEMM_MMA_GROUP_M
+#define GEMM_MMA_GROUP_M 8
+#endif
 // 1: K % 8 == 0 and N % 8 == 0 (rows 16-byte aligned), tiles loaded by 16-byte cp.async;
 // 0: element-wise guarded loads for any leading dimension.
 #ifndef GEMM_MMA_ROW_ALIGN8
@@ -112,6 +120,7 @@ static_assert((GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / 8) % GEMM_MMA_THREADS == 0,
 static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8) % GEMM_MMA_THREADS == 0,
               "the B slice must split into whole 16-byte chunks per thread");
 static_assert(GEMM_MMA_STAGES >= 2, "a pipeline needs at least 2 stages");
+static_assert(GEMM_MMA_GROUP_M >= 1, "GROUP_M counts tile rows");
 
 #ifndef GEMM_MMA_HOST_EMULATION
 // ---- PTX wrappers ----
@@ -243,8 +252,17 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const gemm_elem_t* _
   const int warp = tid / 32;
   const int warp_m = warp / GEMM_MMA_WARPS_N;  // warp row in the block
   const int warp_n = warp % GEMM_MMA_WARPS_N;
-  const int m0 = static_cast<int>(blockIdx.y) * GEMM_MMA_BLOCK_M;
-  const int n0 = static_cast<int>(blockIdx.x) * GEMM_MMA_BLOCK_N;
+  // This block's tile of C (see GEMM_MMA_GROUP_M): the launch index, renumbered group by
+  // group; a bijection on the grid, the last group being shorter when the rows run out.
+  const int tiles_n = static_cast<int>(gridDim.x);
+  const int tiles_m = static_cast<int>(gridDim.y);
+  const int launch = static_cast<int>(blockIdx.y) * tiles_n + static_cast<int>(blockIdx.x);
+  const int group_size = GEMM_MMA_GROUP_M * tiles_n;  // blocks per group of tile rows
+  const int first_row = (launch / group_size) * GEMM_MMA_GROUP_M;
+  const int group_rows = min(tiles_m - first_row, GEMM_MMA_GROUP_M);
+  const int in_group = launch % group_size;
+  const int m0 = (first_row + in_group % group_rows) * GEMM_MMA_BLOCK_M;
+  const int n0 = (in_group / group_rows) * GEMM_MMA_BLOCK_N;
 
   // acc: (FRAG_M, FRAG_N) mma tiles of 16 × 8, 4 fp32 per thread each (layout at mma_16816).
   float acc[GEMM_MMA_FRAG_M][GEMM_MMA_FRAG_N][4];
