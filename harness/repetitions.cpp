@@ -1,10 +1,12 @@
 #include "harness/repetitions.h"
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 
 #include "harness/case_record.h"
+#include "harness/compare_stats.h"
 #include "harness/merge.h"
 #include "harness/stats.h"
 
@@ -44,8 +46,11 @@ void append_runs(const nlohmann::json& rec, nlohmann::json& list) {
     for (const auto& one : *r) list.push_back(one);
     return;
   }
-  const auto& st = rec.at("stats");
-  list.push_back({{"median_s", st.at("median_s")}, {"n", st.at("n")}, {"cv", st.value("cv", 0.0)},
+  // A record without stats (written by hand, or by another tool) still has its samples.
+  const nlohmann::json st = rec.value("stats", nlohmann::json::object());
+  const auto samples = rec.at("samples_s").get<std::vector<double>>();
+  const nlohmann::json median = st.contains("median_s") ? st.at("median_s") : nlohmann::json(median_of(samples));
+  list.push_back({{"median_s", median}, {"n", st.value("n", static_cast<int>(samples.size()))}, {"cv", st.value("cv", 0.0)},
                   {"stop_reason", st.value("stop_reason", "")}});
 }
 
@@ -63,10 +68,9 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs) {
     bool verified = true;
     for (const auto* r : runs) {
       append_runs(*r, list);
-      const auto& st = r->at("stats");
       const auto samples = r->at("samples_s").get<std::vector<double>>();
       all.insert(all.end(), samples.begin(), samples.end());
-      loop_s += st.value("loop_s", 0.0);
+      loop_s += r->value("stats", nlohmann::json::object()).value("loop_s", 0.0);
       verified = verified && r->value("verified", false);
     }
     restate(out, all, loop_s);
@@ -147,6 +151,8 @@ std::vector<double> repetition_medians(const nlohmann::json& record) {
 namespace suanli {
 
 ResultFile load_run_set(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return load_result_file(path);
   const std::vector<std::string> files = merge_input_paths({path}, "");
   if (files.size() == 1) return load_result_file(files.front());
   std::vector<ResultFile> loaded;
