@@ -25,6 +25,10 @@
 //           sample adds one); validity_peak {value, figure, clock_adjusted,
 //           device_clock_mhz, device_clock_source "measured"|"device max"|null,
 //           peak_clock_mhz, text}: the peak the invalid / suspicious rule used.
+//         `run --repetitions N` (minor 3): repetitions [{median_s, n, cv, stop_reason}]
+//           one entry per run (harness/repetitions.h); samples_s and stats cover all runs,
+//           stats.stop_reason "repetitions". A case whose runs did not all succeed carries
+//           the first failed run's status and reason, and repetitions [{status}].
 //         workload "peak" (minor 2): shape {}, the gemm fields, peak_tflops the vector units'
 //           figure; workload "stream" (minor 2): shape {op [, elements]}, op, elements,
 //           array_bytes, bytes (moved per launch), gbps, peak_bw_gbps, peak_bw_basis,
@@ -51,7 +55,7 @@ namespace suanli {
 constexpr int kResultsSchemaVersion = 1;
 // Minor versions add fields only; a reader of major 1 reads every minor.
 // 1: optional "health" and "resumed"; 2: workloads peak and stream; 3: provenance (tool
-// flags, options, device limits) and throttling per row, validity_peak.
+// flags, options, device limits) and throttling per row, validity_peak, repetitions.
 constexpr int kResultsSchemaMinor = 3;
 
 nlohmann::json tool_json();

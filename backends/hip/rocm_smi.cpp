@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 namespace suanli::hip {
 
@@ -39,6 +40,9 @@ struct RocmSmi::Api {
   rsmi_status (*dev_power_ave_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
   rsmi_status (*dev_power_cap_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
   rsmi_status (*dev_ecc_enabled_get)(std::uint32_t dv, std::uint64_t* enabled_blocks) = nullptr;
+  // ROCm 6.1+: the gpu_metrics table's throttler bit mask (SMU firmware bits, ASIC-specific
+  // meanings; 0 = no throttler active). Older libraries lack it: throttling stays unknown.
+  rsmi_status (*dev_metrics_throttle_status_get)(std::uint32_t dv, std::uint32_t* status) = nullptr;
 };
 
 namespace {
@@ -70,6 +74,7 @@ const RocmSmi::Api* load_api() {
     bind(lib, "rsmi_dev_power_ave_get", a->dev_power_ave_get);
     bind(lib, "rsmi_dev_power_cap_get", a->dev_power_cap_get);
     bind(lib, "rsmi_dev_ecc_enabled_get", a->dev_ecc_enabled_get);
+    bind(lib, "rsmi_dev_metrics_throttle_status_get", a->dev_metrics_throttle_status_get);
     if (!ok || a->init(0) != kRsmiSuccess) {
       delete a;
       return nullptr;  // the library stays loaded: unloading it half-initialized is riskier
@@ -141,6 +146,17 @@ DeviceState RocmSmi::sample() const noexcept {
     std::uint64_t micro = 0;
     if (api_->dev_power_ave_get(index_, 0, &micro) == kRsmiSuccess && micro > 0) {
       s.power_w = static_cast<double>(micro) / 1e6;
+    }
+  }
+  if (api_->dev_metrics_throttle_status_get != nullptr) {
+    std::uint32_t mask = 0;
+    if (api_->dev_metrics_throttle_status_get(index_, &mask) == kRsmiSuccess) {
+      // The bits name firmware throttlers whose meaning changes per ASIC, so the reason
+      // is the mask itself; any bit set counts the sample as throttled.
+      s.throttled = mask != 0;
+      char text[48] = "";
+      if (mask != 0) std::snprintf(text, sizeof text, "smu throttler mask 0x%08x", mask);
+      s.throttle_reasons = std::string(text);
     }
   }
   return s;
