@@ -68,11 +68,13 @@ ChipDatabase load_chips(const std::string& path) {
   }
 }
 
-// `workload` peak is judged against the vector units alone: its FMA chains cannot use the
-// matrix units a GEMM's peak includes.
-PeakEstimate peak_for(const ChipDatabase& db, const DeviceInfo& info, const std::string& dtype, const std::string& workload = "gemm") {
+// `workload` peak on the portable tier is judged against the vector units alone: its FMA
+// chains cannot use the matrix units a GEMM's peak includes. Its native tier (mma chains)
+// runs on the matrix units and is judged against their figure, as a GEMM is.
+PeakEstimate peak_for(const ChipDatabase& db, const DeviceInfo& info, const std::string& dtype, const std::string& workload = "gemm",
+                      const std::string& tier = "portable") {
   if (const Chip* chip = db.match(info.name))
-    return datasheet_peak(*chip, dtype, workload == "peak" ? PeakUnits::vector : PeakUnits::fastest);
+    return datasheet_peak(*chip, dtype, workload == "peak" && tier != "native" ? PeakUnits::vector : PeakUnits::fastest);
   if (info.type == DeviceType::cpu) {
     const int lanes = dtype == "fp64" ? info.native_vector_width_fp64 : info.native_vector_width_fp32;
     return computed_cpu_peak(info.compute_units, lanes, info.max_clock_mhz, dtype);
@@ -454,7 +456,7 @@ nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, c
   for (auto rec : d.cases) {
     const std::string dt = rec.value("dtype", "fp32");
     const std::string workload = rec.value("workload", "gemm");
-    const PeakEstimate peak = peak_for(db, d.info, dt, workload);
+    const PeakEstimate peak = peak_for(db, d.info, dt, workload, rec.value("tier", "portable"));
     if (workload != "stream")
       peaks[dt] = {{"tflops", peak.tflops ? nlohmann::json(*peak.tflops) : nlohmann::json(nullptr)}, {"basis", peak.basis}, {"method", peak.method}};
     finalize_case(rec, backend, id, d.info.name, peak, bandwidth, max_clock);

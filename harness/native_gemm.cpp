@@ -32,22 +32,31 @@ std::optional<int> sm_version(const std::string& arch) {
   return std::stoi(arch.substr(3, end - 3));
 }
 
-std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
-                                                     const DeviceInfo& device, DType dtype, const GemmShape& s) {
+std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
+                                                     const std::vector<std::string>& dtypes, const std::string& lower_lacks,
+                                                     const std::string& backend, const DeviceInfo& device, DType dtype) {
   const std::string arch = device.arch.empty() ? "unknown" : device.arch;
-  if (backend != k.backend)
-    return "no native " + k.backend + " kernel for this device (" + backend + " backend, arch " + arch + ")";
+  if (backend != kernel_backend)
+    return "no native " + kernel_backend + " kernel for this device (" + backend + " backend, arch " + arch + ")";
   const std::optional<int> sm = sm_version(device.arch);
-  if (!sm) return k.name + " needs an NVIDIA GPU of sm_" + std::to_string(k.min_sm) + " or later; device arch is " + arch;
-  if (*sm < k.min_sm)
-    return k.name + " needs sm_" + std::to_string(k.min_sm) + " or later (cp.async, bf16 mma.sync); device is " + arch;
+  if (!sm) return kernel + " needs an NVIDIA GPU of sm_" + std::to_string(min_sm) + " or later; device arch is " + arch;
+  if (*sm < min_sm) return kernel + " needs sm_" + std::to_string(min_sm) + " or later (" + lower_lacks + "); device is " + arch;
   const std::string name = to_string(dtype);
-  if (std::find(k.dtypes.begin(), k.dtypes.end(), name) == k.dtypes.end()) {
+  if (std::find(dtypes.begin(), dtypes.end(), name) == dtypes.end()) {
     std::string list;
-    for (const std::string& d : k.dtypes) list += (list.empty() ? "" : ", ") + d;
-    return k.name + " has no " + name + " variant (" + list + " only)";
+    for (const std::string& d : dtypes) list += (list.empty() ? "" : ", ") + d;
+    return kernel + " has no " + name + " variant (" + list + " only)";
   }
   if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic";
+  return std::nullopt;
+}
+
+std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
+                                                     const DeviceInfo& device, DType dtype, const GemmShape& s) {
+  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend, device, dtype))
+    return why;
+  const std::optional<int> sm = sm_version(device.arch);
+  const std::string arch = device.arch;
   if (s.m < 1 || s.n < 1 || s.k < 1) return "M, N and K must be at least 1";
   constexpr auto int_max = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
   if (s.m > int_max || s.n > int_max || s.k > int_max) return k.name + " takes M, N and K as 32-bit ints";

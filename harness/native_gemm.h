@@ -24,6 +24,13 @@ namespace suanli {
 // 90 for "sm_90a", 80 for "sm_80", 120 for "sm_120"; nullopt for anything else.
 std::optional<int> sm_version(const std::string& arch);
 
+// The checks every native CUDA kernel starts with: the plugin `backend` is the kernel's, the
+// arch an sm_ arch of at least `min_sm` (`lower_lacks`: what older archs miss, for the
+// reason), `dtype` one of the kernel's, and fp16 arithmetic for fp16. nullopt when all hold.
+std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
+                                                     const std::vector<std::string>& dtypes, const std::string& lower_lacks,
+                                                     const std::string& backend, const DeviceInfo& device, DType dtype);
+
 // Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype, const GemmShape& shape);

@@ -9,6 +9,7 @@
 #include "harness/case_record.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
+#include "harness/native_peak.h"
 #include "kernels/kernel_catalog.h"
 #include "kernels/portable_kernels.h"
 
@@ -52,20 +53,6 @@ std::uint32_t dot4_i8(std::int32_t p, std::int32_t q, std::uint32_t c) {
   return c + static_cast<std::uint32_t>(sum);
 }
 
-// The work-items to replay: all of them, or a seeded sample with the first and the last.
-std::vector<std::int64_t> replayed_items(std::int64_t work_items, int max_items, std::uint64_t seed) {
-  std::vector<std::int64_t> items;
-  if (work_items <= max_items) {
-    for (std::int64_t w = 0; w < work_items; ++w) items.push_back(w);
-    return items;
-  }
-  std::set<std::int64_t> chosen = {0, work_items - 1};
-  SplitMix64 rng(seed);
-  while (static_cast<int>(chosen.size()) < max_items)
-    chosen.insert(static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(work_items)));
-  return {chosen.begin(), chosen.end()};
-}
-
 struct Mismatch {
   std::string detail;
   double ratio = 0;
@@ -97,6 +84,19 @@ std::optional<std::string> apply_overrides(PeakConfig& c, const std::vector<Defi
 }
 
 }  // namespace
+
+std::vector<std::int64_t> replayed_items(std::int64_t work_items, int max_items, std::uint64_t seed) {
+  std::vector<std::int64_t> items;
+  if (work_items <= max_items) {
+    for (std::int64_t w = 0; w < work_items; ++w) items.push_back(w);
+    return items;
+  }
+  std::set<std::int64_t> chosen = {0, work_items - 1};
+  SplitMix64 rng(seed);
+  while (static_cast<int>(chosen.size()) < max_items)
+    chosen.insert(static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(work_items)));
+  return {chosen.begin(), chosen.end()};
+}
 
 std::vector<Define> PeakConfig::defines() const {
   return peak_tunable_defines(chains, unroll, wg);
@@ -235,7 +235,8 @@ VerifyResult verify_peak(const PeakCheckInput& in) {
   return r;
 }
 
-nlohmann::json run_peak_case(Device& device, const CaseSpec& spec) {
+nlohmann::json run_peak_case(Device& device, const CaseSpec& spec, const std::string& backend) {
+  if (spec.tier == "native") return run_native_peak_case(device, spec, backend);
   nlohmann::json rec = case_record_base(spec);
   const DeviceInfo& info = device.info();
   PeakConfig config = default_peak_config(info);
@@ -243,7 +244,8 @@ nlohmann::json run_peak_case(Device& device, const CaseSpec& spec) {
   const std::int64_t work_items = static_cast<std::int64_t>(std::max(info.compute_units, 1)) * config.groups_per_cu * config.wg;
   rec["flops"] = peak_flops(spec.dtype, config, work_items, config.iterations);
   if (spec.tier != "portable") {
-    rec["reason"] = "the " + spec.tier + " tier has no peak kernel yet (the portable FMA chains measure the vector units)";
+    rec["reason"] = "the " + spec.tier + " tier has no peak kernel (the portable FMA chains measure the vector units; "
+                    "--tier native the matrix units)";
     return rec;
   }
   if (bad_override) {

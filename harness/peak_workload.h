@@ -41,6 +41,10 @@ double peak_flops(DType dtype, const PeakConfig& config, std::int64_t work_items
 // the target's instructions: the kernel itself says so at compile time.)
 std::optional<std::string> peak_can_implement(const DeviceInfo& device, DType dtype);
 
+// The work-items (or warps) a replay checks: all of them up to `max_items`, else a seeded
+// sample of that many that always holds the first and the last.
+std::vector<std::int64_t> replayed_items(std::int64_t work_items, int max_items, std::uint64_t seed);
+
 // What a launch of peak.cl stored, and what went in, for verify_peak.
 struct PeakCheckInput {
   DType dtype = DType::fp32;
@@ -59,7 +63,8 @@ struct PeakCheckInput {
 // wrapping int32 for int8 — and compares every stored value.
 VerifyResult verify_peak(const PeakCheckInput& in);
 
-// One case: can_implement, inputs, verified short launch, timing (never throws).
-nlohmann::json run_peak_case(Device& device, const CaseSpec& spec);
+// One case: can_implement, inputs, verified short launch, timing (never throws). The native
+// tier goes to run_native_peak_case (harness/native_peak.h), which needs the plugin's name.
+nlohmann::json run_peak_case(Device& device, const CaseSpec& spec, const std::string& backend = "");
 
 }  // namespace suanli

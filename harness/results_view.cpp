@@ -49,7 +49,7 @@ std::string case_shape_text(const nlohmann::json& c) {
   const auto& s = c["shape"];
   auto n = [&](const char* key) { return std::to_string(s.value(key, 0L)); };
   const std::string workload = c.value("workload", "");
-  if (workload == "peak") return "fma-chains";
+  if (workload == "peak") return c.value("tier", "") == "native" ? "mma-chains" : "fma-chains";
   if (workload == "stream") return s.value("op", std::string("?")) + (s.contains("elements") ? " n=" + n("elements") : "");
   if (workload == "attention") {
     std::string out = n("b") + "x" + n("h") + "x" + n("s_q") + "x" + n("d");

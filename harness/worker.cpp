@@ -82,7 +82,7 @@ int worker_main(const std::string& backend_name, int device_index, bool list_onl
         } else if (spec.workload == "attention") {
           result = run_attention_case(*device, spec);
         } else if (spec.workload == "peak") {
-          result = run_peak_case(*device, spec);
+          result = run_peak_case(*device, spec, backend_name);
         } else if (spec.workload == "stream") {
           result = run_stream_case(*device, spec);
         } else {

@@ -41,6 +41,21 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
   return kernels;
 }
 
+const std::vector<NativePeakKernel>& native_peak_kernels() {
+  static const std::vector<NativePeakKernel> kernels = {
+      {"peak_mma_sync", "cuda", 80, {"fp16", "bf16"}, "peak_mma_sync", "kernels/cuda/peak_mma_sync.cu",
+       8, 8, 4, 4, 32768, 4096.0, {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32"}},
+  };
+  return kernels;
+}
+
+std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype) {
+  return {{"PEAK_MMA_CHAINS", std::to_string(k.chains)},
+          {"PEAK_MMA_WARPS", std::to_string(k.warps)},
+          {"PEAK_MMA_UNROLL", std::to_string(k.unroll)},
+          {dtype_define(dtype), "1"}};
+}
+
 std::string ptx_type_name(const std::string& dtype) {
   if (dtype == "fp16") return "f16";
   return dtype;  // "bf16"
@@ -88,6 +103,13 @@ std::vector<NativeVariant> native_variants() {
           for (const std::string& p : k.ptx_requires_aligned) v.ptx_requires.push_back(p);
         out.push_back(std::move(v));
       }
+    }
+  }
+  for (const NativePeakKernel& k : native_peak_kernels()) {
+    for (const std::string& dtype : k.dtypes) {
+      NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype), {}};
+      for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
+      out.push_back(std::move(v));
     }
   }
   return out;

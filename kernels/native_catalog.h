@@ -45,6 +45,30 @@ struct NativeGemmKernel {
 // Every native GEMM kernel of every backend.
 const std::vector<NativeGemmKernel>& native_gemm_kernels();
 
+// Native kernels of the peak workload (matrix-unit ceilings): a throughput kernel per
+// backend, with its tunables and launch shape (kernels/cuda/peak_mma_sync.cu).
+struct NativePeakKernel {
+  std::string name;         // also the entry point: "peak_mma_sync"
+  std::string backend;      // "cuda"
+  int min_sm = 0;           // lowest compute capability x 10
+  std::vector<std::string> dtypes;
+  std::string source;       // native_kernel_source() name
+  std::string source_path;  // in the repository, for records
+  int chains = 8;           // PEAK_MMA_CHAINS: independent accumulators per warp
+  int warps = 8;            // PEAK_MMA_WARPS: warps per block
+  int unroll = 4;           // PEAK_MMA_UNROLL
+  int blocks_per_cu = 4;    // blocks launched per SM
+  int iterations = 32768;   // loop trips of a timed launch (exactness bound: see the kernel)
+  double flops_per_instruction = 4096;  // 2 * 16 * 8 * 16 per mma per warp
+  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name
+};
+
+// Every native peak kernel of every backend.
+const std::vector<NativePeakKernel>& native_peak_kernels();
+
+// The defines a backend compiles a native peak kernel with: tunables and dtype.
+std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype);
+
 // "f16" for "fp16", "bf16" for "bf16": the PTX type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
@@ -57,7 +81,8 @@ Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n);
 // The defines a backend compiles the kernel with: tunables, dtype, row alignment.
 std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned);
 
-// One compile of the check: kernel × dtype × alignment variant, at the default tile.
+// One compile of the check: kernel × dtype × alignment variant, at the default tile (and
+// every native peak kernel × dtype, config "default").
 struct NativeVariant {
   std::string kernel;   // NativeGemmKernel::name (and entry)
   std::string backend;

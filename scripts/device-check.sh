@@ -13,11 +13,13 @@
 #     lists the device's arch;  4. attention, portable and vendor tier (cuDNN's fused flash attention
 #     where cuDNN is installed, else the unfused cuBLAS path, with the reason recorded),
 #     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
-#     ceilings: peak fp64 fp32 fp16 int8, stream copy and triad;  6. writes
-#     results/runs/<date>-<device>/{device-check,native,attention,attention-causal,peak,stream}.{json,csv}
+#     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
+#     bf16, `unverified` like the native GEMM), stream copy and triad;  6. writes
+#     results/runs/<date>-<device>/{device-check,native,attention,attention-causal,peak,peak-native,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 5 minutes on an H200 (the native tier adds 4 cases: under a minute). Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# Budget: about 5 minutes on an H200 (the native tier adds 4 cases: under a minute; the
+# native peak 2 cases of at most 1 s of samples each). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -95,6 +97,12 @@ done
 echo "== ceilings: peak fp64 fp32 fp16 int8, stream copy and triad"
 "$suanli" run --backend cuda --device 0 --workload peak --dtype fp64,fp32,fp16,int8 --max-time 2 --timeout 60 \
   --out "$dir/peak.json" --csv "$dir/peak.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+# The matrix-unit ceiling: mma.sync m16n8k16 chains, verified exactly against a host replay,
+# held against the datasheet's tensor figure. A few seconds.
+echo "== native peak: peak_mma_sync fp16 bf16"
+"$suanli" run --backend cuda --device 0 --workload peak --tier native --dtype fp16,bf16 --max-time 1 --timeout 60 \
+  --out "$dir/peak-native.json" --csv "$dir/peak-native.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 "$suanli" run --backend cuda --device 0 --workload stream --op copy,triad --max-time 2 --timeout 120 \
   --out "$dir/stream.json" --csv "$dir/stream.csv" | tee -a "$dir/summary.txt"

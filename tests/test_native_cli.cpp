@@ -48,5 +48,26 @@ TEST(NativeCli, NonCudaGpuGetsASkippedRowWithTheReason) {
   expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
 }
 
+TEST(NativeCli, PeakOnPoclGetsASkippedRowWithTheReason) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--workload", "peak", "--backend", "opencl", "--tier", "native", "--dtype", "fp16,bf16",
+                             "--out", (dir / "r.json").string()},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("skipped: no native cuda kernel for this device (opencl backend, arch "), std::string::npos) << r.out;
+  const nlohmann::json doc = read_json(dir / "r.json");
+  expect_skipped_with(doc, 2, "no native cuda kernel for this device (opencl backend, arch ");
+  for (const auto& c : doc["cases"]) EXPECT_EQ(c["workload"], "peak");
+}
+
+TEST(NativeCli, PeakOnANonCudaGpuGetsASkippedRowWithTheReason) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--workload", "peak", "--backend", "fakegpu", "--tier", "native", "--dtype", "bf16",
+                             "--out", (dir / "r.json").string()},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
+}
+
 }  // namespace
 }  // namespace suanli

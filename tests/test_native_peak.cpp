@@ -1,0 +1,221 @@
+// The peak workload's native tier without a GPU: which devices and dtypes peak_mma_sync
+// takes (and the reason when it does not), its FLOP count and compile variants, and the
+// exact host replay that verifies it — accepting what the PTX ISA says a warp computes,
+// catching a wrong accumulator, a lost trip, a swapped fragment register and an unwritten one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "harness/host_data.h"
+#include "harness/native_peak.h"
+#include "kernels/native_catalog.h"
+
+namespace suanli {
+namespace {
+
+const NativePeakKernel& peak_mma() {
+  for (const auto& k : native_peak_kernels())
+    if (k.name == "peak_mma_sync") return k;
+  throw std::runtime_error("peak_mma_sync is not in the native peak table");
+}
+
+DeviceInfo cuda_gpu(const std::string& arch, int sms = 132) {
+  DeviceInfo d;
+  d.name = "NVIDIA Test GPU";
+  d.vendor = "NVIDIA";
+  d.arch = arch;
+  d.type = DeviceType::gpu;
+  d.compute_units = sms;
+  d.max_work_group_size = 1024;
+  d.has_fp64 = true;
+  d.has_fp16 = true;
+  return d;
+}
+
+std::optional<std::string> can(const std::string& backend, const DeviceInfo& d, DType dtype) {
+  return native_peak_can_implement(peak_mma(), backend, d, dtype);
+}
+
+TEST(NativePeak, TableEntry) {
+  const NativePeakKernel& k = peak_mma();
+  EXPECT_EQ(k.backend, "cuda");
+  EXPECT_EQ(k.min_sm, 80);
+  EXPECT_EQ(k.dtypes, (std::vector<std::string>{"fp16", "bf16"}));
+  EXPECT_EQ(k.flops_per_instruction, 2.0 * 16 * 8 * 16);
+  EXPECT_NE(native_kernel_source(k.source).find("mma.sync.aligned.m16n8k16.row.col.f32"), std::string_view::npos);
+  // The timed launch keeps every accumulator exact: |A·B| <= 16·3·3 per trip, c_init <= 64.
+  EXPECT_LT(64.0 + 144.0 * k.iterations, 16777216.0);
+}
+
+TEST(NativePeak, CompileVariantsRequireTheMmaInstruction) {
+  int found = 0;
+  for (const NativeVariant& v : native_variants()) {
+    if (v.kernel != "peak_mma_sync") continue;
+    ++found;
+    EXPECT_EQ(v.backend, "cuda");
+    const std::string t = v.dtype == "fp16" ? "f16" : "bf16";
+    EXPECT_EQ(v.ptx_requires, (std::vector<std::string>{"mma.sync.aligned.m16n8k16.row.col.f32." + t + "." + t + ".f32"}));
+    bool dtype_define = false, chains = false;
+    for (const Define& d : v.defines) {
+      dtype_define |= d.name == (v.dtype == "fp16" ? "SUANLI_DTYPE_FP16" : "SUANLI_DTYPE_BF16");
+      chains |= d.name == "PEAK_MMA_CHAINS" && d.value == "8";
+    }
+    EXPECT_TRUE(dtype_define) << v.dtype;
+    EXPECT_TRUE(chains);
+  }
+  EXPECT_EQ(found, 2);
+}
+
+TEST(NativePeak, CanImplement) {
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_90a"), DType::fp16), std::nullopt);
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_80"), DType::bf16), std::nullopt);
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_120"), DType::bf16), std::nullopt);
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_75"), DType::fp16),
+            "peak_mma_sync needs sm_80 or later (bf16 mma.sync.m16n8k16); device is sm_75");
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_90a"), DType::fp32), "peak_mma_sync has no fp32 variant (fp16, bf16 only)");
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_90a"), DType::int8), "peak_mma_sync has no int8 variant (fp16, bf16 only)");
+  // An NVIDIA GPU seen through OpenCL, an AMD GPU through HIP: the source is CUDA.
+  EXPECT_EQ(can("opencl", cuda_gpu("sm_90a"), DType::fp16),
+            "no native cuda kernel for this device (opencl backend, arch sm_90a)");
+  EXPECT_EQ(can("hip", cuda_gpu("gfx90a"), DType::fp16), "no native cuda kernel for this device (hip backend, arch gfx90a)");
+  EXPECT_EQ(can("cuda", cuda_gpu("compute_90"), DType::fp16),
+            "peak_mma_sync needs an NVIDIA GPU of sm_80 or later; device arch is compute_90");
+  DeviceInfo no_half = cuda_gpu("sm_80");
+  no_half.has_fp16 = false;
+  EXPECT_EQ(can("cuda", no_half, DType::fp16), "device has no fp16 arithmetic");
+  DeviceInfo small = cuda_gpu("sm_80");
+  small.max_work_group_size = 128;
+  EXPECT_EQ(can("cuda", small, DType::bf16), "peak_mma_sync needs 256 threads per block");
+
+  std::string why;
+  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::bf16, why), &peak_mma());
+  EXPECT_EQ(choose_native_peak("opencl", cuda_gpu("sm_90a"), DType::bf16, why), nullptr);
+  EXPECT_EQ(why, "no native cuda kernel for this device (opencl backend, arch sm_90a)");
+}
+
+TEST(NativePeak, Flops) {
+  const NativePeakKernel& k = peak_mma();
+  const std::int64_t warps = native_peak_warps(k, cuda_gpu("sm_90a", 132));
+  EXPECT_EQ(warps, 132 * 4 * 8);
+  EXPECT_DOUBLE_EQ(native_peak_flops(k, warps, 100), 4224.0 * 100 * 8 * 4096);
+}
+
+// What a warp's mma computes, written from the PTX ISA's tables in the other direction
+// from harness/native_peak.cpp (element -> lane and register, not register -> element):
+//   A(r, c): lane (r % 8)·4 + (c % 8) / 2, register r / 8 + 2·(c / 8), half c % 2
+//   B(k, n): lane n·4 + (k % 8) / 2, register k / 8, half k % 2
+//   D(r, n): lane (r % 8)·4 + n / 2, register 2·(r / 8) + n % 2
+double element(const std::vector<std::uint32_t>& frags, int regs, std::int64_t warp, int lane, int reg, int half, DType dtype) {
+  const std::uint32_t v = frags[static_cast<std::size_t>((warp * 32 + lane) * regs + reg)];
+  const auto bits = static_cast<std::uint16_t>(half ? v >> 16 : v & 0xffffu);
+  return dtype == DType::bf16 ? bf16_bits_to_float(bits) : half_bits_to_float(bits);
+}
+
+std::vector<float> simulate(const PeakMmaInputs& in, DType dtype, int chains, std::int64_t warps, int trips) {
+  std::vector<float> out(in.c_init.size());
+  for (std::int64_t w = 0; w < warps; ++w) {
+    for (int r = 0; r < 16; ++r) {
+      for (int n = 0; n < 8; ++n) {
+        double dot = 0;
+        for (int k = 0; k < 16; ++k)
+          dot += element(in.a_frags, 4, w, (r % 8) * 4 + (k % 8) / 2, r / 8 + 2 * (k / 8), k % 2, dtype) *
+                 element(in.b_frags, 2, w, n * 4 + (k % 8) / 2, k / 8, k % 2, dtype);
+        for (int j = 0; j < chains; ++j) {
+          const auto at = static_cast<std::size_t>(((w * chains + j) * 32 + (r % 8) * 4 + n / 2) * 4 + 2 * (r / 8) + n % 2);
+          float acc = in.c_init[at];
+          for (int t = 0; t < trips; ++t) acc += static_cast<float>(dot);
+          out[at] = acc;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+struct Launch {
+  DType dtype;
+  int chains = 3, trips = 18;
+  std::int64_t warps = 5;
+  PeakMmaInputs in;
+  std::vector<float> out;
+  Launch(DType d, std::int64_t w = 5) : dtype(d), warps(w), in(peak_mma_inputs(d, chains, w, 42)) {
+    out = simulate(in, dtype, chains, warps, trips);
+  }
+  VerifyResult check(int max_warps = 512) const {
+    return verify_peak_mma({dtype, chains, trips, warps, &in.a_frags, &in.b_frags, &in.c_init, &out, 7, max_warps});
+  }
+};
+
+TEST(NativePeak, InputsAreSmallIntegersNotZeros) {
+  const PeakMmaInputs in = peak_mma_inputs(DType::bf16, 2, 3, 1);
+  ASSERT_EQ(in.a_frags.size(), 3u * 32 * 4);
+  ASSERT_EQ(in.b_frags.size(), 3u * 32 * 2);
+  ASSERT_EQ(in.c_init.size(), 3u * 2 * 32 * 4);
+  int nonzero = 0;
+  for (const std::uint32_t r : in.a_frags)
+    for (const int half : {0, 1}) {
+      const float v = bf16_bits_to_float(static_cast<std::uint16_t>(half ? r >> 16 : r & 0xffffu));
+      EXPECT_EQ(v, std::round(v));
+      EXPECT_LE(std::fabs(v), 3.0f);
+      nonzero += v != 0;
+    }
+  EXPECT_GT(nonzero, 500);  // of 768
+  for (const float c : in.c_init) {
+    EXPECT_EQ(c, std::round(c));
+    EXPECT_LE(std::fabs(c), 64.0f);
+  }
+}
+
+TEST(NativePeak, ReplayAcceptsWhatTheWarpComputes) {
+  for (const DType dtype : {DType::fp16, DType::bf16}) {
+    const Launch l(dtype);
+    const VerifyResult r = l.check();
+    EXPECT_TRUE(r.ok) << r.detail;
+    EXPECT_EQ(r.elements_checked, 5 * 3 * 32 * 4);
+    EXPECT_EQ(r.worst_error_ratio, 0.0);
+  }
+}
+
+TEST(NativePeak, ReplayCatchesOneWrongAccumulator) {
+  Launch l(DType::fp16);
+  l.out[l.out.size() / 2 + 1] += 1.0f;
+  const VerifyResult r = l.check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.detail.find("warp 2 chain 1 lane 16 accumulator 1: got "), std::string::npos) << r.detail;
+}
+
+TEST(NativePeak, ReplayCatchesALostTrip) {
+  Launch l(DType::bf16);
+  l.out = simulate(l.in, l.dtype, l.chains, l.warps, l.trips - 1);
+  EXPECT_FALSE(l.check().ok);
+}
+
+TEST(NativePeak, ReplayCatchesSwappedFragmentRegisters) {
+  // A kernel that read a[1] and a[2] in each other's place computed with another A.
+  Launch l(DType::fp16);
+  PeakMmaInputs swapped = l.in;
+  for (std::size_t i = 0; i < swapped.a_frags.size(); i += 4) std::swap(swapped.a_frags[i + 1], swapped.a_frags[i + 2]);
+  l.out = simulate(swapped, l.dtype, l.chains, l.warps, l.trips);
+  EXPECT_FALSE(l.check().ok);
+}
+
+TEST(NativePeak, ReplayCatchesAnUnwrittenAccumulator) {
+  Launch l(DType::bf16);
+  l.out.back() = std::nanf("");
+  const VerifyResult r = l.check();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.nonfinite_outputs, 1);
+  EXPECT_NE(r.detail.find("(not written)"), std::string::npos) << r.detail;
+}
+
+TEST(NativePeak, ManyWarpsAreSampledFirstAndLastIncluded) {
+  Launch l(DType::fp16, 40);
+  l.out.back() += 2.0f;  // the last warp's last accumulator
+  const VerifyResult r = l.check(8);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.elements_checked, 8 * 3 * 32 * 4);
+  EXPECT_NE(r.detail.find("warp 39 "), std::string::npos) << r.detail;
+}
+
+}  // namespace
+}  // namespace suanli
