@@ -35,7 +35,7 @@ CREATE TABLE cases(
   case_key TEXT NOT NULL,             -- case_key() of result_file.h
   case_label TEXT NOT NULL,
   device TEXT NOT NULL,               -- "backend:index" on the run's host
-  status TEXT NOT NULL,               -- the record's status: ok | failed | skipped | invalid | suspicious | unverified
+  status TEXT NOT NULL,               -- the case status: ok | failed | skipped | invalid | suspicious | unverified
   median_s REAL,                      -- null unless ok
   tflops REAL,                        -- null unless ok and verified
   samples INTEGER NOT NULL,
