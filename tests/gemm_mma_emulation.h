@@ -20,6 +20,8 @@
 #include <deque>
 #include <vector>
 
+#include "harness/host_data.h"
+
 #define GEMM_MMA_HOST_EMULATION 1
 #define __device__
 #define __forceinline__ inline
@@ -48,8 +50,10 @@ struct Bf162 {
   Bf16 x, y;
 };
 
-inline float half_bits_to_float(unsigned short h) { return static_cast<float>(std::bit_cast<_Float16>(h)); }
-inline unsigned short float_to_half_bits(float f) { return std::bit_cast<unsigned short>(static_cast<_Float16>(f)); }
+// The harness's own fp16 conversions (round to nearest even), not _Float16: clang 14, the
+// sanitize build's compiler, has no _Float16 on x86.
+inline float half_bits_to_float(unsigned short h) { return suanli::half_bits_to_float(h); }
+inline unsigned short float_to_half_bits(float f) { return suanli::float_to_half_bits(f); }
 inline float bf16_bits_to_float(unsigned short h) { return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16); }
 inline unsigned short float_to_bf16_bits(float f) {  // round to nearest even (no NaN inputs here)
   const auto u = std::bit_cast<std::uint32_t>(f);

@@ -14,8 +14,11 @@
 
 #include "tests/gemm_mma_emulation.h"
 
-// The dynamic shared memory of the running block (the kernel declares it extern).
+// The dynamic shared memory of the running block. The kernel declares it extern inside its
+// extern "C" body, which gives it C language linkage (clang insists; gcc does not care).
+extern "C" {
 alignas(128) unsigned char gemm_smem[128 * 1024];
+}
 
 #include "kernels/cuda/gemm_mma_sync.cu"
 
