@@ -42,13 +42,17 @@ std::vector<std::string> read_lines(const fs::path& file) {
   return lines;
 }
 
+// 40 ms per fake GEMM: a state read is skipped only when the previous one took over 2 ms
+// (20x, measure.cpp), which a loaded CI machine can reach against the default 4 ms.
+const std::pair<const std::string, std::string> kLongGemm{"SUANLI_FAKE_GEMM_MS", "40"};
+
 TEST(Throttling, TheRowCountsTheSamplesTheDeviceReportedThrottled) {
   TempDir dir;
   const auto out = dir / "r.json";
   const auto log = dir / "state.log";
   constexpr int kSamples = 10;
   const auto r = run_suanli(fake_run(out, kSamples),
-                            fake_env({{"SUANLI_FAKE_THROTTLE_EVERY", "3"}, {"SUANLI_FAKE_STATE_LOG", log.string()}}));
+                            fake_env({{"SUANLI_FAKE_THROTTLE_EVERY", "3"}, {"SUANLI_FAKE_STATE_LOG", log.string()}, kLongGemm}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = read_json(out);
   ASSERT_EQ(doc["cases"].size(), 1u);
@@ -57,7 +61,7 @@ TEST(Throttling, TheRowCountsTheSamplesTheDeviceReportedThrottled) {
   ASSERT_EQ(c["stats"]["n"], kSamples);
 
   // Every read the fake answered, in order: state_before, one before each later sample (the
-  // fake's reads cost microseconds against 5 ms samples, so the rate bound never skips one),
+  // fake's reads cost microseconds against 40 ms samples, so the rate bound never skips one),
   // state_after.
   const auto lines = read_lines(log);
   ASSERT_EQ(c["state_reads"], kSamples - 1);
@@ -88,7 +92,7 @@ TEST(Throttling, RepetitionsAddUpTheirThrottledSamples) {
   const auto log = dir / "state.log";
   constexpr int kSamples = 5, kRuns = 2;
   const auto r = run_suanli(fake_run(out, kSamples, {"--repetitions", std::to_string(kRuns)}),
-                            fake_env({{"SUANLI_FAKE_THROTTLE_EVERY", "3"}, {"SUANLI_FAKE_STATE_LOG", log.string()}}));
+                            fake_env({{"SUANLI_FAKE_THROTTLE_EVERY", "3"}, {"SUANLI_FAKE_STATE_LOG", log.string()}, kLongGemm}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = read_json(out);
   ASSERT_EQ(doc["cases"].size(), 1u);
