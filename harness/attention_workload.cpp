@@ -9,6 +9,8 @@
 #include "harness/tuning_apply.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
+#include "harness/native_attention.h"
+#include "harness/native_gemm.h"
 #include "harness/verify_attention.h"
 #include "kernels/kernel_catalog.h"
 #include "kernels/portable_kernels.h"
@@ -29,10 +31,7 @@ std::function<void()> prepare_fused_attention(Device& device, const CaseSpec& sp
   const Kernel kernel = device.compile(std::string(portable_kernel_source("attention")), kAttentionEntry, defines);
   rec["kernel"]["from_cache"] = kernel.from_cache;
   rec["kernel"]["compile_s"] = kernel.compile_seconds;
-  const auto i32 = [](std::int64_t x) { return KernelArg::i32(static_cast<std::int32_t>(x)); };
-  const std::vector<KernelArg> args = {i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d),
-                                       KernelArg::f32(static_cast<float>(scale)), i32(s.causal ? 1 : 0),
-                                       KernelArg::buf(dq), KernelArg::buf(dk), KernelArg::buf(dv), KernelArg::buf(d_o)};
+  const std::vector<KernelArg> args = fused_attention_args(s, scale, dq, dk, dv, d_o);
   // One work-group per ATTN_BLOCK_Q query rows of one head of one batch entry.
   const Dim3 grid{static_cast<std::size_t>((s.s_q + config.block_q - 1) / config.block_q), static_cast<std::size_t>(s.h),
                   static_cast<std::size_t>(s.b)};
@@ -41,6 +40,12 @@ std::function<void()> prepare_fused_attention(Device& device, const CaseSpec& sp
 }
 
 }  // namespace
+
+std::vector<KernelArg> fused_attention_args(const AttentionShape& s, double scale, Buffer q, Buffer k, Buffer v, Buffer o) {
+  const auto i32 = [](std::int64_t x) { return KernelArg::i32(static_cast<std::int32_t>(x)); };
+  return {i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d), KernelArg::f32(static_cast<float>(scale)),
+          i32(s.causal ? 1 : 0), KernelArg::buf(q), KernelArg::buf(k), KernelArg::buf(v), KernelArg::buf(o)};
+}
 
 AttentionProblem vendor_attention_problem(DType dtype, const AttentionShape& s, double scale) {
   AttentionProblem p;
@@ -134,14 +139,15 @@ std::optional<std::string> attention_memory_check(const DeviceInfo& device, DTyp
   return std::nullopt;
 }
 
-nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
+nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const std::string& backend) {
   nlohmann::json rec = case_record_base(spec);
   const AttentionShape& s = spec.attention;
   rec["flops"] = attention_flops(s);
   const DeviceInfo& info = device.info();
   const bool vendor = spec.tier == "vendor";
-  if (spec.tier != "portable" && !vendor) {
-    rec["reason"] = "no " + spec.tier + " attention on this backend yet";
+  const bool native = spec.tier == "native";
+  if (spec.tier != "portable" && !vendor && !native) {
+    rec["reason"] = "no " + spec.tier + " attention tier";
     return rec;
   }
   // The vendor tier is the vendor's fused attention where the backend has one, else the
@@ -152,7 +158,12 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
   const bool fused_vendor = vendor && !no_fused;
   std::optional<std::string> why;
   std::optional<AttentionConfig> config;
-  if (!vendor) {
+  std::optional<NativeAttentionChoice> native_choice;
+  if (native) {
+    std::string reason;
+    native_choice = choose_native_attention(backend, info, spec.dtype, s, reason);
+    if (!native_choice) why = reason;
+  } else if (!vendor) {
     try {
       config = attention_config_for(info, spec);
     } catch (const std::invalid_argument& e) {
@@ -169,7 +180,9 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     rec["reason"] = *why;
     return rec;
   }
-  if (!vendor) {
+  if (native) {
+    rec["kernel"] = native_attention_kernel_json(*native_choice, spec);
+  } else if (!vendor) {
     nlohmann::json defs = nlohmann::json::object();
     for (const auto& d : config->defines()) defs[d.name] = d.value;
     for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
@@ -205,6 +218,8 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
     } else if (vendor) {
       enqueue = prepare_unfused_attention(device, bufs, spec, scale, dq, dk, dv, d_o, rec);
       rec["kernel"]["fused_unavailable"] = *no_fused;
+    } else if (native) {
+      enqueue = native_attention_enqueue(device, *native_choice, spec, scale, dq, dk, dv, d_o, rec["kernel"]);
     } else {
       enqueue = prepare_fused_attention(device, spec, *config, scale, dq, dk, dv, d_o, rec);
     }
@@ -218,9 +233,12 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec) {
                               spec.seed ^ 0xa77eULL, 256};
     // The unfused path stores S and P in the data type; a fused library may too (cuDNN
     // keeps P in the input type for its second product), so both get that allowance.
-    if (vendor) check.u_intermediate = format_unit_roundoff(gemm_output_format(spec.dtype));
+    // The native kernels round P to the input type for P·V (FlashAttention-2's register
+    // reuse): the same allowance.
+    if (vendor || native) check.u_intermediate = format_unit_roundoff(gemm_output_format(spec.dtype));
     if (!record_verification(rec, verify_attention(check))) return;
     measure_into(rec, device, enqueue, spec);
+    if (native) apply_native_verified_on(rec, native_choice->kernel->name, to_string(spec.dtype), info.arch);
   });
   return rec;
 }

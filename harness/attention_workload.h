@@ -1,6 +1,7 @@
 // The attention workload: forward O = softmax(Q·Kᵀ·scale [+ causal])·V, fused on the
-// portable tier (kernels/portable/attention.cl), unfused over the vendor GEMM on the vendor
-// tier (harness/attention_unfused.h); both verified row by row in fp64.
+// portable tier (kernels/portable/attention.cl), on tensor cores on the native tier
+// (harness/native_attention.h), the vendor's fused library or the unfused path over the
+// vendor GEMM on the vendor tier (harness/attention_unfused.h); all verified row by row in fp64.
 #pragma once
 
 #include <optional>
@@ -39,6 +40,10 @@ std::optional<AttentionConfig> attention_config_for(const DeviceInfo& device, co
 std::optional<std::string> portable_attention_can_implement(const DeviceInfo& device, DType dtype, const AttentionShape& s,
                                                             const std::optional<AttentionConfig>& config);
 
+// The arguments of a fused attention kernel (portable and native share the signature):
+// (B, H, Hkv, Sq, Skv, D, scale, causal, q, k, v, o).
+std::vector<KernelArg> fused_attention_args(const AttentionShape& s, double scale, Buffer q, Buffer k, Buffer v, Buffer o);
+
 // The backend-facing description of a case for a fused vendor attention library.
 AttentionProblem vendor_attention_problem(DType dtype, const AttentionShape& s, double scale);
 
@@ -51,6 +56,6 @@ std::optional<std::string> attention_memory_check(const DeviceInfo& device, DTyp
                                                   double score_elements = 0);
 
 // One case: can_implement, inputs, first run, verification, timing (never throws).
-nlohmann::json run_attention_case(Device& device, const CaseSpec& spec);
+nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const std::string& backend);
 
 }  // namespace suanli

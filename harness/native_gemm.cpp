@@ -10,14 +10,6 @@
 namespace suanli {
 namespace {
 
-// Dynamic shared memory a block may opt in to, per compute capability (CUDA programming
-// guide, "Technical Specifications per Compute Capability").
-std::size_t shared_optin_bytes(int sm) {
-  if (sm == 80 || sm == 87) return 163 * 1024;
-  if (sm == 90) return 227 * 1024;
-  return 99 * 1024;  // sm_86, sm_89, sm_120 and anything not listed: the smallest of sm_80+
-}
-
 constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles)
 
 }  // namespace
@@ -30,6 +22,12 @@ std::optional<int> sm_version(const std::string& arch) {
   const std::string rest = arch.substr(end);
   if (!rest.empty() && rest != "a" && rest != "f") return std::nullopt;
   return std::stoi(arch.substr(3, end - 3));
+}
+
+std::size_t cuda_shared_optin_bytes(int sm) {
+  if (sm == 80 || sm == 87) return 163 * 1024;
+  if (sm == 90) return 227 * 1024;
+  return 99 * 1024;  // sm_86, sm_89, sm_120 and anything not listed: the smallest of sm_80+
 }
 
 std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
@@ -63,9 +61,9 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
   if ((s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
     return k.name + ": M = " + std::to_string(s.m) + " needs more than " + std::to_string(kMaxGridY) + " row blocks";
   const std::size_t smem = native_gemm_shared_bytes(k);
-  if (smem > shared_optin_bytes(*sm))
+  if (smem > cuda_shared_optin_bytes(*sm))
     return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + arch + " allows " +
-           std::to_string(shared_optin_bytes(*sm));
+           std::to_string(cuda_shared_optin_bytes(*sm));
   if (device.max_work_group_size > 0 && native_gemm_threads(k) > device.max_work_group_size)
     return k.name + " needs " + std::to_string(native_gemm_threads(k)) + " threads per block";
   return std::nullopt;
@@ -73,17 +71,12 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
 
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
                                                    const GemmShape& shape, std::string& why) {
-  why.clear();
-  for (const NativeGemmKernel& k : native_gemm_kernels()) {
-    const auto reason = native_gemm_can_implement(k, backend, device, dtype, shape);
-    if (!reason) {
-      const auto align = static_cast<std::int64_t>(k.row_align_elements);
-      return NativeGemmChoice{&k, shape.k % align == 0 && shape.n % align == 0};
-    }
-    if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
-  }
-  if (why.empty()) why = "no native GEMM kernels in this build";
-  return std::nullopt;
+  const NativeGemmKernel* k = first_native_kernel(
+      native_gemm_kernels(), [&](const NativeGemmKernel& c) { return native_gemm_can_implement(c, backend, device, dtype, shape); },
+      why, "no native GEMM kernels in this build");
+  if (!k) return std::nullopt;
+  const auto align = static_cast<std::int64_t>(k->row_align_elements);
+  return NativeGemmChoice{k, shape.k % align == 0 && shape.n % align == 0};
 }
 
 nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const CaseSpec& spec) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +25,32 @@ namespace suanli {
 // 90 for "sm_90a", 80 for "sm_80", 120 for "sm_120"; nullopt for anything else.
 std::optional<int> sm_version(const std::string& arch);
 
+// Dynamic shared memory a block may opt in to on sm_<sm> (CUDA programming guide,
+// "Technical Specifications per Compute Capability"; the smallest of sm_80+ when not listed).
+std::size_t cuda_shared_optin_bytes(int sm);
+
 // The checks every native CUDA kernel starts with: the plugin `backend` is the kernel's, the
 // arch an sm_ arch of at least `min_sm` (`lower_lacks`: what older archs miss, for the
 // reason), `dtype` one of the kernel's, and fp16 arithmetic for fp16. nullopt when all hold.
 std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
                                                      const std::vector<std::string>& dtypes, const std::string& lower_lacks,
                                                      const std::string& backend, const DeviceInfo& device, DType dtype);
+
+// The first kernel of a native table that `can_implement` accepts (it returns the reason
+// it cannot run, or nullopt); otherwise nullptr, and `why` lists the distinct reasons
+// (`none` when the table is empty).
+template <class Kernel, class CanImplement>
+const Kernel* first_native_kernel(const std::vector<Kernel>& table, const CanImplement& can_implement, std::string& why,
+                                  const std::string& none) {
+  why.clear();
+  for (const Kernel& k : table) {
+    const std::optional<std::string> reason = can_implement(k);
+    if (!reason) return &k;
+    if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
+  }
+  if (why.empty()) why = none;
+  return nullptr;
+}
 
 // Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,

@@ -56,14 +56,9 @@ std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, 
 
 const NativePeakKernel* choose_native_peak(const std::string& backend, const DeviceInfo& device, DType dtype,
                                            std::string& why) {
-  why.clear();
-  for (const NativePeakKernel& k : native_peak_kernels()) {
-    const auto reason = native_peak_can_implement(k, backend, device, dtype);
-    if (!reason) return &k;
-    if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
-  }
-  if (why.empty()) why = "no native peak kernels in this build";
-  return nullptr;
+  return first_native_kernel(
+      native_peak_kernels(), [&](const NativePeakKernel& k) { return native_peak_can_implement(k, backend, device, dtype); }, why,
+      "no native peak kernels in this build");
 }
 
 std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& device) {

@@ -80,7 +80,7 @@ int worker_main(const std::string& backend_name, int device_index, bool list_onl
         if (spec.workload == "gemm") {
           result = run_gemm_case(*device, spec, backend_name);
         } else if (spec.workload == "attention") {
-          result = run_attention_case(*device, spec);
+          result = run_attention_case(*device, spec, backend_name);
         } else if (spec.workload == "peak") {
           result = run_peak_case(*device, spec, backend_name);
         } else if (spec.workload == "stream") {

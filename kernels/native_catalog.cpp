@@ -1,5 +1,6 @@
 #include "kernels/native_catalog.h"
 
+#include <map>
 #include <stdexcept>
 
 #include "kernels/kernel_catalog.h"
@@ -22,10 +23,24 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text;
 }
 
-std::string_view embedded(std::string_view name) {
-  for (int i = 0; i < native_kernels::kEmbeddedFileCount; ++i)
-    if (native_kernels::kEmbeddedFiles[i].name == name) return native_kernels::kEmbeddedFiles[i].text;
-  throw std::out_of_range("no native kernel source named '" + std::string(name) + "'");
+// Sources written against a shared prelude, and that prelude.
+constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
+    {"gemm_mma_sync", "mma_sync_common"},
+    {"attention_mma_sync", "mma_sync_common"},
+};
+
+// Every embedded file by name, each with its prelude in front.
+const std::map<std::string, std::string, std::less<>>& sources() {
+  static const std::map<std::string, std::string, std::less<>> all = [] {
+    std::map<std::string, std::string, std::less<>> raw, out;
+    for (int i = 0; i < native_kernels::kEmbeddedFileCount; ++i)
+      raw[std::string(native_kernels::kEmbeddedFiles[i].name)] = std::string(native_kernels::kEmbeddedFiles[i].text);
+    out = raw;
+    for (const auto& [kernel, prelude] : kPreludes)
+      out.at(std::string(kernel)) = raw.at(std::string(prelude)) + "\n" + raw.at(std::string(kernel));
+    return out;
+  }();
+  return all;
 }
 
 }  // namespace
@@ -39,6 +54,33 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
        {"cp.async.cg.shared.global", "cp.async.wait_group"}},
   };
   return kernels;
+}
+
+const std::vector<NativeAttentionKernel>& native_attention_kernels() {
+  static const std::vector<NativeAttentionKernel> kernels = {
+      {"attention_mma_sync", "cuda", 80, {"fp16", "bf16"}, "attention_mma_sync", "kernels/cuda/attention_mma_sync.cu",
+       {64, 128}, 4, 64, 8, 2,
+       {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
+        "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", "cp.async.cg.shared.global", "shfl.sync.bfly", "ex2.approx"}},
+  };
+  return kernels;
+}
+
+int native_attention_threads(const NativeAttentionKernel& k) { return k.warps * 32; }
+
+int native_attention_block_q(const NativeAttentionKernel& k) { return k.warps * 16; }
+
+std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int head_dim) {
+  // The kernel pads every shared row by 8 elements; Q, then two K and two V tiles.
+  const auto rows = static_cast<std::size_t>(native_attention_block_q(k) + 4 * k.block_kv);
+  return rows * static_cast<std::size_t>(head_dim + 8) * static_cast<std::size_t>(k.element_bytes);
+}
+
+std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, const std::string& dtype, int head_dim) {
+  return {{"ATTN_MMA_HEAD_DIM", std::to_string(head_dim)},
+          {"ATTN_MMA_WARPS", std::to_string(k.warps)},
+          {"ATTN_MMA_BLOCK_KV", std::to_string(k.block_kv)},
+          {dtype_define(dtype), "1"}};
 }
 
 const std::vector<NativePeakKernel>& native_peak_kernels() {
@@ -105,6 +147,16 @@ std::vector<NativeVariant> native_variants() {
       }
     }
   }
+  for (const NativeAttentionKernel& k : native_attention_kernels()) {
+    for (const std::string& dtype : k.dtypes) {
+      for (const int head_dim : k.head_dims) {
+        NativeVariant v{k.name, k.backend, k.source, dtype, "hd" + std::to_string(head_dim),
+                        native_attention_defines(k, dtype, head_dim), {}};
+        for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
+        out.push_back(std::move(v));
+      }
+    }
+  }
   for (const NativePeakKernel& k : native_peak_kernels()) {
     for (const std::string& dtype : k.dtypes) {
       NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype), {}};
@@ -115,8 +167,13 @@ std::vector<NativeVariant> native_variants() {
   return out;
 }
 
-std::string_view native_kernel_source(std::string_view name) { return embedded(name); }
+const std::string& native_kernel_source(std::string_view name) {
+  const auto& all = sources();
+  const auto it = all.find(name);
+  if (it == all.end()) throw std::out_of_range("no native kernel source named '" + std::string(name) + "'");
+  return it->second;
+}
 
-std::string_view native_verified_on_json() { return embedded("verified_on"); }
+std::string_view native_verified_on_json() { return native_kernel_source("verified_on"); }
 
 }  // namespace suanli

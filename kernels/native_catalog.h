@@ -63,6 +63,35 @@ struct NativePeakKernel {
   std::vector<std::string> ptx_requires;  // "{t}": the PTX type name
 };
 
+// Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu): one
+// compile per dtype and head-dim bound; a case runs the smallest bound that holds its D.
+struct NativeAttentionKernel {
+  std::string name;         // also the entry point: "attention_mma_sync"
+  std::string backend;      // "cuda"
+  int min_sm = 0;           // lowest compute capability x 10
+  std::vector<std::string> dtypes;
+  std::string source;       // native_kernel_source() name
+  std::string source_path;  // in the repository, for records
+  std::vector<int> head_dims;  // ATTN_MMA_HEAD_DIM variants, ascending
+  int warps = 4;            // ATTN_MMA_WARPS: 16 query rows each
+  int block_kv = 64;        // ATTN_MMA_BLOCK_KV: keys per tile
+  int d_multiple = 8;       // D must be a multiple: rows of 16-byte chunks for cp.async
+  int element_bytes = 2;
+  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name
+};
+
+// Every native attention kernel of every backend.
+const std::vector<NativeAttentionKernel>& native_attention_kernels();
+
+// Threads per block, query rows per block, dynamic shared memory per block (Q, two K and
+// two V tiles at head_dim + 8 elements per row).
+int native_attention_threads(const NativeAttentionKernel& k);
+int native_attention_block_q(const NativeAttentionKernel& k);
+std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int head_dim);
+
+// The defines a backend compiles a native attention kernel with: tunables, head-dim bound, dtype.
+std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, const std::string& dtype, int head_dim);
+
 // Every native peak kernel of every backend.
 const std::vector<NativePeakKernel>& native_peak_kernels();
 
@@ -82,7 +111,8 @@ Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n);
 std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned);
 
 // One compile of the check: kernel × dtype × alignment variant, at the default tile (and
-// every native peak kernel × dtype, config "default").
+// every native attention kernel × dtype × head-dim bound, config "hd64"..., and every
+// native peak kernel × dtype, config "default").
 struct NativeVariant {
   std::string kernel;   // NativeGemmKernel::name (and entry)
   std::string backend;
@@ -94,8 +124,10 @@ struct NativeVariant {
 };
 std::vector<NativeVariant> native_variants();
 
-// The embedded native sources (kernels/cuda/*.cu); throws std::out_of_range for an unknown name.
-std::string_view native_kernel_source(std::string_view name);
+// The embedded native source of a kernel, as compiled: a kernel written against a shared
+// prelude (kernels/cuda/mma_sync_common.cuh for the mma.sync kernels) comes with the
+// prelude in front. Throws std::out_of_range for an unknown name.
+const std::string& native_kernel_source(std::string_view name);
 
 // kernels/cuda/verified_on.json, embedded: which (kernel, dtype, arch) were verified on hardware.
 std::string_view native_verified_on_json();

@@ -10,16 +10,18 @@
 #     suite: portable and vendor GEMM, fp32 tf32 bf16 fp16 fp8, 4096^3 and 8192^3, every
 #     case verified;  3b. the native tier (gemm_mma_sync, this project's mma.sync kernel),
 #     fp16 and bf16 at the same shapes, status `unverified` until kernels/cuda/verified_on.json
-#     lists the device's arch;  4. attention, portable and vendor tier (cuDNN's fused flash attention
-#     where cuDNN is installed, else the unfused cuBLAS path, with the reason recorded),
+#     lists the device's arch;  4. attention, portable, native (attention_mma_sync, this
+#     project's FlashAttention-2-style mma.sync kernel, `unverified` like the native GEMM) and
+#     vendor tier (cuDNN's fused flash attention where cuDNN is installed, else the unfused
+#     cuBLAS path, with the reason recorded),
 #     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
 #     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
 #     bf16, `unverified` like the native GEMM), stream copy and triad;  6. writes
 #     results/runs/<date>-<device>/{device-check,native,attention,attention-causal,peak,peak-native,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 5 minutes on an H200 (the native tier adds 4 cases: under a minute; the
-# native peak 2 cases of at most 1 s of samples each). Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# Budget: about 5 minutes on an H200 (the native tier adds 4 GEMM cases: under a minute; 8
+# attention cases of at most 2 s of samples each; the native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -80,12 +82,12 @@ echo "== native tier: gemm_mma_sync fp16 bf16 at 4096^3 and 8192^3"
   --out "$dir/native.json" --csv "$dir/native.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
-# 2 dtypes x 2 tiers x 2 shapes per mask: 8 cases, each at most 2 s of sampling after its
+# 2 dtypes x 3 tiers x 2 shapes per mask: 12 cases, each at most 2 s of sampling after its
 # verification (the S=8192 fp64 check samples rows) and cuDNN's plan build, under the watchdog.
 for mask in "" --causal; do
   name_suffix=${mask:+-causal}
-  echo "== attention${mask:+ (causal)}: fp16 bf16 at 1x32x4096x128 and 1x32x8192x128, portable + vendor"
-  "$suanli" run --backend cuda --device 0 --workload attention --tier portable,vendor --dtype fp16,bf16 \
+  echo "== attention${mask:+ (causal)}: fp16 bf16 at 1x32x4096x128 and 1x32x8192x128, portable + native + vendor"
+  "$suanli" run --backend cuda --device 0 --workload attention --tier portable,native,vendor --dtype fp16,bf16 \
     --shape 1x32x4096x128 --shape 1x32x8192x128 $mask --max-time 2 --timeout 60 \
     --out "$dir/attention$name_suffix.json" --csv "$dir/attention$name_suffix.csv" | tee -a "$dir/summary.txt"
   [ "${PIPESTATUS[0]}" -ne 0 ] && status=1

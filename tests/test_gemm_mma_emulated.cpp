@@ -1,5 +1,5 @@
 // kernels/cuda/gemm_mma_sync.cu run on the host: the kernel source itself, compiled as C++
-// against a software model of the warp-level instructions (tests/gemm_mma_emulation.h),
+// against a software model of the warp-level instructions (tests/mma_sync_emulation.h),
 // one std::thread per CUDA thread. Built once per dtype × load path (SUANLI_DTYPE_*,
 // GEMM_MMA_ROW_ALIGN8 from CMake). It proves the tiling, the cp.async pipeline, the fragment
 // indexing, zero-filled edges and guarded stores on odd shapes — not the instructions'
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/gemm_mma_emulation.h"
+#include "tests/mma_sync_emulation.h"
 
 // The dynamic shared memory of the running block. The kernel declares it extern inside its
 // extern "C" body, which gives it C language linkage (clang insists; gcc does not care).
@@ -20,23 +20,24 @@ extern "C" {
 alignas(128) unsigned char gemm_smem[128 * 1024];
 }
 
+#include "kernels/cuda/mma_sync_common.cuh"
 #include "kernels/cuda/gemm_mma_sync.cu"
 
 namespace {
 
-using gemm_mma_emulation::Fault;
-using gemm_mma_emulation::machine;
+using mma_sync_emulation::Fault;
+using mma_sync_emulation::machine;
 
 #if defined(SUANLI_DTYPE_FP16)
 constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
 constexpr unsigned short kNaN = 0x7e00;
-unsigned short to_bits(float x) { return gemm_mma_emulation::float_to_half_bits(x); }
+unsigned short to_bits(float x) { return mma_sync_emulation::float_to_half_bits(x); }
 #else
 constexpr double kOutputUnitRoundoff = 1.0 / 256;  // bf16: 2^-8
 constexpr unsigned short kNaN = 0x7fc0;
-unsigned short to_bits(float x) { return gemm_mma_emulation::float_to_bf16_bits(x); }
+unsigned short to_bits(float x) { return mma_sync_emulation::float_to_bf16_bits(x); }
 #endif
-float to_float(unsigned short bits) { return gemm_mma_emulation::elem_bits_to_float(bits); }
+float to_float(unsigned short bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
 constexpr bool kRowAligned = GEMM_MMA_ROW_ALIGN8 != 0;
 constexpr std::size_t kGuard = 64;  // elements after C that must stay untouched
 
@@ -71,41 +72,17 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   r.c.resize(mn + kGuard, 0x1234);
 
   machine = {};
-  machine.smem = gemm_smem;
   machine.fault = fault;
   machine.readable = {{reinterpret_cast<const unsigned char*>(r.a.data()), reinterpret_cast<const unsigned char*>(r.a.data() + r.a.size())},
                       {reinterpret_cast<const unsigned char*>(r.b.data()), reinterpret_cast<const unsigned char*>(r.b.data() + r.b.size())}};
   const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MMA_BLOCK_N - 1) / GEMM_MMA_BLOCK_N);
   const unsigned grid_y = static_cast<unsigned>((p.m + GEMM_MMA_BLOCK_M - 1) / GEMM_MMA_BLOCK_M);
-  constexpr int warps = GEMM_MMA_THREADS / 32;
   for (unsigned by = 0; by < grid_y; ++by) {
     for (unsigned bx = 0; bx < grid_x; ++bx) {
-      // Shared memory starts as garbage on a GPU: NaN bytes here, so a read of anything the
-      // kernel did not load shows up in C.
-      std::memset(gemm_smem, 0x7f, sizeof gemm_smem);
-      std::barrier<> block_barrier(GEMM_MMA_THREADS);
-      std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
-      machine.warp_barriers.clear();
-      for (int w = 0; w < warps; ++w) {
-        warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
-        machine.warp_barriers.push_back(warp_barriers.back().get());
-      }
-      machine.block_barrier = &block_barrier;
-      machine.warps.assign(warps, {});
-      std::vector<std::thread> threads;
-      for (unsigned tid = 0; tid < GEMM_MMA_THREADS; ++tid) {
-        threads.emplace_back([&, tid] {
-          gemm_mma_emulation::self = {};
-          gemm_mma_emulation::self.thread = {tid, 0, 0};
-          gemm_mma_emulation::self.block = {bx, by, 0};
-          gemm_mma_emulation::self.grid = {grid_x, grid_y, 1};
-          gemm_mma_emulation::self.lane = static_cast<int>(tid % 32);
-          gemm_mma_emulation::self.warp = static_cast<int>(tid / 32);
-          gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const gemm_elem_t*>(r.a.data()),
-                        reinterpret_cast<const gemm_elem_t*>(r.b.data()), reinterpret_cast<gemm_elem_t*>(r.c.data()));
-        });
-      }
-      for (auto& t : threads) t.join();
+      mma_sync_emulation::run_block(GEMM_MMA_THREADS, {bx, by, 0}, {grid_x, grid_y, 1}, gemm_smem, sizeof gemm_smem, [&] {
+        gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const mma_elem_t*>(r.a.data()),
+                      reinterpret_cast<const mma_elem_t*>(r.b.data()), reinterpret_cast<mma_elem_t*>(r.c.data()));
+      });
     }
   }
   r.out_of_range_read = machine.out_of_range_read;

@@ -48,6 +48,17 @@ TEST(NativeCli, NonCudaGpuGetsASkippedRowWithTheReason) {
   expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
 }
 
+TEST(NativeCli, AttentionOnPoclGetsASkippedRowWithTheReason) {
+  TempDir dir;
+  const auto r = run_suanli({"run", "--workload", "attention", "--backend", "opencl", "--tier", "native", "--dtype",
+                             "fp16,bf16", "--shape", "1x2x64x64", "--causal", "--out", (dir / "r.json").string()},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json doc = read_json(dir / "r.json");
+  expect_skipped_with(doc, 2, "no native cuda kernel for this device (opencl backend, arch ");
+  for (const auto& c : doc["cases"]) EXPECT_EQ(c["workload"], "attention");
+}
+
 TEST(NativeCli, PeakOnPoclGetsASkippedRowWithTheReason) {
   TempDir dir;
   const auto r = run_suanli({"run", "--workload", "peak", "--backend", "opencl", "--tier", "native", "--dtype", "fp16,bf16",

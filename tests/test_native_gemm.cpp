@@ -9,6 +9,7 @@
 #include "harness/results.h"
 #include "harness/results_view.h"
 #include "kernels/native_catalog.h"
+#include "tests/native_test_devices.h"
 
 namespace suanli {
 namespace {
@@ -19,33 +20,8 @@ const NativeGemmKernel& mma_sync() {
   throw std::runtime_error("gemm_mma_sync is not in the native table");
 }
 
-DeviceInfo cuda_gpu(const std::string& arch) {
-  DeviceInfo d;
-  d.name = "NVIDIA Test GPU";
-  d.vendor = "NVIDIA";
-  d.arch = arch;
-  d.type = DeviceType::gpu;
-  d.global_mem_bytes = 80ULL << 30;
-  d.max_alloc_bytes = d.global_mem_bytes;
-  d.local_mem_bytes = 48 * 1024;
-  d.max_work_group_size = 1024;
-  d.has_fp64 = true;
-  d.has_fp16 = true;
-  return d;
-}
-
-// What the OpenCL plugin reports for PoCL on this machine's CPU.
-DeviceInfo pocl_cpu() {
-  DeviceInfo d;
-  d.name = "cpu-skylake-avx512-AMD EPYC";
-  d.vendor = "AuthenticAMD";
-  d.arch = "skylake-avx512";
-  d.type = DeviceType::cpu;
-  d.max_work_group_size = 4096;
-  d.has_fp64 = true;
-  d.has_fp16 = true;
-  return d;
-}
+using test::cuda_gpu;
+using test::pocl_cpu;
 
 GemmShape shape(std::int64_t m, std::int64_t n, std::int64_t k) { return GemmShape{m, n, k, ""}; }
 

@@ -9,6 +9,7 @@
 #include "harness/host_data.h"
 #include "harness/native_peak.h"
 #include "kernels/native_catalog.h"
+#include "tests/native_test_devices.h"
 
 namespace suanli {
 namespace {
@@ -19,18 +20,7 @@ const NativePeakKernel& peak_mma() {
   throw std::runtime_error("peak_mma_sync is not in the native peak table");
 }
 
-DeviceInfo cuda_gpu(const std::string& arch, int sms = 132) {
-  DeviceInfo d;
-  d.name = "NVIDIA Test GPU";
-  d.vendor = "NVIDIA";
-  d.arch = arch;
-  d.type = DeviceType::gpu;
-  d.compute_units = sms;
-  d.max_work_group_size = 1024;
-  d.has_fp64 = true;
-  d.has_fp16 = true;
-  return d;
-}
+using test::cuda_gpu;
 
 std::optional<std::string> can(const std::string& backend, const DeviceInfo& d, DType dtype) {
   return native_peak_can_implement(peak_mma(), backend, d, dtype);

@@ -31,19 +31,16 @@
 // modulo 128, so the 8 row addresses of each ldmatrix 8×8 matrix fall in 8 distinct 16-byte
 // bank groups (no bank conflicts) while every row stays 16-byte aligned for cp.async.
 //
-// The CUDA backend prepends its dialect preamble (kernels/dialect/cuda.h) to this file as to
-// every kernel. That is harmless: it only defines macros and small templates, none of whose
-// names this file uses, and includes cuda_fp16.h, which this file includes anyway.
+// The element type (mma_elem_t), the PTX wrappers and the conversions come from
+// kernels/cuda/mma_sync_common.cuh, which the harness prepends (the catalog's prelude). The
+// CUDA backend prepends its dialect preamble (kernels/dialect/cuda.h) to that, as to every
+// kernel. That is harmless: it only defines macros and small templates, none of whose names
+// these files use, and includes cuda_fp16.h, which the prelude includes anyway.
 //
-// GEMM_MMA_HOST_EMULATION (tests only, tests/test_gemm_mma_emulated.cpp): the file is
-// compiled as host C++ with the PTX wrappers and element types below supplied by a software
-// model of the warp (tests/gemm_mma_emulation.h), so the tiling, pipeline, fragment and edge
-// logic is tested without a GPU. The device build never defines it.
-
-#ifndef GEMM_MMA_HOST_EMULATION
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#endif
+// MMA_SYNC_HOST_EMULATION (tests only, tests/test_gemm_mma_emulated.cpp): the file is
+// compiled as host C++ with the prelude's names supplied by a software model of the warp
+// (tests/mma_sync_emulation.h), so the tiling, pipeline, fragment and edge logic is tested
+// without a GPU. The device build never defines it.
 
 // ---- Tunables (every one an #ifndef default; the harness passes them as -D defines) ----
 
@@ -86,20 +83,6 @@
 #define GEMM_MMA_ROW_ALIGN8 1
 #endif
 
-#if defined(SUANLI_DTYPE_FP16)
-typedef __half gemm_elem_t;
-#define GEMM_MMA_PTX_TYPE "f16"
-#elif defined(SUANLI_DTYPE_BF16)
-typedef __nv_bfloat16 gemm_elem_t;
-#define GEMM_MMA_PTX_TYPE "bf16"
-#else
-#error "gemm_mma_sync: define SUANLI_DTYPE_FP16 or SUANLI_DTYPE_BF16"
-#endif
-
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
-#error "gemm_mma_sync needs sm_80 or later (cp.async, bf16 mma.sync)"
-#endif
-
 #define GEMM_MMA_THREADS (GEMM_MMA_WARPS_M * GEMM_MMA_WARPS_N * 32)
 #define GEMM_MMA_WARP_M (GEMM_MMA_BLOCK_M / GEMM_MMA_WARPS_M)
 #define GEMM_MMA_WARP_N (GEMM_MMA_BLOCK_N / GEMM_MMA_WARPS_N)
@@ -122,65 +105,6 @@ static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8) % GEMM_MMA_THREADS == 0,
 static_assert(GEMM_MMA_STAGES >= 2, "a pipeline needs at least 2 stages");
 static_assert(GEMM_MMA_GROUP_M >= 1, "GROUP_M counts tile rows");
 
-#ifndef GEMM_MMA_HOST_EMULATION
-// ---- PTX wrappers ----
-
-__device__ __forceinline__ unsigned smem_address(const void* p) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
-
-// 16 bytes global -> shared, asynchronously. src_bytes 16: copy; 0: read nothing, write
-// 16 zero bytes (the zero-fill of out-of-range chunks).
-__device__ __forceinline__ void cp_async_16(unsigned dst, const void* src, int src_bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-// Waits until at most `n` of this thread's committed groups are still in flight.
-template <int n>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
-}
-
-// Four 8×8 b16 matrices; lane l gives the address of row l % 8 of matrix l / 8 and
-// receives, in r[i], row l / 4, columns 2·(l % 4) and +1 of matrix i.
-__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], unsigned addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-// The same, transposed: r[i] holds rows 2·(l % 4) and +1 of column l / 4 of matrix i.
-__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-// d(16×8, fp32) += a(16×16) · b(16×8). Fragment layouts (PTX ISA, "Matrix Fragments for
-// mma.m16n8k16 with floating point type"), g = lane / 4, t = lane % 4:
-//   a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
-//   b[0]: B[2t..2t+1][g]   b[1]: B[2t+8..2t+9][g]
-//   d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
-__device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." GEMM_MMA_PTX_TYPE "." GEMM_MMA_PTX_TYPE
-               ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// ---- Element conversions (the output type) ----
-
-#if defined(SUANLI_DTYPE_FP16)
-__device__ __forceinline__ gemm_elem_t to_elem(float x) { return __float2half_rn(x); }
-__device__ __forceinline__ float from_elem(gemm_elem_t x) { return __half2float(x); }
-__device__ __forceinline__ __half2 to_elem2(float x, float y) { return __floats2half2_rn(x, y); }
-typedef __half2 gemm_elem2_t;
-#else
-__device__ __forceinline__ gemm_elem_t to_elem(float x) { return __float2bfloat16_rn(x); }
-__device__ __forceinline__ float from_elem(gemm_elem_t x) { return __bfloat162float(x); }
-__device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
-typedef __nv_bfloat162 gemm_elem2_t;
-#endif
-#endif  // GEMM_MMA_HOST_EMULATION
 
 // ---- Tile loads (one pipeline stage) ----
 
@@ -238,8 +162,8 @@ __device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* 
 // M, N, K: the problem; alpha, beta: fp32 scalars (beta == 0 never reads C, which may hold
 // poison); a: (M, K) row-major; b: (K, N) row-major; c: (M, N) row-major, written.
 extern "C" __global__ void __launch_bounds__(GEMM_MMA_THREADS)
-gemm_mma_sync(int M, int N, int K, float alpha, float beta, const gemm_elem_t* __restrict__ a,
-              const gemm_elem_t* __restrict__ b, gemm_elem_t* __restrict__ c) {
+gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __restrict__ a,
+              const mma_elem_t* __restrict__ b, mma_elem_t* __restrict__ c) {
   // smem: STAGES × a_s (BLOCK_M, A_PITCH), then STAGES × b_s (BLOCK_K, B_PITCH), 16-bit.
   extern __shared__ __align__(128) unsigned char gemm_smem[];
   unsigned short* const a_smem = reinterpret_cast<unsigned short*>(gemm_smem);
@@ -351,7 +275,7 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const gemm_elem_t* _
       for (int h = 0; h < 2; ++h) {
         const int row = m0 + warp_m * GEMM_MMA_WARP_M + i * 16 + g + h * 8;
         if (row >= M) continue;
-        gemm_elem_t* const out = c + static_cast<long long>(row) * N + col;
+        mma_elem_t* const out = c + static_cast<long long>(row) * N + col;
         float v0 = alpha * acc[i][j][2 * h];
         float v1 = alpha * acc[i][j][2 * h + 1];
         if (beta != 0.0f) {
@@ -359,7 +283,7 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const gemm_elem_t* _
           if (col + 1 < N) v1 += beta * from_elem(out[1]);
         }
         if (pair_ok && col + 1 < N) {
-          *reinterpret_cast<gemm_elem2_t*>(out) = to_elem2(v0, v1);
+          *reinterpret_cast<mma_elem2_t*>(out) = to_elem2(v0, v1);
         } else {
           if (col < N) out[0] = to_elem(v0);
           if (col + 1 < N) out[1] = to_elem(v1);

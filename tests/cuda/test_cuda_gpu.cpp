@@ -2,6 +2,7 @@
 // square shapes, every case verified. Skipped, with the reason, where cuda is unavailable.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -15,14 +16,27 @@ using suanli::test::read_json;
 using suanli::test::run_suanli;
 using suanli::test::TempDir;
 
+namespace {
+
+// Why this machine cannot run the test (cuda unavailable, or an arch below `min_sm` when
+// given), or "" when it can.
+std::string skip_reason(const std::map<std::string, std::string>& env, int min_sm = 0) {
+  const nlohmann::json cuda = cuda_listing(env);
+  if (!cuda.is_object() || !cuda.value("available", false))
+    return "cuda is unavailable here: " +
+           (cuda.is_object() ? cuda.value("reason", std::string("(no reason)")) : std::string("not listed"));
+  const std::string arch = cuda["devices"][0]["info"].value("arch", std::string());
+  if (suanli::sm_version(arch).value_or(0) < min_sm)
+    return "needs sm_" + std::to_string(min_sm) + " or later; device is " + arch;
+  return "";
+}
+
+}  // namespace
+
 TEST(CudaGpu, RunPortableAndVendorTiersVerified) {
   TempDir dir;
   const auto env = cuda_test_env((dir / "cache").string());
-  const nlohmann::json cuda = cuda_listing(env);
-  if (!cuda.is_object() || !cuda.value("available", false)) {
-    GTEST_SKIP() << "cuda is unavailable here: "
-                 << (cuda.is_object() ? cuda.value("reason", std::string("(no reason)")) : std::string("not listed"));
-  }
+  if (const std::string why = skip_reason(env); !why.empty()) GTEST_SKIP() << why;
 
   const auto r = run_suanli({"run", "--backend", "cuda", "--dtype", "fp32,fp16,bf16", "--tier", "portable,vendor",
                              "--shape", "1000x1x1000", "--shape", "129x257x63", "--shape", "1024x1024x1024",
@@ -58,13 +72,7 @@ TEST(CudaGpu, RunPortableAndVendorTiersVerified) {
 TEST(CudaGpu, NativeMmaSyncGemmVerified) {
   TempDir dir;
   const auto env = cuda_test_env((dir / "cache").string());
-  const nlohmann::json cuda = cuda_listing(env);
-  if (!cuda.is_object() || !cuda.value("available", false)) {
-    GTEST_SKIP() << "cuda is unavailable here: "
-                 << (cuda.is_object() ? cuda.value("reason", std::string("(no reason)")) : std::string("not listed"));
-  }
-  const std::string arch = cuda["devices"][0]["info"].value("arch", std::string());
-  if (suanli::sm_version(arch).value_or(0) < 80) GTEST_SKIP() << "gemm_mma_sync needs sm_80 or later; device is " << arch;
+  if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "gemm_mma_sync " << why;
 
   const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--dtype", "fp16,bf16", "--shape",
                              "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
@@ -81,5 +89,39 @@ TEST(CudaGpu, NativeMmaSyncGemmVerified) {
     const std::string status = c["status"];
     EXPECT_TRUE(status == "unverified" || status == "ok") << status;
     EXPECT_GT(c["tflops"].get<double>(), 0.0);
+  }
+}
+
+// The native tier's attention_mma_sync: both head-dim bounds (D = 64; D = 80 and 128 on the
+// 128 build), Sq != Skv, grouped-query heads, causal and not, fp16 and bf16, every case
+// verified in fp64; `unverified` or `ok` as for the GEMM above.
+TEST(CudaGpu, NativeMmaSyncAttentionVerified) {
+  TempDir dir;
+  const auto env = cuda_test_env((dir / "cache").string());
+  if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "attention_mma_sync " << why;
+
+  const auto run_case = [&](const std::vector<std::string>& shape_args, const std::string& out) {
+    std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
+                                     "--dtype", "fp16,bf16", "--min-samples", "5", "--max-time", "0.5", "--out", out};
+    args.insert(args.end(), shape_args.begin(), shape_args.end());
+    const auto r = run_suanli(args, env);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return read_json(out);
+  };
+  const std::vector<nlohmann::json> docs = {
+      run_case({"--shape", "2x8x1000x64"}, (dir / "a.json").string()),
+      run_case({"--shape", "1x8x777x128", "--kv-heads", "2", "--seq-kv", "1500", "--causal"}, (dir / "b.json").string()),
+      run_case({"--shape", "1x4x300x80", "--seq-kv", "100", "--causal"}, (dir / "c.json").string()),
+      run_case({"--shape", "1x16x4096x128"}, (dir / "d.json").string())};
+  for (const auto& doc : docs) {
+    ASSERT_EQ(doc["cases"].size(), 2u);
+    for (const auto& c : doc["cases"]) {
+      SCOPED_TRACE(c.dump().substr(0, 800));
+      EXPECT_EQ(c["kernel"]["name"], "attention_mma_sync");
+      EXPECT_TRUE(c["verified"].get<bool>());
+      const std::string status = c["status"];
+      EXPECT_TRUE(status == "unverified" || status == "ok") << status;
+      EXPECT_GT(c["tflops"].get<double>(), 0.0);
+    }
   }
 }

@@ -1,5 +1,6 @@
-// A software model of what kernels/cuda/gemm_mma_sync.cu needs from a GPU, so that the
-// kernel source itself runs on the host (tests/test_gemm_mma_emulated.cpp): one std::thread
+// A software model of what the mma.sync kernels (kernels/cuda/gemm_mma_sync.cu,
+// attention_mma_sync.cu) need from a GPU, so that the kernel source itself runs on the host
+// (tests/test_gemm_mma_emulated.cpp, test_attention_mma_emulated.cpp): one std::thread
 // per CUDA thread, a block barrier for __syncthreads, a warp barrier for the warp-collective
 // instructions, and the instructions written from the PTX ISA's definitions:
 //   - cp.async: each copy is queued in the issuing thread's current group and performed
@@ -8,8 +9,10 @@
 //   - ldmatrix .x4 [.trans]: lane l names row l % 8 of matrix l / 8; it receives row l / 4,
 //     columns 2(l % 4), +1 of each matrix (.trans: rows 2(l % 4), +1 of column l / 4);
 //   - mma.m16n8k16 .row.col, fp32 accumulate: the fragments gathered from all 32 lanes by
-//     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type".
-// Include before the kernel, with the kernel's SUANLI_DTYPE_* define set.
+//     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type";
+//   - shfl.sync.bfly (__shfl_xor_sync): every lane publishes its value, then reads lane ^ mask.
+// Include before kernels/cuda/mma_sync_common.cuh and the kernel, with the kernel's
+// SUANLI_DTYPE_* define set.
 #pragma once
 
 #include <barrier>
@@ -18,11 +21,13 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "harness/host_data.h"
 
-#define GEMM_MMA_HOST_EMULATION 1
+#define MMA_SYNC_HOST_EMULATION 1
 #define __device__
 #define __forceinline__ inline
 #define __global__
@@ -30,7 +35,7 @@
 #define __shared__
 #define __align__(n)  // the test defines gemm_smem aligned
 
-namespace gemm_mma_emulation {
+namespace mma_sync_emulation {
 
 struct Dim3 {
   unsigned x = 0, y = 0, z = 0;
@@ -67,7 +72,9 @@ inline float elem_bits_to_float(unsigned short h) { return bf16_bits_to_float(h)
 #endif
 
 // What a fault injection changes, to prove the test catches a wrong fragment layout.
-enum class Fault { none, b_fragment_halves_swapped, no_wait_before_read };
+// quad_reduction_skipped: __shfl_xor_sync returns the caller's own value, so a reduction
+// over the four lanes of a row (attention's row max and sum) sees one lane only.
+enum class Fault { none, b_fragment_halves_swapped, no_wait_before_read, quad_reduction_skipped };
 
 // One block's shared state. Blocks run one after another.
 struct Machine {
@@ -79,6 +86,7 @@ struct Machine {
     unsigned addr[32];
     unsigned a[32][4];
     unsigned b[32][2];
+    float shfl[32];
   };
   std::vector<Warp> warps;
   // Address ranges cp.async may read (A and B): a read outside is a kernel bug.
@@ -120,26 +128,58 @@ inline unsigned short smem_u16(unsigned addr) {
   return v;
 }
 
-}  // namespace gemm_mma_emulation
+// Runs fn() in every thread of one block, as a GPU would start them: `threads` threads (a
+// multiple of 32), shared memory starting as garbage (0x7f bytes: NaN in fp16, bf16 and
+// fp32, so reading anything the kernel did not write shows in the output), one barrier for
+// the block and one per warp. Blocks run one after another.
+template <class Fn>
+void run_block(unsigned threads, Dim3 block, Dim3 grid, unsigned char* smem, std::size_t smem_bytes, const Fn& fn) {
+  std::memset(smem, 0x7f, smem_bytes);
+  machine.smem = smem;
+  std::barrier<> block_barrier(threads);
+  std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
+  machine.warp_barriers.clear();
+  for (unsigned w = 0; w < threads / 32; ++w) {
+    warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
+    machine.warp_barriers.push_back(warp_barriers.back().get());
+  }
+  machine.block_barrier = &block_barrier;
+  machine.warps.assign(threads / 32, {});
+  std::vector<std::thread> running;
+  for (unsigned tid = 0; tid < threads; ++tid) {
+    running.emplace_back([&, tid] {
+      self = {};
+      self.thread = {tid, 0, 0};
+      self.block = block;
+      self.grid = grid;
+      self.lane = static_cast<int>(tid % 32);
+      self.warp = static_cast<int>(tid / 32);
+      fn();
+    });
+  }
+  for (auto& t : running) t.join();
+}
+
+}  // namespace mma_sync_emulation
 
 // ---- The names the kernel uses ----
 
-typedef gemm_mma_emulation::Half __half;
-typedef gemm_mma_emulation::Bf16 __nv_bfloat16;
-#define threadIdx (gemm_mma_emulation::self.thread)
-#define blockIdx (gemm_mma_emulation::self.block)
-#define gridDim (gemm_mma_emulation::self.grid)
+typedef mma_sync_emulation::Half __half;
+typedef mma_sync_emulation::Bf16 __nv_bfloat16;
+#define threadIdx (mma_sync_emulation::self.thread)
+#define blockIdx (mma_sync_emulation::self.block)
+#define gridDim (mma_sync_emulation::self.grid)
 
 inline int min(int a, int b) { return a < b ? a : b; }  // CUDA's device min
 
-inline void __syncthreads() { gemm_mma_emulation::machine.block_barrier->arrive_and_wait(); }
+inline void __syncthreads() { mma_sync_emulation::machine.block_barrier->arrive_and_wait(); }
 
 inline unsigned smem_address(const void* p) {
-  return static_cast<unsigned>(static_cast<const unsigned char*>(p) - gemm_mma_emulation::machine.smem);
+  return static_cast<unsigned>(static_cast<const unsigned char*>(p) - mma_sync_emulation::machine.smem);
 }
 
 inline void cp_async_16(unsigned dst, const void* src, int src_bytes) {
-  using namespace gemm_mma_emulation;
+  using namespace mma_sync_emulation;
   const auto* s = static_cast<const unsigned char*>(src);
   bool inside = src_bytes == 0;
   for (const auto& [lo, hi] : machine.readable) inside = inside || (s >= lo && s + src_bytes <= hi);
@@ -150,14 +190,14 @@ inline void cp_async_16(unsigned dst, const void* src, int src_bytes) {
 }
 
 inline void cp_async_commit() {
-  using namespace gemm_mma_emulation;
+  using namespace mma_sync_emulation;
   self.committed.push_back(std::move(self.open_group));
   self.open_group.clear();
 }
 
 template <int n>
 inline void cp_async_wait() {
-  using namespace gemm_mma_emulation;
+  using namespace mma_sync_emulation;
   const std::size_t keep = machine.fault == Fault::no_wait_before_read ? self.committed.size() : static_cast<std::size_t>(n);
   while (self.committed.size() > keep) {
     for (const Copy& c : self.committed.front()) perform(c);
@@ -165,8 +205,20 @@ inline void cp_async_wait() {
   }
 }
 
+inline float __shfl_xor_sync(unsigned /*mask: always the full warp here*/, float v, int lane_mask) {
+  using namespace mma_sync_emulation;
+  auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
+  w.shfl[self.lane] = v;
+  warp_sync();
+  const float out = machine.fault == Fault::quad_reduction_skipped ? v : w.shfl[self.lane ^ lane_mask];
+  warp_sync();
+  return out;
+}
+
+inline float __int_as_float(int bits) { return std::bit_cast<float>(bits); }
+
 inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
-  using namespace gemm_mma_emulation;
+  using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
   w.addr[self.lane] = addr;
   warp_sync();
@@ -187,7 +239,7 @@ inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr,
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
 inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  using namespace gemm_mma_emulation;
+  using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
   const int l = self.lane;
   for (int i = 0; i < 4; ++i) w.a[l][i] = a[i];
@@ -221,13 +273,17 @@ inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
 }
 
 #if defined(SUANLI_DTYPE_FP16)
-inline __half to_elem(float x) { return {gemm_mma_emulation::float_to_half_bits(x)}; }
-inline float from_elem(__half x) { return gemm_mma_emulation::half_bits_to_float(x.bits); }
-typedef gemm_mma_emulation::Half2 gemm_elem2_t;
-inline gemm_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
+inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(x)}; }
+inline float from_elem(__half x) { return mma_sync_emulation::half_bits_to_float(x.bits); }
+typedef mma_sync_emulation::Half2 mma_elem2_t;
+inline mma_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
 #else
-inline __nv_bfloat16 to_elem(float x) { return {gemm_mma_emulation::float_to_bf16_bits(x)}; }
-inline float from_elem(__nv_bfloat16 x) { return gemm_mma_emulation::bf16_bits_to_float(x.bits); }
-typedef gemm_mma_emulation::Bf162 gemm_elem2_t;
-inline gemm_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
+inline __nv_bfloat16 to_elem(float x) { return {mma_sync_emulation::float_to_bf16_bits(x)}; }
+inline float from_elem(__nv_bfloat16 x) { return mma_sync_emulation::bf16_bits_to_float(x.bits); }
+typedef mma_sync_emulation::Bf162 mma_elem2_t;
+inline mma_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
 #endif
+inline unsigned pack_elem2(float lo, float hi) {
+  const mma_elem2_t v = to_elem2(lo, hi);
+  return static_cast<unsigned>(v.x.bits) | (static_cast<unsigned>(v.y.bits) << 16);
+}

@@ -1,0 +1,92 @@
+#include "harness/native_attention.h"
+
+#include <cstdint>
+#include <limits>
+
+#include "harness/attention_workload.h"
+#include "harness/dtype.h"
+#include "harness/native_gemm.h"
+
+namespace suanli {
+namespace {
+
+constexpr std::int64_t kMaxGridYZ = 65535;  // CUDA's limit on gridDim.y (heads) and .z (batch)
+constexpr auto kIntMax = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
+
+}  // namespace
+
+std::optional<int> native_attention_head_dim(const NativeAttentionKernel& k, std::int64_t d) {
+  for (const int hd : k.head_dims)
+    if (hd >= d) return hd;
+  return std::nullopt;
+}
+
+std::optional<std::string> native_attention_can_implement(const NativeAttentionKernel& k, const std::string& backend,
+                                                          const DeviceInfo& device, DType dtype, const AttentionShape& s) {
+  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend, device, dtype))
+    return why;
+  const std::string d_text = "D = " + std::to_string(s.d);
+  const std::optional<int> head_dim = native_attention_head_dim(k, s.d);
+  if (!head_dim) return k.name + " is compiled for D up to " + std::to_string(k.head_dims.back()) + "; " + d_text;
+  if (s.d < 1 || s.d % k.d_multiple != 0)
+    return k.name + " needs D a multiple of " + std::to_string(k.d_multiple) + " (rows of 16-byte chunks); " + d_text;
+  if (s.s_q < 1 || s.s_kv < 1 || s.h < 1 || s.h_kv < 1 || s.b < 1 || s.h % s.h_kv != 0)
+    return "B, H, Hkv, Sq and Skv must be at least 1 and Hkv must divide H";
+  if (s.h > kMaxGridYZ || s.b > kMaxGridYZ)
+    return k.name + " launches one block row per head and batch entry: at most " + std::to_string(kMaxGridYZ) + " of each";
+  if (s.s_q > kIntMax || s.s_kv > kIntMax) return k.name + " takes the sequence lengths as 32-bit ints";
+  const std::size_t smem = native_attention_shared_bytes(k, *head_dim);
+  const int sm = sm_version(device.arch).value_or(0);
+  if (smem > cuda_shared_optin_bytes(sm))
+    return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + device.arch + " allows " +
+           std::to_string(cuda_shared_optin_bytes(sm));
+  if (device.max_work_group_size > 0 && native_attention_threads(k) > device.max_work_group_size)
+    return k.name + " needs " + std::to_string(native_attention_threads(k)) + " threads per block";
+  return std::nullopt;
+}
+
+std::optional<NativeAttentionChoice> choose_native_attention(const std::string& backend, const DeviceInfo& device,
+                                                             DType dtype, const AttentionShape& s, std::string& why) {
+  const NativeAttentionKernel* k = first_native_kernel(
+      native_attention_kernels(),
+      [&](const NativeAttentionKernel& c) { return native_attention_can_implement(c, backend, device, dtype, s); }, why,
+      "no native attention kernels in this build");
+  if (!k) return std::nullopt;
+  return NativeAttentionChoice{k, *native_attention_head_dim(*k, s.d)};
+}
+
+nlohmann::json native_attention_kernel_json(const NativeAttentionChoice& choice, const CaseSpec& spec) {
+  const NativeAttentionKernel& k = *choice.kernel;
+  nlohmann::json defs = nlohmann::json::object();
+  for (const auto& d : native_attention_defines(k, to_string(spec.dtype), choice.head_dim)) defs[d.name] = d.value;
+  for (const auto& d : spec.extra_defines) defs[d.name] = d.value;
+  return {{"name", k.name},
+          {"source", k.source_path},
+          {"config",
+           {{"name", "hd" + std::to_string(choice.head_dim)}, {"head_dim", choice.head_dim},
+            {"block_q", native_attention_block_q(k)}, {"block_kv", k.block_kv}, {"warps", k.warps}}},
+          {"shared_bytes", native_attention_shared_bytes(k, choice.head_dim)},
+          {"defines", defs}};
+}
+
+std::function<void()> native_attention_enqueue(Device& device, const NativeAttentionChoice& choice, const CaseSpec& spec,
+                                               double scale, Buffer q, Buffer k, Buffer v, Buffer o,
+                                               nlohmann::json& kernel_rec) {
+  const NativeAttentionKernel& nk = *choice.kernel;
+  std::vector<Define> defines = native_attention_defines(nk, to_string(spec.dtype), choice.head_dim);
+  for (const auto& d : spec.extra_defines) defines.push_back(d);
+  const Kernel kernel = device.compile(native_kernel_source(nk.source), nk.name, defines);
+  kernel_rec["from_cache"] = kernel.from_cache;
+  kernel_rec["compile_s"] = kernel.compile_seconds;
+  const AttentionShape& s = spec.attention;
+  const auto block_q = static_cast<std::int64_t>(native_attention_block_q(nk));
+  // One block per BLOCK_Q query rows of one (batch, head).
+  const Dim3 grid{static_cast<std::size_t>((s.s_q + block_q - 1) / block_q), static_cast<std::size_t>(s.h),
+                  static_cast<std::size_t>(s.b)};
+  const Dim3 block{static_cast<std::size_t>(native_attention_threads(nk)), 1, 1};
+  const std::size_t shared = native_attention_shared_bytes(nk, choice.head_dim);
+  const std::vector<KernelArg> args = fused_attention_args(s, scale, q, k, v, o);
+  return [&device, kernel, grid, block, shared, args] { device.launch(kernel, grid, block, shared, args); };
+}
+
+}  // namespace suanli

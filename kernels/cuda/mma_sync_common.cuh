@@ -1,0 +1,95 @@
+// mma_sync_common: what every mma.sync kernel of the native tier shares -- the element
+// type of the build, the PTX wrappers (cp.async, ldmatrix, mma.m16n8k16) and the element
+// conversions. kernels/native_catalog.cpp prepends it to gemm_mma_sync.cu and
+// attention_mma_sync.cu (their `prelude`), so each instruction is written once; NVRTC sees
+// one source, as for every other kernel.
+//
+// MMA_SYNC_HOST_EMULATION (tests only): tests/mma_sync_emulation.h supplies every name
+// below from a software model of the warp, and the kernels run as host C++.
+
+#ifndef MMA_SYNC_HOST_EMULATION
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#endif
+
+// The input / output element type of the build and its PTX name in mma instructions.
+#if defined(SUANLI_DTYPE_FP16)
+typedef __half mma_elem_t;
+#define MMA_SYNC_PTX_TYPE "f16"
+#elif defined(SUANLI_DTYPE_BF16)
+typedef __nv_bfloat16 mma_elem_t;
+#define MMA_SYNC_PTX_TYPE "bf16"
+#else
+#error "mma.sync kernels: define SUANLI_DTYPE_FP16 or SUANLI_DTYPE_BF16"
+#endif
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+#error "the mma.sync kernels need sm_80 or later (cp.async, bf16 mma.sync)"
+#endif
+
+#ifndef MMA_SYNC_HOST_EMULATION
+// ---- PTX wrappers ----
+
+__device__ __forceinline__ unsigned smem_address(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global -> shared, asynchronously. src_bytes 16: copy; 0: read nothing, write
+// 16 zero bytes (the zero-fill of out-of-range chunks).
+__device__ __forceinline__ void cp_async_16(unsigned dst, const void* src, int src_bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Waits until at most `n` of this thread's committed groups are still in flight.
+template <int n>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
+}
+
+// Four 8×8 b16 matrices; lane l gives the address of row l % 8 of matrix l / 8 and
+// receives, in r[i], row l / 4, columns 2·(l % 4) and +1 of matrix i.
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+// The same, transposed: r[i] holds rows 2·(l % 4) and +1 of column l / 4 of matrix i.
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// d(16×8, fp32) += a(16×16) · b(16×8). Fragment layouts (PTX ISA, "Matrix Fragments for
+// mma.m16n8k16 with floating point type"), g = lane / 4, t = lane % 4:
+//   a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
+//   b[0]: B[2t..2t+1][g]   b[1]: B[2t+8..2t+9][g]
+//   d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
+__device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." MMA_SYNC_PTX_TYPE "." MMA_SYNC_PTX_TYPE
+               ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// ---- Element conversions (the output type) ----
+
+#if defined(SUANLI_DTYPE_FP16)
+__device__ __forceinline__ mma_elem_t to_elem(float x) { return __float2half_rn(x); }
+__device__ __forceinline__ float from_elem(mma_elem_t x) { return __half2float(x); }
+__device__ __forceinline__ __half2 to_elem2(float x, float y) { return __floats2half2_rn(x, y); }
+typedef __half2 mma_elem2_t;
+#else
+__device__ __forceinline__ mma_elem_t to_elem(float x) { return __float2bfloat16_rn(x); }
+__device__ __forceinline__ float from_elem(mma_elem_t x) { return __bfloat162float(x); }
+__device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
+typedef __nv_bfloat162 mma_elem2_t;
+#endif
+
+// Two values rounded to the element type, as the 32-bit register an mma operand takes
+// (lo in the low half): how a kernel turns fp32 results into the next product's operand.
+__device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
+  const mma_elem2_t v = to_elem2(lo, hi);
+  return *reinterpret_cast<const unsigned*>(&v);
+}
+#endif  // MMA_SYNC_HOST_EMULATION
