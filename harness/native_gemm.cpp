@@ -90,7 +90,8 @@ nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const Cas
           {"config",
            {{"name", "default"}, {"block_m", t.block_m}, {"block_n", t.block_n}, {"block_k", t.block_k},
             {"warps_m", t.warps_m}, {"warps_n", t.warps_n}, {"stages", t.stages}, {"group_m", t.group_m}}},
-          {"load_path", choice.row_aligned ? "cp.async 16-byte (K, N multiples of 8)" : "element-wise (any K, N)"},
+          {"load_path", choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
+                                           : std::string("element-wise (any K, N)")},
           {"shared_bytes", native_gemm_shared_bytes(k)},
           {"defines", defs}};
 }

@@ -48,9 +48,16 @@ const std::map<std::string, std::string, std::less<>>& sources() {
 const std::vector<NativeGemmKernel>& native_gemm_kernels() {
   static const std::vector<NativeGemmKernel> kernels = {
       {"gemm_mma_sync", "cuda", 80, {"fp16", "bf16"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
-       NativeGemmTile{}, "GEMM_MMA_ROW_ALIGN8", 8, 2,
+       NativeGemmTile{}, "GEMM_MMA_ROWS_16B", 8, 2,
        {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
         "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"},
+       {"cp.async.cg.shared.global", "cp.async.wait_group"}},
+      // The same source for tf32 (fp32 in memory): 4-byte elements, so 16 K columns per
+      // stage keep the 16-bit variant's stage bytes; the B operand is read element-wise.
+      {"gemm_mma_sync", "cuda", 80, {"tf32"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
+       NativeGemmTile{128, 128, 16, 2, 4, 4, 8}, "GEMM_MMA_ROWS_16B", 4, 4,
+       {"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
+        "cvt.rna.tf32.f32"},
        {"cp.async.cg.shared.global", "cp.async.wait_group"}},
   };
   return kernels;
@@ -100,15 +107,16 @@ std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::st
 
 std::string ptx_type_name(const std::string& dtype) {
   if (dtype == "fp16") return "f16";
-  return dtype;  // "bf16"
+  return dtype;  // "bf16", "tf32"
 }
 
 int native_gemm_threads(const NativeGemmKernel& k) { return k.tile.warps_m * k.tile.warps_n * 32; }
 
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
-  // The kernel pads every shared row by 8 elements (its bank-conflict note).
+  // The kernel pads A's rows by 16 bytes and B's by 8 elements (its bank-conflict note).
   const NativeGemmTile& t = k.tile;
-  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + 8) + t.block_k * (t.block_n + 8));
+  const int a_pad = 16 / k.element_bytes;
+  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + a_pad) + t.block_k * (t.block_n + 8));
   return static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
 }
 

@@ -98,7 +98,7 @@ const std::vector<NativePeakKernel>& native_peak_kernels();
 // The defines a backend compiles a native peak kernel with: tunables and dtype.
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype);
 
-// "f16" for "fp16", "bf16" for "bf16": the PTX type name in mma instructions.
+// "f16" for "fp16", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
 // Threads per block, dynamic shared memory per block, blocks for an M x N output.

@@ -67,9 +67,15 @@ inline unsigned short float_to_bf16_bits(float f) {  // round to nearest even (n
 
 #if defined(SUANLI_DTYPE_FP16)
 inline float elem_bits_to_float(unsigned short h) { return half_bits_to_float(h); }
-#else
+#elif defined(SUANLI_DTYPE_BF16)
 inline float elem_bits_to_float(unsigned short h) { return bf16_bits_to_float(h); }
 #endif
+// What the tensor cores read of a tf32 operand register: sign, exponent and 10 fraction
+// bits; the low 13 bits are ignored (so an operand nobody rounded is truncated).
+inline float tf32_operand_value(unsigned reg) { return std::bit_cast<float>(reg & 0xffffe000u); }
+struct Float2 {
+  float x, y;
+};
 
 // What a fault injection changes, to prove the test catches a wrong fragment layout.
 // quad_reduction_skipped: __shfl_xor_sync returns the caller's own value, so a reduction
@@ -94,6 +100,7 @@ struct Machine {
   Fault fault = Fault::none;
   bool out_of_range_read = false;
   bool misaligned = false;
+  bool unrounded_tf32_operand = false;  // an mma read a tf32 register with low bits set
 };
 inline Machine machine;
 
@@ -238,7 +245,7 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
 inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
-inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
   using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
   const int l = self.lane;
@@ -247,11 +254,23 @@ inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
   w.b[l][0] = swap ? b1 : b0;
   w.b[l][1] = swap ? b0 : b1;
   warp_sync();
-  // Element j (0: low half, 1: high half) of register `reg` of lane `lane`.
-  const auto half_of = [](unsigned reg, int j) { return static_cast<unsigned short>(j == 0 ? reg & 0xffffu : reg >> 16); };
-  float A[16][16], B[16][8];
+  float A[16][16] = {}, B[16][8] = {};
   for (int lane = 0; lane < 32; ++lane) {
     const int g = lane / 4, t = lane % 4;
+#if defined(SUANLI_DTYPE_TF32)
+    // m16n8k8 .tf32: one element per register (A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4];
+    // B[t][g], B[t+4][g]); columns 8..15 of A and rows 8..15 of B stay 0.
+    for (const unsigned r : {w.a[lane][0], w.a[lane][1], w.a[lane][2], w.a[lane][3], w.b[lane][0], w.b[lane][1]})
+      if ((r & 0x1fffu) != 0) machine.unrounded_tf32_operand = true;
+    A[g][t] = tf32_operand_value(w.a[lane][0]);
+    A[g + 8][t] = tf32_operand_value(w.a[lane][1]);
+    A[g][t + 4] = tf32_operand_value(w.a[lane][2]);
+    A[g + 8][t + 4] = tf32_operand_value(w.a[lane][3]);
+    B[t][g] = tf32_operand_value(w.b[lane][0]);
+    B[t + 4][g] = tf32_operand_value(w.b[lane][1]);
+#else
+    // Element j (0: low half, 1: high half) of a register.
+    const auto half_of = [](unsigned reg, int j) { return static_cast<unsigned short>(j == 0 ? reg & 0xffffu : reg >> 16); };
     for (int j = 0; j < 2; ++j) {
       A[g][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][0], j));
       A[g + 8][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][1], j));
@@ -260,6 +279,7 @@ inline void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
       B[2 * t + j][g] = elem_bits_to_float(half_of(w.b[lane][0], j));
       B[2 * t + 8 + j][g] = elem_bits_to_float(half_of(w.b[lane][1], j));
     }
+#endif
   }
   const int g = l / 4, t = l % 4;
   for (int e = 0; e < 4; ++e) {
@@ -277,13 +297,25 @@ inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(
 inline float from_elem(__half x) { return mma_sync_emulation::half_bits_to_float(x.bits); }
 typedef mma_sync_emulation::Half2 mma_elem2_t;
 inline mma_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
-#else
+#elif defined(SUANLI_DTYPE_BF16)
 inline __nv_bfloat16 to_elem(float x) { return {mma_sync_emulation::float_to_bf16_bits(x)}; }
 inline float from_elem(__nv_bfloat16 x) { return mma_sync_emulation::bf16_bits_to_float(x.bits); }
 typedef mma_sync_emulation::Bf162 mma_elem2_t;
 inline mma_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
+#else
+inline float to_elem(float x) { return x; }
+inline float from_elem(float x) { return x; }
+typedef mma_sync_emulation::Float2 mma_elem2_t;
+inline mma_elem2_t to_elem2(float x, float y) { return {x, y}; }
 #endif
+
+#if defined(SUANLI_DTYPE_TF32)
+// cvt.rna.tf32.f32: round to 10 fraction bits, to nearest, ties away from zero (finite inputs).
+inline unsigned mma_operand(unsigned r) { return (r + 0x1000u) & 0xffffe000u; }
+#else
+inline unsigned mma_operand(unsigned r) { return r; }
 inline unsigned pack_elem2(float lo, float hi) {
   const mma_elem2_t v = to_elem2(lo, hi);
   return static_cast<unsigned>(v.x.bits) | (static_cast<unsigned>(v.y.bits) << 16);
 }
+#endif

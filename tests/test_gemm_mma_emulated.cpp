@@ -1,11 +1,12 @@
 // kernels/cuda/gemm_mma_sync.cu run on the host: the kernel source itself, compiled as C++
 // against a software model of the warp-level instructions (tests/mma_sync_emulation.h),
 // one std::thread per CUDA thread. Built once per dtype × load path (SUANLI_DTYPE_*,
-// GEMM_MMA_ROW_ALIGN8 from CMake). It proves the tiling, the cp.async pipeline, the fragment
+// GEMM_MMA_ROWS_16B from CMake). It proves the tiling, the cp.async pipeline, the fragment
 // indexing, zero-filled edges and guarded stores on odd shapes — not the instructions'
 // hardware behaviour, which only a GPU run shows (docs/PERFORMANCE.md: none yet).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -28,18 +29,30 @@ namespace {
 using mma_sync_emulation::Fault;
 using mma_sync_emulation::machine;
 
+// Inputs are exact in their type except tf32's: fp32 data rounded to 10 fraction bits in
+// the tensor cores (kInputUnitRoundoff per operand); outputs are rounded once.
 #if defined(SUANLI_DTYPE_FP16)
+constexpr double kInputUnitRoundoff = 0;
 constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
-constexpr unsigned short kNaN = 0x7e00;
-unsigned short to_bits(float x) { return mma_sync_emulation::float_to_half_bits(x); }
-#else
+constexpr mma_bits_t kNaN = 0x7e00;
+mma_bits_t to_bits(float x) { return mma_sync_emulation::float_to_half_bits(x); }
+float to_float(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
+#elif defined(SUANLI_DTYPE_BF16)
+constexpr double kInputUnitRoundoff = 0;
 constexpr double kOutputUnitRoundoff = 1.0 / 256;  // bf16: 2^-8
-constexpr unsigned short kNaN = 0x7fc0;
-unsigned short to_bits(float x) { return mma_sync_emulation::float_to_bf16_bits(x); }
+constexpr mma_bits_t kNaN = 0x7fc0;
+mma_bits_t to_bits(float x) { return mma_sync_emulation::float_to_bf16_bits(x); }
+float to_float(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
+#else
+constexpr double kInputUnitRoundoff = 1.0 / 2048;  // tf32: 2^-11
+constexpr double kOutputUnitRoundoff = 1.0 / 16777216;  // fp32: 2^-24
+constexpr mma_bits_t kNaN = 0x7fc00000u;
+mma_bits_t to_bits(float x) { return std::bit_cast<mma_bits_t>(x); }
+float to_float(mma_bits_t bits) { return std::bit_cast<float>(bits); }
 #endif
-float to_float(unsigned short bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
-constexpr bool kRowAligned = GEMM_MMA_ROW_ALIGN8 != 0;
+constexpr bool kRowAligned = GEMM_MMA_ROWS_16B != 0;
 constexpr std::size_t kGuard = 64;  // elements after C that must stay untouched
+constexpr mma_bits_t kGuardBits = 0x1234;
 
 struct Problem {
   int m, n, k;
@@ -47,16 +60,16 @@ struct Problem {
 };
 
 struct Result {
-  std::vector<unsigned short> a, b, c_in, c;
-  bool out_of_range_read = false, misaligned = false;
+  std::vector<mma_bits_t> a, b, c_in, c;
+  bool out_of_range_read = false, misaligned = false, unrounded_tf32_operand = false;
 };
 
 Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
-  static_assert(sizeof(gemm_smem) >= GEMM_MMA_STAGES * (GEMM_MMA_A_STAGE + GEMM_MMA_B_STAGE) * 2);
+  static_assert(sizeof(gemm_smem) >= GEMM_MMA_STAGES * (GEMM_MMA_A_STAGE + GEMM_MMA_B_STAGE) * sizeof(mma_bits_t));
   Result r;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  const auto fill = [&](std::vector<unsigned short>& v, std::size_t n) {
+  const auto fill = [&](std::vector<mma_bits_t>& v, std::size_t n) {
     v.resize(n);
     for (auto& x : v) x = to_bits(uniform(rng));
   };
@@ -69,7 +82,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
     r.c_in.assign(mn, kNaN);  // the harness's poison: must never be read
   }
   r.c = r.c_in;
-  r.c.resize(mn + kGuard, 0x1234);
+  r.c.resize(mn + kGuard, kGuardBits);
 
   machine = {};
   machine.fault = fault;
@@ -87,6 +100,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   }
   r.out_of_range_read = machine.out_of_range_read;
   r.misaligned = machine.misaligned;
+  r.unrounded_tf32_operand = machine.unrounded_tf32_operand;
   return r;
 }
 
@@ -111,7 +125,9 @@ std::size_t wrong_elements(const Problem& p, const Result& r) {
         mag += std::fabs(old);
       }
       const double got = to_float(r.c[at]);
-      const double tol = 1.01 * kOutputUnitRoundoff * std::fabs(ref) + (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
+      // Both operands rounded (tf32): at most 2u relative per product, on the magnitudes.
+      const double tol = 1.01 * kOutputUnitRoundoff * std::fabs(ref) + 2.01 * kInputUnitRoundoff * mag +
+                         (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
       if (!(std::fabs(got - ref) <= tol)) ++wrong;
     }
   }
@@ -123,9 +139,10 @@ void expect_correct(const Problem& p) {
   const Result r = run(p);
   EXPECT_FALSE(r.out_of_range_read);
   EXPECT_FALSE(r.misaligned);
+  EXPECT_FALSE(r.unrounded_tf32_operand);  // every tf32 operand went through cvt.rna
   EXPECT_EQ(wrong_elements(p, r), 0u);
   const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
-  for (std::size_t i = mn; i < r.c.size(); ++i) ASSERT_EQ(r.c[i], 0x1234) << "written past C at " << i;
+  for (std::size_t i = mn; i < r.c.size(); ++i) ASSERT_EQ(r.c[i], kGuardBits) << "written past C at " << i;
 }
 
 // Shapes this load path takes: the row-aligned path only runs with K and N multiples of 8

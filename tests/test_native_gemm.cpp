@@ -14,6 +14,10 @@
 namespace suanli {
 namespace {
 
+std::string dtype_define_name(const std::string& dtype) {
+  return dtype == "fp16" ? "SUANLI_DTYPE_FP16" : dtype == "bf16" ? "SUANLI_DTYPE_BF16" : "SUANLI_DTYPE_TF32";
+}
+
 const NativeGemmKernel& mma_sync() {
   for (const auto& k : native_gemm_kernels())
     if (k.name == "gemm_mma_sync") return k;
@@ -64,12 +68,25 @@ TEST(NativeGemm, NeedsSm80) {
   }
 }
 
-TEST(NativeGemm, OnlyFp16AndBf16) {
+TEST(NativeGemm, Fp16Bf16AndTf32FromTwoTableRows) {
   for (DType dtype : {DType::fp32, DType::fp64, DType::tf32, DType::int8, DType::fp8_e4m3}) {
     const auto why = why_not("cuda", cuda_gpu("sm_90a"), dtype, shape(256, 256, 256));
     ASSERT_TRUE(why.has_value());
     EXPECT_NE(why->find("variant (fp16, bf16 only)"), std::string::npos) << *why;
   }
+  // tf32 is the second row: same source and entry, its own tile and alignment.
+  std::string why;
+  const auto tf32 = choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::tf32, shape(100, 36, 44), why);
+  ASSERT_TRUE(tf32) << why;
+  EXPECT_EQ(tf32->kernel->name, "gemm_mma_sync");
+  EXPECT_EQ(tf32->kernel->dtypes, (std::vector<std::string>{"tf32"}));
+  EXPECT_TRUE(tf32->row_aligned);  // K and N multiples of 4: 16-byte fp32 rows
+  EXPECT_EQ(tf32->kernel->tile.block_k, 16);
+  // 4 stages x (128 x (16 + 4) + 16 x (128 + 8)) 4-byte elements: the 16-bit rows' bytes.
+  EXPECT_EQ(native_gemm_shared_bytes(*tf32->kernel), 75776u);
+  EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::tf32, shape(100, 36, 42), why)->row_aligned);
+  EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::fp32, shape(64, 64, 64), why));
+  EXPECT_EQ(why, "gemm_mma_sync has no fp32 variant (fp16, bf16 only); gemm_mma_sync has no fp32 variant (tf32 only)");
   DeviceInfo no_half = cuda_gpu("sm_80");
   no_half.has_fp16 = false;
   EXPECT_EQ(why_not("cuda", no_half, DType::fp16, shape(64, 64, 64)), "device has no fp16 arithmetic");
@@ -127,21 +144,25 @@ TEST(NativeGemm, VariantsCoverEveryDtypeAndLoadPathWithTheirInstructions) {
   std::vector<NativeVariant> variants;  // the GEMM's (the native peak kernels have their own test)
   for (const auto& v : native_variants())
     if (v.kernel == "gemm_mma_sync") variants.push_back(v);
-  ASSERT_EQ(variants.size(), 4u);  // {fp16, bf16} x {row-aligned, any-ld}
+  ASSERT_EQ(variants.size(), 6u);  // {fp16, bf16, tf32} x {row-aligned, any-ld}
   for (const auto& v : variants) {
     SCOPED_TRACE(v.dtype + " " + v.config);
     EXPECT_EQ(v.backend, "cuda");
-    const std::string ptx_type = v.dtype == "fp16" ? "f16" : "bf16";
-    const std::string mma = "mma.sync.aligned.m16n8k16.row.col.f32." + ptx_type + "." + ptx_type + ".f32";
+    const std::string ptx_type = v.dtype == "fp16" ? "f16" : v.dtype;
+    const std::string shape = v.dtype == "tf32" ? "m16n8k8" : "m16n8k16";
+    const std::string mma = "mma.sync.aligned." + shape + ".row.col.f32." + ptx_type + "." + ptx_type + ".f32";
     EXPECT_NE(std::find(v.ptx_requires.begin(), v.ptx_requires.end(), mma), v.ptx_requires.end());
+    // tf32 operands are rounded in registers, not truncated by the tensor cores.
+    EXPECT_EQ(std::find(v.ptx_requires.begin(), v.ptx_requires.end(), "cvt.rna.tf32.f32") != v.ptx_requires.end(),
+              v.dtype == "tf32");
     const bool aligned = v.config == "default/row-aligned";
     const bool wants_cp_async =
         std::find(v.ptx_requires.begin(), v.ptx_requires.end(), "cp.async.cg.shared.global") != v.ptx_requires.end();
     EXPECT_EQ(wants_cp_async, aligned);
     bool dtype_define = false, align_define = false;
     for (const auto& d : v.defines) {
-      if (d.name == (v.dtype == "fp16" ? "SUANLI_DTYPE_FP16" : "SUANLI_DTYPE_BF16")) dtype_define = true;
-      if (d.name == "GEMM_MMA_ROW_ALIGN8") align_define = d.value == (aligned ? "1" : "0");
+      if (d.name == dtype_define_name(v.dtype)) dtype_define = true;
+      if (d.name == "GEMM_MMA_ROWS_16B") align_define = d.value == (aligned ? "1" : "0");
     }
     EXPECT_TRUE(dtype_define);
     EXPECT_TRUE(align_define);

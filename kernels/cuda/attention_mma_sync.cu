@@ -61,6 +61,10 @@
 #define ATTN_MMA_BLOCK_KV 64
 #endif
 
+#if MMA_SYNC_K != 16
+#error "attention_mma_sync: fp16 or bf16 only (P is packed two 16-bit values per register)"
+#endif
+
 #define ATTN_MMA_THREADS (ATTN_MMA_WARPS * 32)
 #define ATTN_MMA_BLOCK_Q (ATTN_MMA_WARPS * 16)
 #define ATTN_MMA_PITCH (ATTN_MMA_HEAD_DIM + 8)  // shared row pitch in elements
@@ -206,8 +210,8 @@ attention_mma_sync(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, i
         unsigned r[4];
         const int key = n * 8 + (lane / 16) * 8 + lane % 8;
         ldmatrix_x4(r, smem_address(k_t + key * ATTN_MMA_PITCH + kd * 16 + ((lane / 8) % 2) * 8));
-        mma_16816(s[n], q_frag[kd], r[0], r[1]);
-        mma_16816(s[n + 1], q_frag[kd], r[2], r[3]);
+        mma_m16n8(s[n], q_frag[kd], r[0], r[1]);
+        mma_m16n8(s[n + 1], q_frag[kd], r[2], r[3]);
       }
     }
 
@@ -268,8 +272,8 @@ attention_mma_sync(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, i
       for (int d = 0; d < ATTN_MMA_O_TILES; d += 2) {
         unsigned r[4];
         ldmatrix_x4_trans(r, smem_address(v_t + (c * 16 + lane % 16) * ATTN_MMA_PITCH + d * 8 + (lane / 16) * 8));
-        mma_16816(o_acc[d], p_a[c], r[0], r[1]);
-        mma_16816(o_acc[d + 1], p_a[c], r[2], r[3]);
+        mma_m16n8(o_acc[d], p_a[c], r[0], r[1]);
+        mma_m16n8(o_acc[d + 1], p_a[c], r[2], r[3]);
       }
     }
   }

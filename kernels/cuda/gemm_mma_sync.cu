@@ -5,7 +5,9 @@
 // Inputs fp16 (SUANLI_DTYPE_FP16) or bf16 (SUANLI_DTYPE_BF16), fp32 accumulation in the
 // tensor cores (mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32), output
 // in the input type (rounded to nearest once, from the fp32 accumulator), as the vendor
-// tier's cuBLAS GemmEx call does.
+// tier's cuBLAS GemmEx call does. Or tf32 (SUANLI_DTYPE_TF32): fp32 in memory and out,
+// each operand rounded to tf32 in registers (cvt.rna) for mma.m16n8k8.tf32, as cuBLAS's
+// tf32 mode does.
 //
 // Structure:
 //   - one block of GEMM_MMA_WARPS_M × GEMM_MMA_WARPS_N warps per (BLOCK_M × BLOCK_N) tile
@@ -15,21 +17,26 @@
 //     slice kt + STAGES - 1 are in flight while slice kt is multiplied;
 //   - each warp owns a (WARP_M × WARP_N) sub-tile: fragments come out of shared memory by
 //     ldmatrix (A as stored; B with .trans, because B is (K, N) row-major and the mma's B
-//     operand wants each thread's two K-consecutive elements in one register).
+//     operand wants each thread's two K-consecutive elements in one register). tf32's B
+//     operand is one element per register, which ldmatrix (16-bit granules) cannot
+//     transpose: it is read from shared memory element by element (conflict-free, see pitch).
 //
 // Edges: any M, N, K. Out-of-range rows / columns / K positions are zero-filled in shared
 // memory (cp.async with src-size 0 reads nothing and writes zeros), so the K tail adds
 // zeros to the sums; stores are guarded. 16-byte cp.async needs every row of A and B to
-// start on a 16-byte boundary, i.e. K % 8 == 0 and N % 8 == 0 (the buffers themselves are
-// 256-byte aligned by cuMemAlloc): compiled with GEMM_MMA_ROW_ALIGN8=1 the harness uses
-// that path only for such shapes; with GEMM_MMA_ROW_ALIGN8=0 the tiles are loaded element
+// start on a 16-byte boundary, i.e. K and N multiples of 8 (16-bit) or 4 (tf32) (the buffers
+// themselves are 256-byte aligned by cuMemAlloc): compiled with GEMM_MMA_ROWS_16B=1 the harness uses
+// that path only for such shapes; with GEMM_MMA_ROWS_16B=0 the tiles are loaded element
 // by element with plain guarded loads (any leading dimension, slower, same pipeline).
 //
-// Dynamic shared memory: GEMM_MMA_STAGES × (BLOCK_M × (BLOCK_K + 8) + BLOCK_K × (BLOCK_N + 8))
-// × 2 bytes (75776 bytes at the defaults), passed at launch (harness/native_gemm.cpp
-// computes the same number). The 8-element row padding moves consecutive rows by 16 bytes
-// modulo 128, so the 8 row addresses of each ldmatrix 8×8 matrix fall in 8 distinct 16-byte
-// bank groups (no bank conflicts) while every row stays 16-byte aligned for cp.async.
+// Dynamic shared memory: GEMM_MMA_STAGES × (BLOCK_M × (BLOCK_K + CHUNK) + BLOCK_K × (BLOCK_N + 8))
+// × element bytes (75776 bytes at the 16-bit defaults, CHUNK = 8; tf32: CHUNK = 4, BLOCK_K
+// 16, the same 75776), passed at launch (harness/native_gemm.cpp computes the same number).
+// A's rows are padded by 16 bytes: consecutive rows move by 16 bytes modulo 128, so the 8
+// row addresses of each ldmatrix 8×8 matrix fall in 8 distinct 16-byte bank groups (no bank
+// conflicts) while every row stays 16-byte aligned for cp.async. B's by 8 elements: 16 bytes
+// for ldmatrix as A; for tf32's element reads (lane (g, t) reads word t·(BLOCK_N + 8) + g)
+// 8 words, so the 32 lanes hit 32 distinct banks.
 //
 // The element type (mma_elem_t), the PTX wrappers and the conversions come from
 // kernels/cuda/mma_sync_common.cuh, which the harness prepends (the catalog's prelude). The
@@ -52,9 +59,14 @@
 #ifndef GEMM_MMA_BLOCK_N
 #define GEMM_MMA_BLOCK_N 128
 #endif
-// K slice per pipeline stage: a multiple of the mma's K (16).
+// K slice per pipeline stage: a multiple of the mma's K (16; tf32: 8). The table gives tf32
+// 16, the same bytes per stage as 32 16-bit elements.
 #ifndef GEMM_MMA_BLOCK_K
+#if MMA_SYNC_K == 16
 #define GEMM_MMA_BLOCK_K 32
+#else
+#define GEMM_MMA_BLOCK_K 16
+#endif
 #endif
 // Warps per block along M and N; the warp tile is BLOCK_M / WARPS_M × BLOCK_N / WARPS_N.
 #ifndef GEMM_MMA_WARPS_M
@@ -77,10 +89,10 @@
 #ifndef GEMM_MMA_GROUP_M
 #define GEMM_MMA_GROUP_M 8
 #endif
-// 1: K % 8 == 0 and N % 8 == 0 (rows 16-byte aligned), tiles loaded by 16-byte cp.async;
+// 1: K and N multiples of CHUNK (rows 16-byte aligned), tiles loaded by 16-byte cp.async;
 // 0: element-wise guarded loads for any leading dimension.
-#ifndef GEMM_MMA_ROW_ALIGN8
-#define GEMM_MMA_ROW_ALIGN8 1
+#ifndef GEMM_MMA_ROWS_16B
+#define GEMM_MMA_ROWS_16B 1
 #endif
 
 #define GEMM_MMA_THREADS (GEMM_MMA_WARPS_M * GEMM_MMA_WARPS_N * 32)
@@ -89,18 +101,18 @@
 #define GEMM_MMA_FRAG_M (GEMM_MMA_WARP_M / 16)  // m16 tiles per warp
 #define GEMM_MMA_FRAG_N (GEMM_MMA_WARP_N / 8)   // n8 tiles per warp
 // Row pitches in elements (see the padding note above).
-#define GEMM_MMA_A_PITCH (GEMM_MMA_BLOCK_K + 8)
+#define GEMM_MMA_A_PITCH (GEMM_MMA_BLOCK_K + MMA_SYNC_CHUNK)
 #define GEMM_MMA_B_PITCH (GEMM_MMA_BLOCK_N + 8)
 #define GEMM_MMA_A_STAGE (GEMM_MMA_BLOCK_M * GEMM_MMA_A_PITCH)
 #define GEMM_MMA_B_STAGE (GEMM_MMA_BLOCK_K * GEMM_MMA_B_PITCH)
 
-static_assert(GEMM_MMA_BLOCK_K % 16 == 0, "BLOCK_K must be a multiple of the mma K (16)");
+static_assert(GEMM_MMA_BLOCK_K % MMA_SYNC_K == 0, "BLOCK_K must be a multiple of the mma K");
 static_assert(GEMM_MMA_BLOCK_M % (16 * GEMM_MMA_WARPS_M) == 0, "warp tile M must be a multiple of 16");
 // B fragments are loaded two n8 tiles at a time (ldmatrix .x4 .trans).
 static_assert(GEMM_MMA_BLOCK_N % (16 * GEMM_MMA_WARPS_N) == 0, "warp tile N must be a multiple of 16");
-static_assert((GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / 8) % GEMM_MMA_THREADS == 0,
+static_assert((GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / MMA_SYNC_CHUNK) % GEMM_MMA_THREADS == 0,
               "the A slice must split into whole 16-byte chunks per thread");
-static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8) % GEMM_MMA_THREADS == 0,
+static_assert((GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / MMA_SYNC_CHUNK) % GEMM_MMA_THREADS == 0,
               "the B slice must split into whole 16-byte chunks per thread");
 static_assert(GEMM_MMA_STAGES >= 2, "a pipeline needs at least 2 stages");
 static_assert(GEMM_MMA_GROUP_M >= 1, "GROUP_M counts tile rows");
@@ -110,30 +122,30 @@ static_assert(GEMM_MMA_GROUP_M >= 1, "GROUP_M counts tile rows");
 
 // a_s: (BLOCK_M, A_PITCH) ← a[m0 .. m0+BLOCK_M, k0 .. k0+BLOCK_K], zero outside (M, K).
 // b_s: (BLOCK_K, B_PITCH) ← b[k0 .. k0+BLOCK_K, n0 .. n0+BLOCK_N], zero outside (K, N).
-// Raw 16-bit storage: the bits are copied, never converted.
-__device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* b_s, const unsigned short* a,
-                                           const unsigned short* b, int M, int N, int K, int m0, int n0, int k0,
+// Raw storage (mma_bits_t): the bits are copied, never converted.
+__device__ __forceinline__ void load_stage(mma_bits_t* a_s, mma_bits_t* b_s, const mma_bits_t* a,
+                                           const mma_bits_t* b, int M, int N, int K, int m0, int n0, int k0,
                                            int tid) {
-#if GEMM_MMA_ROW_ALIGN8
-  const int a_chunks_per_row = GEMM_MMA_BLOCK_K / 8;
+#if GEMM_MMA_ROWS_16B
+  const int a_chunks_per_row = GEMM_MMA_BLOCK_K / MMA_SYNC_CHUNK;
 #pragma unroll
-  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / 8 / GEMM_MMA_THREADS; ++i) {
+  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / MMA_SYNC_CHUNK / GEMM_MMA_THREADS; ++i) {
     const int chunk = tid + i * GEMM_MMA_THREADS;
     const int r = chunk / a_chunks_per_row;
-    const int c = (chunk % a_chunks_per_row) * 8;
-    // K % 8 == 0: a chunk is wholly inside or wholly outside the matrix.
+    const int c = (chunk % a_chunks_per_row) * MMA_SYNC_CHUNK;
+    // K a multiple of CHUNK: a chunk is wholly inside or wholly outside the matrix.
     const bool in = (m0 + r < M) && (k0 + c < K);
-    const unsigned short* src = in ? a + (static_cast<long long>(m0 + r) * K + (k0 + c)) : a;
+    const mma_bits_t* src = in ? a + (static_cast<long long>(m0 + r) * K + (k0 + c)) : a;
     cp_async_16(smem_address(a_s + r * GEMM_MMA_A_PITCH + c), src, in ? 16 : 0);
   }
-  const int b_chunks_per_row = GEMM_MMA_BLOCK_N / 8;
+  const int b_chunks_per_row = GEMM_MMA_BLOCK_N / MMA_SYNC_CHUNK;
 #pragma unroll
-  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / 8 / GEMM_MMA_THREADS; ++i) {
+  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / MMA_SYNC_CHUNK / GEMM_MMA_THREADS; ++i) {
     const int chunk = tid + i * GEMM_MMA_THREADS;
     const int r = chunk / b_chunks_per_row;
-    const int c = (chunk % b_chunks_per_row) * 8;
-    const bool in = (k0 + r < K) && (n0 + c < N);  // N % 8 == 0: whole chunks
-    const unsigned short* src = in ? b + (static_cast<long long>(k0 + r) * N + (n0 + c)) : b;
+    const int c = (chunk % b_chunks_per_row) * MMA_SYNC_CHUNK;
+    const bool in = (k0 + r < K) && (n0 + c < N);  // N a multiple of CHUNK: whole chunks
+    const mma_bits_t* src = in ? b + (static_cast<long long>(k0 + r) * N + (n0 + c)) : b;
     cp_async_16(smem_address(b_s + r * GEMM_MMA_B_PITCH + c), src, in ? 16 : 0);
   }
 #else
@@ -144,7 +156,7 @@ __device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* 
     const int r = e / GEMM_MMA_BLOCK_K;
     const int c = e % GEMM_MMA_BLOCK_K;
     const bool in = (m0 + r < M) && (k0 + c < K);
-    a_s[r * GEMM_MMA_A_PITCH + c] = in ? a[static_cast<long long>(m0 + r) * K + (k0 + c)] : (unsigned short)0;
+    a_s[r * GEMM_MMA_A_PITCH + c] = in ? a[static_cast<long long>(m0 + r) * K + (k0 + c)] : (mma_bits_t)0;
   }
 #pragma unroll 4
   for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / GEMM_MMA_THREADS; ++i) {
@@ -152,7 +164,7 @@ __device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* 
     const int r = e / GEMM_MMA_BLOCK_N;
     const int c = e % GEMM_MMA_BLOCK_N;
     const bool in = (k0 + r < K) && (n0 + c < N);
-    b_s[r * GEMM_MMA_B_PITCH + c] = in ? b[static_cast<long long>(k0 + r) * N + (n0 + c)] : (unsigned short)0;
+    b_s[r * GEMM_MMA_B_PITCH + c] = in ? b[static_cast<long long>(k0 + r) * N + (n0 + c)] : (mma_bits_t)0;
   }
 #endif
 }
@@ -164,12 +176,12 @@ __device__ __forceinline__ void load_stage(unsigned short* a_s, unsigned short* 
 extern "C" __global__ void __launch_bounds__(GEMM_MMA_THREADS)
 gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __restrict__ a,
               const mma_elem_t* __restrict__ b, mma_elem_t* __restrict__ c) {
-  // smem: STAGES × a_s (BLOCK_M, A_PITCH), then STAGES × b_s (BLOCK_K, B_PITCH), 16-bit.
+  // smem: STAGES × a_s (BLOCK_M, A_PITCH), then STAGES × b_s (BLOCK_K, B_PITCH), raw bits.
   extern __shared__ __align__(128) unsigned char gemm_smem[];
-  unsigned short* const a_smem = reinterpret_cast<unsigned short*>(gemm_smem);
-  unsigned short* const b_smem = a_smem + GEMM_MMA_STAGES * GEMM_MMA_A_STAGE;
-  const unsigned short* const a_bits = reinterpret_cast<const unsigned short*>(a);
-  const unsigned short* const b_bits = reinterpret_cast<const unsigned short*>(b);
+  mma_bits_t* const a_smem = reinterpret_cast<mma_bits_t*>(gemm_smem);
+  mma_bits_t* const b_smem = a_smem + GEMM_MMA_STAGES * GEMM_MMA_A_STAGE;
+  const mma_bits_t* const a_bits = reinterpret_cast<const mma_bits_t*>(a);
+  const mma_bits_t* const b_bits = reinterpret_cast<const mma_bits_t*>(b);
 
   const int tid = static_cast<int>(threadIdx.x);
   const int lane = tid % 32;
@@ -188,7 +200,7 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
   const int m0 = (first_row + in_group % group_rows) * GEMM_MMA_BLOCK_M;
   const int n0 = (in_group / group_rows) * GEMM_MMA_BLOCK_N;
 
-  // acc: (FRAG_M, FRAG_N) mma tiles of 16 × 8, 4 fp32 per thread each (layout at mma_16816).
+  // acc: (FRAG_M, FRAG_N) mma tiles of 16 × 8, 4 fp32 per thread each (layout at mma_m16n8).
   float acc[GEMM_MMA_FRAG_M][GEMM_MMA_FRAG_N][4];
 #pragma unroll
   for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
@@ -210,11 +222,18 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
   }
 
   // ldmatrix row addresses of this lane (see ldmatrix_x4): A rows lane % 16 of a 16-row
-  // tile, column half lane / 16; B (K-rows) lane % 16 of a 16-deep slice, n8 tile lane / 16.
+  // tile, column half lane / 16 (a 16-byte chunk: K columns (lane / 16) · CHUNK); B (K-rows)
+  // lane % 16 of a 16-deep slice, n8 tile lane / 16. tf32's element-wise B reads: row t
+  // (and t + 4) of the 8-deep step, column g of each n8 tile.
   const int a_row = warp_m * GEMM_MMA_WARP_M + lane % 16;
-  const int a_col = (lane / 16) * 8;
+  const int a_col = (lane / 16) * MMA_SYNC_CHUNK;
+#if MMA_SYNC_K == 16
   const int b_row = lane % 16;
   const int b_col = warp_n * GEMM_MMA_WARP_N + (lane / 16) * 8;
+#else
+  const int b_row = lane % 4;
+  const int b_col = warp_n * GEMM_MMA_WARP_N + lane / 4;
+#endif
 
   for (int kt = 0; kt < k_tiles; ++kt) {
     // Groups committed so far: STAGES - 1 + kt; at most STAGES - 2 pending means slice kt
@@ -231,18 +250,22 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
     }
     cp_async_commit();
 
-    const unsigned short* const a_s = a_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_A_STAGE;
-    const unsigned short* const b_s = b_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_B_STAGE;
+    const mma_bits_t* const a_s = a_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_A_STAGE;
+    const mma_bits_t* const b_s = b_smem + (kt % GEMM_MMA_STAGES) * GEMM_MMA_B_STAGE;
 #pragma unroll
-    for (int kk = 0; kk < GEMM_MMA_BLOCK_K; kk += 16) {
-      // a_frag[i]: rows 16·i .. +16 of the warp tile, K columns kk .. kk+16.
+    for (int kk = 0; kk < GEMM_MMA_BLOCK_K; kk += MMA_SYNC_K) {
+      // a_frag[i]: rows 16·i .. +16 of the warp tile, K columns kk .. kk+MMA_SYNC_K.
       unsigned a_frag[GEMM_MMA_FRAG_M][4];
 #pragma unroll
-      for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
+      for (int i = 0; i < GEMM_MMA_FRAG_M; ++i) {
         ldmatrix_x4(a_frag[i], smem_address(a_s + (a_row + i * 16) * GEMM_MMA_A_PITCH + kk + a_col));
-      // b_frag[j]: K rows kk .. kk+16, columns 8·j .. +8 of the warp tile; one .x4.trans
-      // gives two n8 tiles: matrices 0, 1 = K halves of tile j, matrices 2, 3 of tile j + 1.
+#pragma unroll
+        for (int e = 0; e < 4; ++e) a_frag[i][e] = mma_operand(a_frag[i][e]);
+      }
+      // b_frag[j]: K rows kk .. kk+MMA_SYNC_K, columns 8·j .. +8 of the warp tile.
       unsigned b_frag[GEMM_MMA_FRAG_N][2];
+#if MMA_SYNC_K == 16
+      // One .x4.trans gives two n8 tiles: matrices 0, 1 = K halves of tile j, 2, 3 of tile j + 1.
 #pragma unroll
       for (int j = 0; j < GEMM_MMA_FRAG_N; j += 2) {
         unsigned r[4];
@@ -252,10 +275,18 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
         b_frag[j + 1][0] = r[2];
         b_frag[j + 1][1] = r[3];
       }
+#else
+      // b[0] = B[t][g], b[1] = B[t + 4][g] of each n8 tile.
+#pragma unroll
+      for (int j = 0; j < GEMM_MMA_FRAG_N; ++j) {
+        b_frag[j][0] = mma_operand(b_s[(kk + b_row) * GEMM_MMA_B_PITCH + b_col + j * 8]);
+        b_frag[j][1] = mma_operand(b_s[(kk + b_row + 4) * GEMM_MMA_B_PITCH + b_col + j * 8]);
+      }
+#endif
 #pragma unroll
       for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
 #pragma unroll
-        for (int j = 0; j < GEMM_MMA_FRAG_N; ++j) mma_16816(acc[i][j], a_frag[i], b_frag[j][0], b_frag[j][1]);
+        for (int j = 0; j < GEMM_MMA_FRAG_N; ++j) mma_m16n8(acc[i][j], a_frag[i], b_frag[j][0], b_frag[j][1]);
     }
   }
   cp_async_wait<0>();  // only empty groups can be pending here; leave none behind

@@ -12,16 +12,33 @@
 #include <cuda_fp16.h>
 #endif
 
-// The input / output element type of the build and its PTX name in mma instructions.
+// The input / output element type of the build, the raw storage word of one element
+// (shared memory is typed by bits: kernels copy elements, never convert them on the way),
+// the mma's K per instruction and its PTX shape and type names. tf32 keeps fp32 in memory;
+// the tensor cores read 19 of its bits (mma_operand rounds them first).
 #if defined(SUANLI_DTYPE_FP16)
 typedef __half mma_elem_t;
+typedef unsigned short mma_bits_t;
+#define MMA_SYNC_K 16
+#define MMA_SYNC_PTX_SHAPE "m16n8k16"
 #define MMA_SYNC_PTX_TYPE "f16"
 #elif defined(SUANLI_DTYPE_BF16)
 typedef __nv_bfloat16 mma_elem_t;
+typedef unsigned short mma_bits_t;
+#define MMA_SYNC_K 16
+#define MMA_SYNC_PTX_SHAPE "m16n8k16"
 #define MMA_SYNC_PTX_TYPE "bf16"
+#elif defined(SUANLI_DTYPE_TF32)
+typedef float mma_elem_t;
+typedef unsigned mma_bits_t;
+#define MMA_SYNC_K 8
+#define MMA_SYNC_PTX_SHAPE "m16n8k8"
+#define MMA_SYNC_PTX_TYPE "tf32"
 #else
-#error "mma.sync kernels: define SUANLI_DTYPE_FP16 or SUANLI_DTYPE_BF16"
+#error "mma.sync kernels: define SUANLI_DTYPE_FP16, SUANLI_DTYPE_BF16 or SUANLI_DTYPE_TF32"
 #endif
+// Elements per 16-byte cp.async chunk (and per ldmatrix 8×8-b16 matrix row).
+#define MMA_SYNC_CHUNK (16 / (int)sizeof(mma_bits_t))
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
 #error "the mma.sync kernels need sm_80 or later (cp.async, bf16 mma.sync)"
@@ -60,16 +77,32 @@ __device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned add
                : "r"(addr));
 }
 
-// d(16×8, fp32) += a(16×16) · b(16×8). Fragment layouts (PTX ISA, "Matrix Fragments for
-// mma.m16n8k16 with floating point type"), g = lane / 4, t = lane % 4:
-//   a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
-//   b[0]: B[2t..2t+1][g]   b[1]: B[2t+8..2t+9][g]
-//   d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
-__device__ __forceinline__ void mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." MMA_SYNC_PTX_TYPE "." MMA_SYNC_PTX_TYPE
+// d(16×8, fp32) += a(16×K) · b(K×8), K = MMA_SYNC_K. Fragment layouts (PTX ISA, "Matrix
+// Fragments for mma.m16n8k16 with floating point type" / "for mma.m16n8k8" (.tf32)),
+// g = lane / 4, t = lane % 4:
+//   16-bit, K 16:  a[0]: A[g][2t..2t+1]  a[1]: A[g+8][2t..]  a[2]: A[g][2t+8..]  a[3]: A[g+8][2t+8..]
+//                  b[0]: B[2t..2t+1][g]  b[1]: B[2t+8..2t+9][g]
+//   tf32, K 8:     a[0]: A[g][t]  a[1]: A[g+8][t]  a[2]: A[g][t+4]  a[3]: A[g+8][t+4]
+//                  b[0]: B[t][g]  b[1]: B[t+4][g]
+//   both:          d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
+__device__ __forceinline__ void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile("mma.sync.aligned." MMA_SYNC_PTX_SHAPE ".row.col.f32." MMA_SYNC_PTX_TYPE "." MMA_SYNC_PTX_TYPE
                ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// A register as loaded from memory, made an mma operand: 16-bit pairs as they are; fp32 for
+// tf32 rounded to nearest (ties away), as cuBLAS rounds, instead of the low 13 bits being
+// ignored (truncation, a bias on every product).
+__device__ __forceinline__ unsigned mma_operand(unsigned r) {
+#if defined(SUANLI_DTYPE_TF32)
+  unsigned out;
+  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(out) : "f"(__uint_as_float(r)));
+  return out;
+#else
+  return r;
+#endif
 }
 
 // ---- Element conversions (the output type) ----
@@ -79,17 +112,24 @@ __device__ __forceinline__ mma_elem_t to_elem(float x) { return __float2half_rn(
 __device__ __forceinline__ float from_elem(mma_elem_t x) { return __half2float(x); }
 __device__ __forceinline__ __half2 to_elem2(float x, float y) { return __floats2half2_rn(x, y); }
 typedef __half2 mma_elem2_t;
-#else
+#elif defined(SUANLI_DTYPE_BF16)
 __device__ __forceinline__ mma_elem_t to_elem(float x) { return __float2bfloat16_rn(x); }
 __device__ __forceinline__ float from_elem(mma_elem_t x) { return __bfloat162float(x); }
 __device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
 typedef __nv_bfloat162 mma_elem2_t;
+#else
+__device__ __forceinline__ mma_elem_t to_elem(float x) { return x; }
+__device__ __forceinline__ float from_elem(mma_elem_t x) { return x; }
+__device__ __forceinline__ float2 to_elem2(float x, float y) { return make_float2(x, y); }
+typedef float2 mma_elem2_t;
 #endif
 
+#if MMA_SYNC_K == 16
 // Two values rounded to the element type, as the 32-bit register an mma operand takes
 // (lo in the low half): how a kernel turns fp32 results into the next product's operand.
 __device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
   const mma_elem2_t v = to_elem2(lo, hi);
   return *reinterpret_cast<const unsigned*>(&v);
 }
+#endif
 #endif  // MMA_SYNC_HOST_EMULATION
