@@ -93,6 +93,7 @@ nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const Cas
           {"load_path", choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
                                            : std::string("element-wise (any K, N)")},
           {"shared_bytes", native_gemm_shared_bytes(k)},
+          {"b_layout", k.b_nk ? "(N, K) row-major" : "(K, N) row-major"},
           {"defines", defs}};
 }
 

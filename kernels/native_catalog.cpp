@@ -59,6 +59,13 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
        {"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
         "cvt.rna.tf32.f32"},
        {"cp.async.cg.shared.global", "cp.async.wait_group"}},
+      // int8 (int32 accumulate and output): 64 K columns per stage (64 bytes per row, as
+      // above), B as (N, K) so both operands load by plain ldmatrix; 16-byte rows need K a
+      // multiple of 16 (N too, conservatively: one alignment rule for every row).
+      {"gemm_mma_sync", "cuda", 80, {"int8"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
+       NativeGemmTile{128, 128, 64, 2, 4, 4, 8}, "GEMM_MMA_ROWS_16B", 16, 1,
+       {"mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16"},
+       {"cp.async.cg.shared.global", "cp.async.wait_group"}, true},
   };
   return kernels;
 }
@@ -113,10 +120,12 @@ std::string ptx_type_name(const std::string& dtype) {
 int native_gemm_threads(const NativeGemmKernel& k) { return k.tile.warps_m * k.tile.warps_n * 32; }
 
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
-  // The kernel pads A's rows by 16 bytes and B's by 8 elements (its bank-conflict note).
+  // The kernel pads A's rows by 16 bytes and B's by 8 elements, or by 16 bytes where B is
+  // (N, K) like A (its bank-conflict note).
   const NativeGemmTile& t = k.tile;
   const int a_pad = 16 / k.element_bytes;
-  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + a_pad) + t.block_k * (t.block_n + 8));
+  const int b_elements = k.b_nk ? t.block_n * (t.block_k + a_pad) : t.block_k * (t.block_n + 8);
+  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + a_pad) + b_elements);
   return static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
 }
 

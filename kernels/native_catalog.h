@@ -40,6 +40,9 @@ struct NativeGemmKernel {
   // checked by suanli_nvrtc_check: proof that the tensor-core path was really generated.
   std::vector<std::string> ptx_requires;         // every variant
   std::vector<std::string> ptx_requires_aligned;  // the row-aligned variant only
+  // B stored as (N, K) row-major (K-contiguous, the "TN" layout): the int8 row, whose mma
+  // wants four K-consecutive bytes of B per register. The harness uploads B that way.
+  bool b_nk = false;
 };
 
 // Every native GEMM kernel of every backend.

@@ -9,7 +9,7 @@
 #     1. lists devices;  2. runs the GPU tests (test_*_gpu binaries);  3. runs the short
 #     suite: portable and vendor GEMM, fp32 tf32 bf16 fp16 fp8, 4096^3 and 8192^3, every
 #     case verified;  3b. the native tier (gemm_mma_sync, this project's mma.sync kernel),
-#     fp16, bf16 and tf32 at the same shapes, status `unverified` until kernels/cuda/verified_on.json
+#     fp16, bf16, tf32 and int8 at the same shapes, status `unverified` until kernels/cuda/verified_on.json
 #     lists the device's arch;  4. attention, portable, native (attention_mma_sync, this
 #     project's FlashAttention-2-style mma.sync kernel, `unverified` like the native GEMM) and
 #     vendor tier (cuDNN's fused flash attention where cuDNN is installed, else the unfused
@@ -20,7 +20,7 @@
 #     results/runs/<date>-<device>/{device-check,native,attention,attention-causal,peak,peak-native,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 5 minutes on an H200 (the native tier adds 6 GEMM cases: under a minute; 8
+# Budget: about 5 minutes on an H200 (the native tier adds 8 GEMM cases: under a minute; 8
 # attention cases of at most 2 s of samples each; the native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -73,11 +73,11 @@ echo "== suite: fp32 tf32 bf16 fp16 fp8 at 4096^3 and 8192^3, portable + vendor"
   --out "$dir/device-check.json" --csv "$dir/device-check.csv" | tee "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
-# The native tier beside cuBLAS: 6 cases, each verified in fp64 before its at most 2 s of
+# The native tier beside cuBLAS: 8 cases, each verified in fp64 before its at most 2 s of
 # sampling. `unverified` is not a failure (exit 0): the kernel has not been checked on this
 # arch before; a `failed` row (wrong numbers, a fault) is.
-echo "== native tier: gemm_mma_sync fp16 bf16 tf32 at 4096^3 and 8192^3"
-"$suanli" run --backend cuda --device 0 --tier native --dtype fp16,bf16,tf32 \
+echo "== native tier: gemm_mma_sync fp16 bf16 tf32 int8 at 4096^3 and 8192^3"
+"$suanli" run --backend cuda --device 0 --tier native --dtype fp16,bf16,tf32,int8 \
   --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
   --out "$dir/native.json" --csv "$dir/native.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1

@@ -76,6 +76,9 @@ inline float tf32_operand_value(unsigned reg) { return std::bit_cast<float>(reg 
 struct Float2 {
   float x, y;
 };
+struct Int2 {
+  int x, y;
+};
 
 // What a fault injection changes, to prove the test catches a wrong fragment layout.
 // quad_reduction_skipped: __shfl_xor_sync returns the caller's own value, so a reduction
@@ -178,6 +181,8 @@ typedef mma_sync_emulation::Bf16 __nv_bfloat16;
 #define gridDim (mma_sync_emulation::self.grid)
 
 inline int min(int a, int b) { return a < b ? a : b; }  // CUDA's device min
+typedef mma_sync_emulation::Int2 int2;
+inline int2 make_int2(int x, int y) { return {x, y}; }
 
 inline void __syncthreads() { mma_sync_emulation::machine.block_barrier->arrive_and_wait(); }
 
@@ -245,6 +250,41 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
 inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
+#if defined(SUANLI_DTYPE_INT8)
+// mma.m16n8k32 .s8, int32 accumulate: register r of a lane holds 4 K-consecutive bytes.
+inline void mma_m16n8(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  using namespace mma_sync_emulation;
+  auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
+  const int l = self.lane;
+  for (int i = 0; i < 4; ++i) w.a[l][i] = a[i];
+  const bool swap = machine.fault == Fault::b_fragment_halves_swapped;
+  w.b[l][0] = swap ? b1 : b0;
+  w.b[l][1] = swap ? b0 : b1;
+  warp_sync();
+  const auto byte_of = [](unsigned reg, int j) { return static_cast<int>(static_cast<signed char>((reg >> (8 * j)) & 0xffu)); };
+  int A[16][32], B[32][8];
+  for (int lane = 0; lane < 32; ++lane) {
+    const int g = lane / 4, t = lane % 4;
+    for (int j = 0; j < 4; ++j) {
+      A[g][4 * t + j] = byte_of(w.a[lane][0], j);
+      A[g + 8][4 * t + j] = byte_of(w.a[lane][1], j);
+      A[g][4 * t + 16 + j] = byte_of(w.a[lane][2], j);
+      A[g + 8][4 * t + 16 + j] = byte_of(w.a[lane][3], j);
+      B[4 * t + j][g] = byte_of(w.b[lane][0], j);
+      B[4 * t + 16 + j][g] = byte_of(w.b[lane][1], j);
+    }
+  }
+  const int g = l / 4, t = l % 4;
+  for (int e = 0; e < 4; ++e) {
+    const int row = g + (e >= 2 ? 8 : 0);
+    const int col = 2 * t + (e % 2);
+    int sum = 0;
+    for (int k = 0; k < 32; ++k) sum += A[row][k] * B[k][col];
+    d[e] += sum;
+  }
+  warp_sync();
+}
+#else
 inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
   using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
@@ -291,6 +331,7 @@ inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
   }
   warp_sync();
 }
+#endif  // SUANLI_DTYPE_INT8
 
 #if defined(SUANLI_DTYPE_FP16)
 inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(x)}; }
@@ -302,7 +343,7 @@ inline __nv_bfloat16 to_elem(float x) { return {mma_sync_emulation::float_to_bf1
 inline float from_elem(__nv_bfloat16 x) { return mma_sync_emulation::bf16_bits_to_float(x.bits); }
 typedef mma_sync_emulation::Bf162 mma_elem2_t;
 inline mma_elem2_t to_elem2(float x, float y) { return {to_elem(x), to_elem(y)}; }
-#else
+#elif defined(SUANLI_DTYPE_TF32)
 inline float to_elem(float x) { return x; }
 inline float from_elem(float x) { return x; }
 typedef mma_sync_emulation::Float2 mma_elem2_t;
@@ -314,6 +355,8 @@ inline mma_elem2_t to_elem2(float x, float y) { return {x, y}; }
 inline unsigned mma_operand(unsigned r) { return (r + 0x1000u) & 0xffffe000u; }
 #else
 inline unsigned mma_operand(unsigned r) { return r; }
+#endif
+#if defined(SUANLI_DTYPE_FP16) || defined(SUANLI_DTYPE_BF16)
 inline unsigned pack_elem2(float lo, float hi) {
   const mma_elem2_t v = to_elem2(lo, hi);
   return static_cast<unsigned>(v.x.bits) | (static_cast<unsigned>(v.y.bits) << 16);

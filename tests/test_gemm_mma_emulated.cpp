@@ -30,29 +30,43 @@ using mma_sync_emulation::Fault;
 using mma_sync_emulation::machine;
 
 // Inputs are exact in their type except tf32's: fp32 data rounded to 10 fraction bits in
-// the tensor cores (kInputUnitRoundoff per operand); outputs are rounded once.
+// the tensor cores (kInputUnitRoundoff per operand); outputs are rounded once; int8 is exact.
+// OutBits: C's storage word (int8 writes int32).
 #if defined(SUANLI_DTYPE_FP16)
+using OutBits = mma_bits_t;
 constexpr double kInputUnitRoundoff = 0;
 constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
-constexpr mma_bits_t kNaN = 0x7e00;
+constexpr OutBits kNaN = 0x7e00;
 mma_bits_t to_bits(float x) { return mma_sync_emulation::float_to_half_bits(x); }
-float to_float(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
+double to_value(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
 #elif defined(SUANLI_DTYPE_BF16)
+using OutBits = mma_bits_t;
 constexpr double kInputUnitRoundoff = 0;
 constexpr double kOutputUnitRoundoff = 1.0 / 256;  // bf16: 2^-8
-constexpr mma_bits_t kNaN = 0x7fc0;
+constexpr OutBits kNaN = 0x7fc0;
 mma_bits_t to_bits(float x) { return mma_sync_emulation::float_to_bf16_bits(x); }
-float to_float(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
-#else
+double to_value(mma_bits_t bits) { return mma_sync_emulation::elem_bits_to_float(bits); }
+#elif defined(SUANLI_DTYPE_TF32)
+using OutBits = mma_bits_t;
 constexpr double kInputUnitRoundoff = 1.0 / 2048;  // tf32: 2^-11
 constexpr double kOutputUnitRoundoff = 1.0 / 16777216;  // fp32: 2^-24
-constexpr mma_bits_t kNaN = 0x7fc00000u;
+constexpr OutBits kNaN = 0x7fc00000u;
 mma_bits_t to_bits(float x) { return std::bit_cast<mma_bits_t>(x); }
-float to_float(mma_bits_t bits) { return std::bit_cast<float>(bits); }
+double to_value(mma_bits_t bits) { return std::bit_cast<float>(bits); }
+#else
+using OutBits = std::uint32_t;
+constexpr double kInputUnitRoundoff = 0;
+constexpr double kOutputUnitRoundoff = 0;
+constexpr OutBits kNaN = 0x5a5a5a5au;  // no NaN in int32: a pattern no product here reaches
+// Integers in [-16, 16], as the harness draws int8 data.
+mma_bits_t to_bits(float x) { return static_cast<mma_bits_t>(static_cast<signed char>(std::lround(16.0f * x))); }
+double to_value(mma_bits_t bits) { return static_cast<signed char>(bits); }
+double to_value(OutBits bits) { return static_cast<std::int32_t>(bits); }
 #endif
+constexpr bool kExact = GEMM_MMA_B_NK != 0;  // int8: integer sums, compared exactly
 constexpr bool kRowAligned = GEMM_MMA_ROWS_16B != 0;
 constexpr std::size_t kGuard = 64;  // elements after C that must stay untouched
-constexpr mma_bits_t kGuardBits = 0x1234;
+constexpr OutBits kGuardBits = 0x1234;
 
 struct Problem {
   int m, n, k;
@@ -60,7 +74,9 @@ struct Problem {
 };
 
 struct Result {
-  std::vector<mma_bits_t> a, b, c_in, c;
+  std::vector<mma_bits_t> a, b;  // a: (M, K), b: (K, N) row-major (the reference's layout)
+  std::vector<mma_bits_t> b_device;  // b as the kernel reads it: (N, K) for int8, else b
+  std::vector<OutBits> c_in, c;
   bool out_of_range_read = false, misaligned = false, unrounded_tf32_operand = false;
 };
 
@@ -69,12 +85,17 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   Result r;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  const auto fill = [&](std::vector<mma_bits_t>& v, std::size_t n) {
+  const auto fill = [&](auto& v, std::size_t n) {
     v.resize(n);
     for (auto& x : v) x = to_bits(uniform(rng));
   };
   fill(r.a, static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.k));  // a: (M, K) row-major
   fill(r.b, static_cast<std::size_t>(p.k) * static_cast<std::size_t>(p.n));  // b: (K, N) row-major
+  r.b_device = r.b;
+  if (GEMM_MMA_B_NK)
+    for (std::size_t kk = 0; kk < static_cast<std::size_t>(p.k); ++kk)
+      for (std::size_t nn = 0; nn < static_cast<std::size_t>(p.n); ++nn)
+        r.b_device[nn * static_cast<std::size_t>(p.k) + kk] = r.b[kk * static_cast<std::size_t>(p.n) + nn];
   const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
   if (p.beta != 0.0f) {
     fill(r.c_in, mn);  // c: (M, N) row-major, read when beta != 0
@@ -87,14 +108,14 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   machine = {};
   machine.fault = fault;
   machine.readable = {{reinterpret_cast<const unsigned char*>(r.a.data()), reinterpret_cast<const unsigned char*>(r.a.data() + r.a.size())},
-                      {reinterpret_cast<const unsigned char*>(r.b.data()), reinterpret_cast<const unsigned char*>(r.b.data() + r.b.size())}};
+                      {reinterpret_cast<const unsigned char*>(r.b_device.data()), reinterpret_cast<const unsigned char*>(r.b_device.data() + r.b_device.size())}};
   const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MMA_BLOCK_N - 1) / GEMM_MMA_BLOCK_N);
   const unsigned grid_y = static_cast<unsigned>((p.m + GEMM_MMA_BLOCK_M - 1) / GEMM_MMA_BLOCK_M);
   for (unsigned by = 0; by < grid_y; ++by) {
     for (unsigned bx = 0; bx < grid_x; ++bx) {
       mma_sync_emulation::run_block(GEMM_MMA_THREADS, {bx, by, 0}, {grid_x, grid_y, 1}, gemm_smem, sizeof gemm_smem, [&] {
         gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const mma_elem_t*>(r.a.data()),
-                      reinterpret_cast<const mma_elem_t*>(r.b.data()), reinterpret_cast<mma_elem_t*>(r.c.data()));
+                      reinterpret_cast<const mma_elem_t*>(r.b_device.data()), reinterpret_cast<mma_out_t*>(r.c.data()));
       });
     }
   }
@@ -111,8 +132,8 @@ std::size_t wrong_elements(const Problem& p, const Result& r) {
     for (int j = 0; j < p.n; ++j) {
       double ref = 0, mag = 0;
       for (int l = 0; l < p.k; ++l) {
-        const double x = static_cast<double>(to_float(r.a[static_cast<std::size_t>(i) * static_cast<std::size_t>(p.k) + static_cast<std::size_t>(l)])) *
-                         static_cast<double>(to_float(r.b[static_cast<std::size_t>(l) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j)]));
+        const double x = static_cast<double>(to_value(r.a[static_cast<std::size_t>(i) * static_cast<std::size_t>(p.k) + static_cast<std::size_t>(l)])) *
+                         static_cast<double>(to_value(r.b[static_cast<std::size_t>(l) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j)]));
         ref += x;
         mag += std::fabs(x);
       }
@@ -120,21 +141,34 @@ std::size_t wrong_elements(const Problem& p, const Result& r) {
       ref *= p.alpha;
       mag *= std::fabs(p.alpha);
       if (p.beta != 0.0f) {
-        const double old = p.beta * static_cast<double>(to_float(r.c_in[at]));
+        const double old = p.beta * static_cast<double>(to_value(r.c_in[at]));
         ref += old;
         mag += std::fabs(old);
       }
-      const double got = to_float(r.c[at]);
+      const double got = to_value(r.c[at]);
       // Both operands rounded (tf32): at most 2u relative per product, on the magnitudes.
-      const double tol = 1.01 * kOutputUnitRoundoff * std::fabs(ref) + 2.01 * kInputUnitRoundoff * mag +
-                         (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
+      const double tol = kExact ? 0.0
+                                : 1.01 * kOutputUnitRoundoff * std::fabs(ref) + 2.01 * kInputUnitRoundoff * mag +
+                                      (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
       if (!(std::fabs(got - ref) <= tol)) ++wrong;
     }
   }
   return wrong;
 }
 
-void expect_correct(const Problem& p) {
+// The row-aligned path's shapes: K (and N, where B is (K, N)) multiples of the 16-byte
+// chunk, rounded up here (int8's chunk is 16 elements; the shapes below are multiples of 8).
+Problem on_this_path(Problem p) {
+  const auto up = [](int x) { return (x + MMA_SYNC_CHUNK - 1) / MMA_SYNC_CHUNK * MMA_SYNC_CHUNK; };
+  if (kRowAligned) {
+    p.k = up(p.k);
+    if (!GEMM_MMA_B_NK) p.n = up(p.n);
+  }
+  return p;
+}
+
+void expect_correct(const Problem& shape) {
+  const Problem p = on_this_path(shape);
   SCOPED_TRACE(std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k));
   const Result r = run(p);
   EXPECT_FALSE(r.out_of_range_read);
@@ -169,7 +203,8 @@ TEST(GemmMmaEmulated, FewerKSlicesThanStages) { expect_correct({64, 128, kRowAli
 // renumbering, so every tile must still be written exactly once (C starts as NaN).
 TEST(GemmMmaEmulated, GroupedBlockOrderCoversEveryTile) { expect_correct({9 * 128 + 5, 3 * 128 - 8, 8}); }
 
-TEST(GemmMmaEmulated, AlphaAndBetaReadC) { expect_correct({130, 136, 48, 0.5f, 2.0f}); }
+// int8 takes integer alpha and beta (int32 scale, as cuBLASLt).
+TEST(GemmMmaEmulated, AlphaAndBetaReadC) { expect_correct({130, 136, 48, kExact ? 3.0f : 0.5f, 2.0f}); }
 
 // The test has teeth: a B fragment with its K halves swapped, or (row-aligned path) reading
 // a stage before cp.async.wait_group, gives wrong numbers here.

@@ -15,7 +15,7 @@ namespace suanli {
 namespace {
 
 std::string dtype_define_name(const std::string& dtype) {
-  return dtype == "fp16" ? "SUANLI_DTYPE_FP16" : dtype == "bf16" ? "SUANLI_DTYPE_BF16" : "SUANLI_DTYPE_TF32";
+  return dtype == "fp16" ? "SUANLI_DTYPE_FP16" : dtype == "bf16" ? "SUANLI_DTYPE_BF16" : dtype == "tf32" ? "SUANLI_DTYPE_TF32" : "SUANLI_DTYPE_INT8";
 }
 
 const NativeGemmKernel& mma_sync() {
@@ -68,7 +68,7 @@ TEST(NativeGemm, NeedsSm80) {
   }
 }
 
-TEST(NativeGemm, Fp16Bf16AndTf32FromTwoTableRows) {
+TEST(NativeGemm, Fp16Bf16Tf32AndInt8FromThreeTableRows) {
   for (DType dtype : {DType::fp32, DType::fp64, DType::tf32, DType::int8, DType::fp8_e4m3}) {
     const auto why = why_not("cuda", cuda_gpu("sm_90a"), dtype, shape(256, 256, 256));
     ASSERT_TRUE(why.has_value());
@@ -86,7 +86,19 @@ TEST(NativeGemm, Fp16Bf16AndTf32FromTwoTableRows) {
   EXPECT_EQ(native_gemm_shared_bytes(*tf32->kernel), 75776u);
   EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::tf32, shape(100, 36, 42), why)->row_aligned);
   EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::fp32, shape(64, 64, 64), why));
-  EXPECT_EQ(why, "gemm_mma_sync has no fp32 variant (fp16, bf16 only); gemm_mma_sync has no fp32 variant (tf32 only)");
+  EXPECT_EQ(why,
+            "gemm_mma_sync has no fp32 variant (fp16, bf16 only); gemm_mma_sync has no fp32 variant (tf32 only); "
+            "gemm_mma_sync has no fp32 variant (int8 only)");
+  // int8: B as (N, K), 64 K columns per stage, 16-element rows for the 16-byte path.
+  const auto int8 = choose_native_gemm("cuda", cuda_gpu("sm_90a"), DType::int8, shape(100, 40, 48), why);
+  ASSERT_TRUE(int8) << why;
+  EXPECT_TRUE(int8->kernel->b_nk);
+  EXPECT_FALSE(tf32->kernel->b_nk);
+  EXPECT_FALSE(int8->row_aligned);  // N = 40 is no multiple of 16
+  EXPECT_TRUE(choose_native_gemm("cuda", cuda_gpu("sm_90a"), DType::int8, shape(100, 32, 48), why)->row_aligned);
+  // 4 stages x (128 x (64 + 16) + 128 x (64 + 16)) bytes.
+  EXPECT_EQ(native_gemm_shared_bytes(*int8->kernel), 81920u);
+  EXPECT_EQ(native_gemm_kernel_json(*int8, CaseSpec{})["b_layout"], "(N, K) row-major");
   DeviceInfo no_half = cuda_gpu("sm_80");
   no_half.has_fp16 = false;
   EXPECT_EQ(why_not("cuda", no_half, DType::fp16, shape(64, 64, 64)), "device has no fp16 arithmetic");
@@ -144,13 +156,14 @@ TEST(NativeGemm, VariantsCoverEveryDtypeAndLoadPathWithTheirInstructions) {
   std::vector<NativeVariant> variants;  // the GEMM's (the native peak kernels have their own test)
   for (const auto& v : native_variants())
     if (v.kernel == "gemm_mma_sync") variants.push_back(v);
-  ASSERT_EQ(variants.size(), 6u);  // {fp16, bf16, tf32} x {row-aligned, any-ld}
+  ASSERT_EQ(variants.size(), 8u);  // {fp16, bf16, tf32, int8} x {row-aligned, any-ld}
   for (const auto& v : variants) {
     SCOPED_TRACE(v.dtype + " " + v.config);
     EXPECT_EQ(v.backend, "cuda");
     const std::string ptx_type = v.dtype == "fp16" ? "f16" : v.dtype;
     const std::string shape = v.dtype == "tf32" ? "m16n8k8" : "m16n8k16";
-    const std::string mma = "mma.sync.aligned." + shape + ".row.col.f32." + ptx_type + "." + ptx_type + ".f32";
+    const std::string mma = v.dtype == "int8" ? "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32"
+                                              : "mma.sync.aligned." + shape + ".row.col.f32." + ptx_type + "." + ptx_type + ".f32";
     EXPECT_NE(std::find(v.ptx_requires.begin(), v.ptx_requires.end(), mma), v.ptx_requires.end());
     // tf32 operands are rounded in registers, not truncated by the tensor cores.
     EXPECT_EQ(std::find(v.ptx_requires.begin(), v.ptx_requires.end(), "cvt.rna.tf32.f32") != v.ptx_requires.end(),

@@ -7,7 +7,9 @@
 // in the input type (rounded to nearest once, from the fp32 accumulator), as the vendor
 // tier's cuBLAS GemmEx call does. Or tf32 (SUANLI_DTYPE_TF32): fp32 in memory and out,
 // each operand rounded to tf32 in registers (cvt.rna) for mma.m16n8k8.tf32, as cuBLAS's
-// tf32 mode does.
+// tf32 mode does. Or int8 (SUANLI_DTYPE_INT8): mma.m16n8k32.s8 with int32 accumulation and
+// int32 output, B given as (N, K) row-major (the "TN" layout of cuBLASLt's int8 GEMM), so
+// both operands come out of shared memory by plain ldmatrix.
 //
 // Structure:
 //   - one block of GEMM_MMA_WARPS_M × GEMM_MMA_WARPS_N warps per (BLOCK_M × BLOCK_N) tile
@@ -59,14 +61,10 @@
 #ifndef GEMM_MMA_BLOCK_N
 #define GEMM_MMA_BLOCK_N 128
 #endif
-// K slice per pipeline stage: a multiple of the mma's K (16; tf32: 8). The table gives tf32
-// 16, the same bytes per stage as 32 16-bit elements.
+// K slice per pipeline stage: a multiple of the mma's K (16; tf32: 8; int8: 32). 64 bytes
+// of each row: 32 16-bit elements, 16 tf32, 64 int8 -- the same stage bytes for A.
 #ifndef GEMM_MMA_BLOCK_K
-#if MMA_SYNC_K == 16
-#define GEMM_MMA_BLOCK_K 32
-#else
-#define GEMM_MMA_BLOCK_K 16
-#endif
+#define GEMM_MMA_BLOCK_K (64 / (int)sizeof(mma_bits_t))  // 64 bytes of each row per stage
 #endif
 // Warps per block along M and N; the warp tile is BLOCK_M / WARPS_M × BLOCK_N / WARPS_N.
 #ifndef GEMM_MMA_WARPS_M
@@ -102,9 +100,19 @@
 #define GEMM_MMA_FRAG_N (GEMM_MMA_WARP_N / 8)   // n8 tiles per warp
 // Row pitches in elements (see the padding note above).
 #define GEMM_MMA_A_PITCH (GEMM_MMA_BLOCK_K + MMA_SYNC_CHUNK)
+// int8 keeps B as (N, K) (K-contiguous, as the s8 mma's B operand wants four K-consecutive
+// bytes per register, and as cuBLASLt's int8 TN GEMM takes it): its tile is (BLOCK_N, BLOCK_K),
+// padded like A's.
+#if defined(SUANLI_DTYPE_INT8)
+#define GEMM_MMA_B_NK 1
+#define GEMM_MMA_B_PITCH (GEMM_MMA_BLOCK_K + MMA_SYNC_CHUNK)
+#define GEMM_MMA_B_STAGE (GEMM_MMA_BLOCK_N * GEMM_MMA_B_PITCH)
+#else
+#define GEMM_MMA_B_NK 0
 #define GEMM_MMA_B_PITCH (GEMM_MMA_BLOCK_N + 8)
-#define GEMM_MMA_A_STAGE (GEMM_MMA_BLOCK_M * GEMM_MMA_A_PITCH)
 #define GEMM_MMA_B_STAGE (GEMM_MMA_BLOCK_K * GEMM_MMA_B_PITCH)
+#endif
+#define GEMM_MMA_A_STAGE (GEMM_MMA_BLOCK_M * GEMM_MMA_A_PITCH)
 
 static_assert(GEMM_MMA_BLOCK_K % MMA_SYNC_K == 0, "BLOCK_K must be a multiple of the mma K");
 static_assert(GEMM_MMA_BLOCK_M % (16 * GEMM_MMA_WARPS_M) == 0, "warp tile M must be a multiple of 16");
@@ -120,62 +128,62 @@ static_assert(GEMM_MMA_GROUP_M >= 1, "GROUP_M counts tile rows");
 
 // ---- Tile loads (one pipeline stage) ----
 
-// a_s: (BLOCK_M, A_PITCH) ← a[m0 .. m0+BLOCK_M, k0 .. k0+BLOCK_K], zero outside (M, K).
-// b_s: (BLOCK_K, B_PITCH) ← b[k0 .. k0+BLOCK_K, n0 .. n0+BLOCK_N], zero outside (K, N).
-// Raw storage (mma_bits_t): the bits are copied, never converted.
+// dst: (ROWS, PITCH) <- src[r0 .. r0+ROWS, c0 .. c0+COLS] of a (rows, cols) row-major
+// matrix, zero outside it. Raw storage (mma_bits_t): the bits are copied, never converted.
+// 16-byte path: cols a multiple of CHUNK, so a chunk is wholly inside or wholly outside.
+// Element-wise path: consecutive threads read consecutive columns of one row (coalesced).
+template <int ROWS, int COLS, int PITCH>
+__device__ __forceinline__ void load_tile(mma_bits_t* dst, const mma_bits_t* src, int rows, int cols, int r0, int c0,
+                                          int tid) {
+#if GEMM_MMA_ROWS_16B
+  constexpr int chunks_per_row = COLS / MMA_SYNC_CHUNK;
+#pragma unroll
+  for (int i = 0; i < ROWS * chunks_per_row / GEMM_MMA_THREADS; ++i) {
+    const int chunk = tid + i * GEMM_MMA_THREADS;
+    const int r = chunk / chunks_per_row;
+    const int c = (chunk % chunks_per_row) * MMA_SYNC_CHUNK;
+    const bool in = (r0 + r < rows) && (c0 + c < cols);
+    const mma_bits_t* from = in ? src + (static_cast<long long>(r0 + r) * cols + (c0 + c)) : src;
+    cp_async_16(smem_address(dst + r * PITCH + c), from, in ? 16 : 0);
+  }
+#else
+#pragma unroll 4
+  for (int i = 0; i < ROWS * COLS / GEMM_MMA_THREADS; ++i) {
+    const int e = tid + i * GEMM_MMA_THREADS;
+    const int r = e / COLS;
+    const int c = e % COLS;
+    const bool in = (r0 + r < rows) && (c0 + c < cols);
+    dst[r * PITCH + c] = in ? src[static_cast<long long>(r0 + r) * cols + (c0 + c)] : (mma_bits_t)0;
+  }
+#endif
+}
+
+// a_s: (BLOCK_M, A_PITCH) <- a[m0 .. m0+BLOCK_M, k0 .. k0+BLOCK_K], zero outside (M, K).
+// b_s: (BLOCK_K, B_PITCH) <- b[k0 .. k0+BLOCK_K, n0 .. n0+BLOCK_N], zero outside (K, N);
+//      int8 (B stored (N, K)): (BLOCK_N, B_PITCH) <- b[n0 .. n0+BLOCK_N, k0 .. k0+BLOCK_K].
 __device__ __forceinline__ void load_stage(mma_bits_t* a_s, mma_bits_t* b_s, const mma_bits_t* a,
                                            const mma_bits_t* b, int M, int N, int K, int m0, int n0, int k0,
                                            int tid) {
-#if GEMM_MMA_ROWS_16B
-  const int a_chunks_per_row = GEMM_MMA_BLOCK_K / MMA_SYNC_CHUNK;
-#pragma unroll
-  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / MMA_SYNC_CHUNK / GEMM_MMA_THREADS; ++i) {
-    const int chunk = tid + i * GEMM_MMA_THREADS;
-    const int r = chunk / a_chunks_per_row;
-    const int c = (chunk % a_chunks_per_row) * MMA_SYNC_CHUNK;
-    // K a multiple of CHUNK: a chunk is wholly inside or wholly outside the matrix.
-    const bool in = (m0 + r < M) && (k0 + c < K);
-    const mma_bits_t* src = in ? a + (static_cast<long long>(m0 + r) * K + (k0 + c)) : a;
-    cp_async_16(smem_address(a_s + r * GEMM_MMA_A_PITCH + c), src, in ? 16 : 0);
-  }
-  const int b_chunks_per_row = GEMM_MMA_BLOCK_N / MMA_SYNC_CHUNK;
-#pragma unroll
-  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / MMA_SYNC_CHUNK / GEMM_MMA_THREADS; ++i) {
-    const int chunk = tid + i * GEMM_MMA_THREADS;
-    const int r = chunk / b_chunks_per_row;
-    const int c = (chunk % b_chunks_per_row) * MMA_SYNC_CHUNK;
-    const bool in = (k0 + r < K) && (n0 + c < N);  // N a multiple of CHUNK: whole chunks
-    const mma_bits_t* src = in ? b + (static_cast<long long>(k0 + r) * N + (n0 + c)) : b;
-    cp_async_16(smem_address(b_s + r * GEMM_MMA_B_PITCH + c), src, in ? 16 : 0);
-  }
+  load_tile<GEMM_MMA_BLOCK_M, GEMM_MMA_BLOCK_K, GEMM_MMA_A_PITCH>(a_s, a, M, K, m0, k0, tid);
+#if GEMM_MMA_B_NK
+  load_tile<GEMM_MMA_BLOCK_N, GEMM_MMA_BLOCK_K, GEMM_MMA_B_PITCH>(b_s, b, N, K, n0, k0, tid);
 #else
-  // Consecutive threads read consecutive columns of one row (coalesced).
-#pragma unroll 4
-  for (int i = 0; i < GEMM_MMA_BLOCK_M * GEMM_MMA_BLOCK_K / GEMM_MMA_THREADS; ++i) {
-    const int e = tid + i * GEMM_MMA_THREADS;
-    const int r = e / GEMM_MMA_BLOCK_K;
-    const int c = e % GEMM_MMA_BLOCK_K;
-    const bool in = (m0 + r < M) && (k0 + c < K);
-    a_s[r * GEMM_MMA_A_PITCH + c] = in ? a[static_cast<long long>(m0 + r) * K + (k0 + c)] : (mma_bits_t)0;
-  }
-#pragma unroll 4
-  for (int i = 0; i < GEMM_MMA_BLOCK_K * GEMM_MMA_BLOCK_N / GEMM_MMA_THREADS; ++i) {
-    const int e = tid + i * GEMM_MMA_THREADS;
-    const int r = e / GEMM_MMA_BLOCK_N;
-    const int c = e % GEMM_MMA_BLOCK_N;
-    const bool in = (k0 + r < K) && (n0 + c < N);
-    b_s[r * GEMM_MMA_B_PITCH + c] = in ? b[static_cast<long long>(k0 + r) * N + (n0 + c)] : (mma_bits_t)0;
-  }
+  load_tile<GEMM_MMA_BLOCK_K, GEMM_MMA_BLOCK_N, GEMM_MMA_B_PITCH>(b_s, b, K, N, k0, n0, tid);
 #endif
 }
 
 // ---- The kernel ----
 
 // M, N, K: the problem; alpha, beta: fp32 scalars (beta == 0 never reads C, which may hold
-// poison); a: (M, K) row-major; b: (K, N) row-major; c: (M, N) row-major, written.
+// poison); a: (M, K) row-major; b: (K, N) row-major (int8: (N, K) row-major); c: (M, N)
+// row-major, written (int8: int32).
 extern "C" __global__ void __launch_bounds__(GEMM_MMA_THREADS)
 gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __restrict__ a,
-              const mma_elem_t* __restrict__ b, mma_elem_t* __restrict__ c) {
+              const mma_elem_t* __restrict__ b, mma_out_t* __restrict__ c) {
+  // int8: integer alpha and beta (the harness passes 1 and 0), applied in int32 as cuBLASLt's
+  // int32 scale type does.
+  const mma_acc_t alpha_acc = static_cast<mma_acc_t>(alpha);
+  const mma_acc_t beta_acc = static_cast<mma_acc_t>(beta);
   // smem: STAGES × a_s (BLOCK_M, A_PITCH), then STAGES × b_s (BLOCK_K, B_PITCH), raw bits.
   extern __shared__ __align__(128) unsigned char gemm_smem[];
   mma_bits_t* const a_smem = reinterpret_cast<mma_bits_t*>(gemm_smem);
@@ -201,13 +209,13 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
   const int n0 = (in_group / group_rows) * GEMM_MMA_BLOCK_N;
 
   // acc: (FRAG_M, FRAG_N) mma tiles of 16 × 8, 4 fp32 per thread each (layout at mma_m16n8).
-  float acc[GEMM_MMA_FRAG_M][GEMM_MMA_FRAG_N][4];
+  mma_acc_t acc[GEMM_MMA_FRAG_M][GEMM_MMA_FRAG_N][4];
 #pragma unroll
   for (int i = 0; i < GEMM_MMA_FRAG_M; ++i)
 #pragma unroll
     for (int j = 0; j < GEMM_MMA_FRAG_N; ++j)
 #pragma unroll
-      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0;
 
   const int k_tiles = (K + GEMM_MMA_BLOCK_K - 1) / GEMM_MMA_BLOCK_K;
 
@@ -227,7 +235,12 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
   // (and t + 4) of the 8-deep step, column g of each n8 tile.
   const int a_row = warp_m * GEMM_MMA_WARP_M + lane % 16;
   const int a_col = (lane / 16) * MMA_SYNC_CHUNK;
-#if MMA_SYNC_K == 16
+#if GEMM_MMA_B_NK
+  // B as (N, K) rows: lane names n row (lane / 16) · 8 + lane % 8 of a 16-row pair of n8
+  // tiles, K half (lane / 8) % 2 (as attention's K operand).
+  const int b_row = warp_n * GEMM_MMA_WARP_N + (lane / 16) * 8 + lane % 8;
+  const int b_col = ((lane / 8) % 2) * MMA_SYNC_CHUNK;
+#elif MMA_SYNC_K == 16
   const int b_row = lane % 16;
   const int b_col = warp_n * GEMM_MMA_WARP_N + (lane / 16) * 8;
 #else
@@ -264,7 +277,19 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
       }
       // b_frag[j]: K rows kk .. kk+MMA_SYNC_K, columns 8·j .. +8 of the warp tile.
       unsigned b_frag[GEMM_MMA_FRAG_N][2];
-#if MMA_SYNC_K == 16
+#if GEMM_MMA_B_NK
+      // One .x4 (no .trans: B is stored K-contiguous) gives two n8 tiles: matrices 0, 1 = K
+      // halves of tile j, 2, 3 of tile j + 1.
+#pragma unroll
+      for (int j = 0; j < GEMM_MMA_FRAG_N; j += 2) {
+        unsigned r[4];
+        ldmatrix_x4(r, smem_address(b_s + (b_row + j * 8) * GEMM_MMA_B_PITCH + kk + b_col));
+        b_frag[j][0] = r[0];
+        b_frag[j][1] = r[1];
+        b_frag[j + 1][0] = r[2];
+        b_frag[j + 1][1] = r[3];
+      }
+#elif MMA_SYNC_K == 16
       // One .x4.trans gives two n8 tiles: matrices 0, 1 = K halves of tile j, 2, 3 of tile j + 1.
 #pragma unroll
       for (int j = 0; j < GEMM_MMA_FRAG_N; j += 2) {
@@ -306,18 +331,18 @@ gemm_mma_sync(int M, int N, int K, float alpha, float beta, const mma_elem_t* __
       for (int h = 0; h < 2; ++h) {
         const int row = m0 + warp_m * GEMM_MMA_WARP_M + i * 16 + g + h * 8;
         if (row >= M) continue;
-        mma_elem_t* const out = c + static_cast<long long>(row) * N + col;
-        float v0 = alpha * acc[i][j][2 * h];
-        float v1 = alpha * acc[i][j][2 * h + 1];
+        mma_out_t* const out = c + static_cast<long long>(row) * N + col;
+        mma_acc_t v0 = alpha_acc * acc[i][j][2 * h];
+        mma_acc_t v1 = alpha_acc * acc[i][j][2 * h + 1];
         if (beta != 0.0f) {
-          if (col < N) v0 += beta * from_elem(out[0]);
-          if (col + 1 < N) v1 += beta * from_elem(out[1]);
+          if (col < N) v0 += beta_acc * from_out(out[0]);
+          if (col + 1 < N) v1 += beta_acc * from_out(out[1]);
         }
         if (pair_ok && col + 1 < N) {
-          *reinterpret_cast<mma_elem2_t*>(out) = to_elem2(v0, v1);
+          *reinterpret_cast<mma_out2_t*>(out) = to_out2(v0, v1);
         } else {
-          if (col < N) out[0] = to_elem(v0);
-          if (col + 1 < N) out[1] = to_elem(v1);
+          if (col < N) out[0] = to_out(v0);
+          if (col + 1 < N) out[1] = to_out(v1);
         }
       }
     }

@@ -15,7 +15,8 @@
 // The input / output element type of the build, the raw storage word of one element
 // (shared memory is typed by bits: kernels copy elements, never convert them on the way),
 // the mma's K per instruction and its PTX shape and type names. tf32 keeps fp32 in memory;
-// the tensor cores read 19 of its bits (mma_operand rounds them first).
+// the tensor cores read 19 of its bits (mma_operand rounds them first). int8 accumulates
+// in int32 and writes int32 (cuBLASLt's int8 GEMM does the same).
 #if defined(SUANLI_DTYPE_FP16)
 typedef __half mma_elem_t;
 typedef unsigned short mma_bits_t;
@@ -34,8 +35,14 @@ typedef unsigned mma_bits_t;
 #define MMA_SYNC_K 8
 #define MMA_SYNC_PTX_SHAPE "m16n8k8"
 #define MMA_SYNC_PTX_TYPE "tf32"
+#elif defined(SUANLI_DTYPE_INT8)
+typedef signed char mma_elem_t;
+typedef unsigned char mma_bits_t;
+#define MMA_SYNC_K 32
+#define MMA_SYNC_PTX_SHAPE "m16n8k32"
+#define MMA_SYNC_PTX_TYPE "s8"
 #else
-#error "mma.sync kernels: define SUANLI_DTYPE_FP16, SUANLI_DTYPE_BF16 or SUANLI_DTYPE_TF32"
+#error "mma.sync kernels: define SUANLI_DTYPE_FP16, SUANLI_DTYPE_BF16, SUANLI_DTYPE_TF32 or SUANLI_DTYPE_INT8"
 #endif
 // Elements per 16-byte cp.async chunk (and per ldmatrix 8×8-b16 matrix row).
 #define MMA_SYNC_CHUNK (16 / (int)sizeof(mma_bits_t))
@@ -77,20 +84,31 @@ __device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned add
                : "r"(addr));
 }
 
-// d(16×8, fp32) += a(16×K) · b(K×8), K = MMA_SYNC_K. Fragment layouts (PTX ISA, "Matrix
-// Fragments for mma.m16n8k16 with floating point type" / "for mma.m16n8k8" (.tf32)),
-// g = lane / 4, t = lane % 4:
+// d(16×8) += a(16×K) · b(K×8), K = MMA_SYNC_K, fp32 (int32 for int8) accumulators.
+// Fragment layouts (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type",
+// "for mma.m16n8k8" (.tf32), "for mma.m16n8k32" (.s8)), g = lane / 4, t = lane % 4:
 //   16-bit, K 16:  a[0]: A[g][2t..2t+1]  a[1]: A[g+8][2t..]  a[2]: A[g][2t+8..]  a[3]: A[g+8][2t+8..]
 //                  b[0]: B[2t..2t+1][g]  b[1]: B[2t+8..2t+9][g]
 //   tf32, K 8:     a[0]: A[g][t]  a[1]: A[g+8][t]  a[2]: A[g][t+4]  a[3]: A[g+8][t+4]
 //                  b[0]: B[t][g]  b[1]: B[t+4][g]
-//   both:          d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
+//   s8, K 32:      a[0]: A[g][4t..4t+3]  a[1]: A[g+8][4t..]  a[2]: A[g][4t+16..]  a[3]: A[g+8][4t+16..]
+//                  b[0]: B[4t..4t+3][g]  b[1]: B[4t+16..4t+19][g]
+//   all:           d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
+#if defined(SUANLI_DTYPE_INT8)
+__device__ __forceinline__ void mma_m16n8(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile("mma.sync.aligned." MMA_SYNC_PTX_SHAPE ".row.col.s32." MMA_SYNC_PTX_TYPE "." MMA_SYNC_PTX_TYPE
+               ".s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+               : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+#else
 __device__ __forceinline__ void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
   asm volatile("mma.sync.aligned." MMA_SYNC_PTX_SHAPE ".row.col.f32." MMA_SYNC_PTX_TYPE "." MMA_SYNC_PTX_TYPE
                ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+#endif
 
 // A register as loaded from memory, made an mma operand: 16-bit pairs as they are; fp32 for
 // tf32 rounded to nearest (ties away), as cuBLAS rounds, instead of the low 13 bits being
@@ -117,7 +135,7 @@ __device__ __forceinline__ mma_elem_t to_elem(float x) { return __float2bfloat16
 __device__ __forceinline__ float from_elem(mma_elem_t x) { return __bfloat162float(x); }
 __device__ __forceinline__ __nv_bfloat162 to_elem2(float x, float y) { return __floats2bfloat162_rn(x, y); }
 typedef __nv_bfloat162 mma_elem2_t;
-#else
+#elif defined(SUANLI_DTYPE_TF32)
 __device__ __forceinline__ mma_elem_t to_elem(float x) { return x; }
 __device__ __forceinline__ float from_elem(mma_elem_t x) { return x; }
 __device__ __forceinline__ float2 to_elem2(float x, float y) { return make_float2(x, y); }
@@ -133,3 +151,21 @@ __device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
 }
 #endif
 #endif  // MMA_SYNC_HOST_EMULATION
+
+// The accumulator and the output (C) of the build: fp32 accumulators written in the input
+// type, or int32 accumulators written as int32 (int8).
+#if defined(SUANLI_DTYPE_INT8)
+typedef int mma_acc_t;
+typedef int mma_out_t;
+typedef int2 mma_out2_t;
+__device__ __forceinline__ mma_out_t to_out(int x) { return x; }
+__device__ __forceinline__ int from_out(mma_out_t x) { return x; }
+__device__ __forceinline__ mma_out2_t to_out2(int x, int y) { return make_int2(x, y); }
+#else
+typedef float mma_acc_t;
+typedef mma_elem_t mma_out_t;
+typedef mma_elem2_t mma_out2_t;
+__device__ __forceinline__ mma_out_t to_out(float x) { return to_elem(x); }
+__device__ __forceinline__ float from_out(mma_out_t x) { return from_elem(x); }
+__device__ __forceinline__ mma_out2_t to_out2(float x, float y) { return to_elem2(x, y); }
+#endif

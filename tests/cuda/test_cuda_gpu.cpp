@@ -66,7 +66,7 @@ TEST(CudaGpu, RunPortableAndVendorTiersVerified) {
 }
 
 // The native tier's gemm_mma_sync on odd and square shapes, both load paths (K and N
-// multiples of 8 or not), fp16, bf16 and tf32: every case verified in fp64. Its status is
+// multiples of 8 or not), fp16, bf16, tf32 and int8: every case verified in fp64. Its status is
 // `unverified` while kernels/cuda/verified_on.json does not list this arch (numbers kept),
 // `ok` once it does; never failed or skipped on an sm_80+ GPU.
 TEST(CudaGpu, NativeMmaSyncGemmVerified) {
@@ -74,14 +74,14 @@ TEST(CudaGpu, NativeMmaSyncGemmVerified) {
   const auto env = cuda_test_env((dir / "cache").string());
   if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "gemm_mma_sync " << why;
 
-  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--dtype", "fp16,bf16,tf32", "--shape",
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--dtype", "fp16,bf16,tf32,int8", "--shape",
                              "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
                              "--shape", "1024x1032x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
                              (dir / "r.json").string()},
                             env);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto doc = read_json(dir / "r.json");
-  ASSERT_EQ(doc["cases"].size(), 3u * 5u);
+  ASSERT_EQ(doc["cases"].size(), 4u * 5u);
   for (const auto& c : doc["cases"]) {
     SCOPED_TRACE(c.dump().substr(0, 800));
     EXPECT_EQ(c["kernel"]["name"], "gemm_mma_sync");
