@@ -250,9 +250,16 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
 inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
+// The accumulator type and the K of the build's mma (tf32's K of 8 uses half of 16).
 #if defined(SUANLI_DTYPE_INT8)
-// mma.m16n8k32 .s8, int32 accumulate: register r of a lane holds 4 K-consecutive bytes.
-inline void mma_m16n8(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+typedef int mma_emulated_acc_t;
+constexpr int kMmaEmulatedK = 32;
+#else
+typedef float mma_emulated_acc_t;
+constexpr int kMmaEmulatedK = 16;
+#endif
+
+inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
   using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
   const int l = self.lane;
@@ -261,10 +268,13 @@ inline void mma_m16n8(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned
   w.b[l][0] = swap ? b1 : b0;
   w.b[l][1] = swap ? b0 : b1;
   warp_sync();
-  const auto byte_of = [](unsigned reg, int j) { return static_cast<int>(static_cast<signed char>((reg >> (8 * j)) & 0xffu)); };
-  int A[16][32], B[32][8];
+  mma_emulated_acc_t A[16][kMmaEmulatedK] = {}, B[kMmaEmulatedK][8] = {};
   for (int lane = 0; lane < 32; ++lane) {
     const int g = lane / 4, t = lane % 4;
+#if defined(SUANLI_DTYPE_INT8)
+    // m16n8k32 .s8: 4 K-consecutive bytes per register (A[g][4t..4t+3], A[g+8][4t..],
+    // A[g][4t+16..], A[g+8][4t+16..]; B[4t..4t+3][g], B[4t+16..4t+19][g]).
+    const auto byte_of = [](unsigned reg, int j) { return static_cast<int>(static_cast<signed char>((reg >> (8 * j)) & 0xffu)); };
     for (int j = 0; j < 4; ++j) {
       A[g][4 * t + j] = byte_of(w.a[lane][0], j);
       A[g + 8][4 * t + j] = byte_of(w.a[lane][1], j);
@@ -273,31 +283,7 @@ inline void mma_m16n8(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned
       B[4 * t + j][g] = byte_of(w.b[lane][0], j);
       B[4 * t + 16 + j][g] = byte_of(w.b[lane][1], j);
     }
-  }
-  const int g = l / 4, t = l % 4;
-  for (int e = 0; e < 4; ++e) {
-    const int row = g + (e >= 2 ? 8 : 0);
-    const int col = 2 * t + (e % 2);
-    int sum = 0;
-    for (int k = 0; k < 32; ++k) sum += A[row][k] * B[k][col];
-    d[e] += sum;
-  }
-  warp_sync();
-}
-#else
-inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  using namespace mma_sync_emulation;
-  auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
-  const int l = self.lane;
-  for (int i = 0; i < 4; ++i) w.a[l][i] = a[i];
-  const bool swap = machine.fault == Fault::b_fragment_halves_swapped;
-  w.b[l][0] = swap ? b1 : b0;
-  w.b[l][1] = swap ? b0 : b1;
-  warp_sync();
-  float A[16][16] = {}, B[16][8] = {};
-  for (int lane = 0; lane < 32; ++lane) {
-    const int g = lane / 4, t = lane % 4;
-#if defined(SUANLI_DTYPE_TF32)
+#elif defined(SUANLI_DTYPE_TF32)
     // m16n8k8 .tf32: one element per register (A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4];
     // B[t][g], B[t+4][g]); columns 8..15 of A and rows 8..15 of B stay 0.
     for (const unsigned r : {w.a[lane][0], w.a[lane][1], w.a[lane][2], w.a[lane][3], w.b[lane][0], w.b[lane][1]})
@@ -309,7 +295,7 @@ inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
     B[t][g] = tf32_operand_value(w.b[lane][0]);
     B[t + 4][g] = tf32_operand_value(w.b[lane][1]);
 #else
-    // Element j (0: low half, 1: high half) of a register.
+    // m16n8k16, 16-bit: element j (0: low half, 1: high half) of each register.
     const auto half_of = [](unsigned reg, int j) { return static_cast<unsigned short>(j == 0 ? reg & 0xffffu : reg >> 16); };
     for (int j = 0; j < 2; ++j) {
       A[g][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][0], j));
@@ -325,13 +311,12 @@ inline void mma_m16n8(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsign
   for (int e = 0; e < 4; ++e) {
     const int row = g + (e >= 2 ? 8 : 0);
     const int col = 2 * t + (e % 2);
-    float sum = 0.0f;
-    for (int k = 0; k < 16; ++k) sum += A[row][k] * B[k][col];
+    mma_emulated_acc_t sum = 0;
+    for (int k = 0; k < kMmaEmulatedK; ++k) sum += A[row][k] * B[k][col];
     d[e] += sum;
   }
   warp_sync();
 }
-#endif  // SUANLI_DTYPE_INT8
 
 #if defined(SUANLI_DTYPE_FP16)
 inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(x)}; }
