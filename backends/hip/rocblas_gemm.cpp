@@ -53,7 +53,7 @@ std::string RocblasGemm::library_name() {
 }
 
 std::optional<std::string> RocblasGemm::can_implement(const GemmProblem& p) {
-  if (p.batch != 1) return "batched rocBLAS GEMM (rocblas_gemm_strided_batched_ex) is not wired into this plugin yet";
+  if (p.batch < 1 || p.batch > std::numeric_limits<rocblas_int>::max()) return "batch count outside 1 .. 2^31-1";
   switch (p.dtype) {
     case DType::tf32:
       return "rocBLAS has no tf32 mode (its fp32 GEMM computes in full fp32; see the fp32 row)";
@@ -91,9 +91,21 @@ void RocblasGemm::gemm(const GemmProblem& p, void* a, void* b, void* c) {
   const bool f64 = t.compute == rocblas_datatype_f64_r;
   const void* alpha = f64 ? static_cast<const void*>(&alpha64) : static_cast<const void*>(&alpha32);
   const void* beta = f64 ? static_cast<const void*>(&beta64) : static_cast<const void*>(&beta32);
-  check(rocblas_gemm_ex(as_handle(handle_), op_b, rocblas_operation_none, n, m, k, alpha, b, t.ab, ldb, a, t.ab, k,
-                        beta, c, t.c, n, c, t.c, n, t.compute, rocblas_gemm_algo_standard, 0, 0),
-        "rocblas_gemm_ex");
+  if (p.batch == 1) {
+    check(rocblas_gemm_ex(as_handle(handle_), op_b, rocblas_operation_none, n, m, k, alpha, b, t.ab, ldb, a, t.ab, k,
+                          beta, c, t.c, n, c, t.c, n, t.compute, rocblas_gemm_algo_standard, 0, 0),
+          "rocblas_gemm_ex");
+    return;
+  }
+  // Packed batches (GemmProblem::batch; the unfused attention path runs one per (batch,
+  // kv-head)): the same swap, each operand's batch stride its matrix size.
+  const rocblas_stride stride_a = static_cast<rocblas_stride>(p.m) * p.k;
+  const rocblas_stride stride_b = static_cast<rocblas_stride>(p.k) * p.n;
+  const rocblas_stride stride_c = static_cast<rocblas_stride>(p.m) * p.n;
+  check(rocblas_gemm_strided_batched_ex(as_handle(handle_), op_b, rocblas_operation_none, n, m, k, alpha, b, t.ab, ldb,
+                                        stride_b, a, t.ab, k, stride_a, beta, c, t.c, n, stride_c, c, t.c, n, stride_c,
+                                        static_cast<rocblas_int>(p.batch), t.compute, rocblas_gemm_algo_standard, 0, 0),
+        "rocblas_gemm_strided_batched_ex");
 }
 
 #else  // built without rocBLAS
