@@ -31,6 +31,14 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
                                                      const std::vector<std::string>& dtypes, const std::string& lower_lacks,
                                                      const std::string& backend, const DeviceInfo& device, DType dtype);
 
+// The same for a native HIP kernel: the plugin is "hip", the device's gfx processor (target
+// features such as ":sramecc+:xnack-" stripped) one of `archs`, with a reason naming what
+// is missing on the known others (gfx906 and Hygon's DCUs), then dtype and fp16 as above.
+std::optional<std::string> native_hip_target_reason(const std::string& kernel, const std::string& kernel_backend,
+                                                    const std::vector<std::string>& archs,
+                                                    const std::vector<std::string>& dtypes, const std::string& backend,
+                                                    const DeviceInfo& device, DType dtype);
+
 // Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype, const GemmShape& shape);
@@ -41,7 +49,8 @@ struct NativeGemmChoice {
   bool row_aligned = false;  // K and N multiples of row_align_elements: 16-byte cp.async
 };
 
-// The first kernel of the table that can run the case; otherwise `why` gets the reasons.
+// The first kernel of the table that can run the case; otherwise `why` gets the reasons (of
+// the kernels for this plugin when there are any, else of all).
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
                                                    const GemmShape& shape, std::string& why);
 

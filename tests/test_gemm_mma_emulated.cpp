@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/emulated_grid.h"
 #include "tests/gemm_mma_emulation.h"
 
 // The dynamic shared memory of the running block. The kernel declares it extern inside its
@@ -77,37 +78,27 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
                       {reinterpret_cast<const unsigned char*>(r.b.data()), reinterpret_cast<const unsigned char*>(r.b.data() + r.b.size())}};
   const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MMA_BLOCK_N - 1) / GEMM_MMA_BLOCK_N);
   const unsigned grid_y = static_cast<unsigned>((p.m + GEMM_MMA_BLOCK_M - 1) / GEMM_MMA_BLOCK_M);
-  constexpr int warps = GEMM_MMA_THREADS / 32;
-  for (unsigned by = 0; by < grid_y; ++by) {
-    for (unsigned bx = 0; bx < grid_x; ++bx) {
-      // Shared memory starts as garbage on a GPU: NaN bytes here, so a read of anything the
-      // kernel did not load shows up in C.
-      std::memset(gemm_smem, 0x7f, sizeof gemm_smem);
-      std::barrier<> block_barrier(GEMM_MMA_THREADS);
-      std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
-      machine.warp_barriers.clear();
-      for (int w = 0; w < warps; ++w) {
-        warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
-        machine.warp_barriers.push_back(warp_barriers.back().get());
-      }
-      machine.block_barrier = &block_barrier;
-      machine.warps.assign(warps, {});
-      std::vector<std::thread> threads;
-      for (unsigned tid = 0; tid < GEMM_MMA_THREADS; ++tid) {
-        threads.emplace_back([&, tid] {
-          gemm_mma_emulation::self = {};
-          gemm_mma_emulation::self.thread = {tid, 0, 0};
-          gemm_mma_emulation::self.block = {bx, by, 0};
-          gemm_mma_emulation::self.grid = {grid_x, grid_y, 1};
-          gemm_mma_emulation::self.lane = static_cast<int>(tid % 32);
-          gemm_mma_emulation::self.warp = static_cast<int>(tid / 32);
-          gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const gemm_elem_t*>(r.a.data()),
-                        reinterpret_cast<const gemm_elem_t*>(r.b.data()), reinterpret_cast<gemm_elem_t*>(r.c.data()));
-        });
-      }
-      for (auto& t : threads) t.join();
-    }
-  }
+  emulated_grid::run(
+      grid_x, grid_y, GEMM_MMA_THREADS, 32,
+      [&](emulated_grid::Block& block) {
+        // Shared memory starts as garbage on a GPU: NaN bytes here, so a read of anything the
+        // kernel did not load shows up in C.
+        std::memset(gemm_smem, 0x7f, sizeof gemm_smem);
+        machine.block_barrier = &block.block_barrier;
+        machine.warp_barriers = block.group_barrier_pointers();
+        machine.warps.assign(machine.warp_barriers.size(), {});
+      },
+      [&](const emulated_grid::Block& block, unsigned tid) {
+        gemm_mma_emulation::self = {};
+        gemm_mma_emulation::self.thread = {tid, 0, 0};
+        gemm_mma_emulation::self.block = {block.x, block.y, 0};
+        gemm_mma_emulation::self.grid = {grid_x, grid_y, 1};
+        gemm_mma_emulation::self.lane = static_cast<int>(tid % 32);
+        gemm_mma_emulation::self.warp = static_cast<int>(tid / 32);
+        gemm_mma_sync(p.m, p.n, p.k, p.alpha, p.beta, reinterpret_cast<const gemm_elem_t*>(r.a.data()),
+                      reinterpret_cast<const gemm_elem_t*>(r.b.data()), reinterpret_cast<gemm_elem_t*>(r.c.data()));
+      },
+      [](const emulated_grid::Block&) {});
   r.out_of_range_read = machine.out_of_range_read;
   r.misaligned = machine.misaligned;
   return r;
