@@ -48,7 +48,7 @@ std::optional<std::string> native_attention_can_implement(const NativeAttentionK
 std::optional<NativeAttentionChoice> choose_native_attention(const std::string& backend, const DeviceInfo& device,
                                                              DType dtype, const AttentionShape& s, std::string& why) {
   const NativeAttentionKernel* k = first_native_kernel(
-      native_attention_kernels(),
+      native_attention_kernels(), backend,
       [&](const NativeAttentionKernel& c) { return native_attention_can_implement(c, backend, device, dtype, s); }, why,
       "no native attention kernels in this build");
   if (!k) return std::nullopt;

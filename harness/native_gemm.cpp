@@ -10,7 +10,21 @@
 namespace suanli {
 namespace {
 
-constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles)
+constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles); kept for HIP too
+constexpr std::size_t kLdsBytes = 64 * 1024;  // LDS per workgroup on gfx908 / gfx90a / gfx942
+
+// The dtype checks every native kernel ends with.
+std::optional<std::string> dtype_reason(const std::string& kernel, const std::vector<std::string>& dtypes,
+                                        const DeviceInfo& device, DType dtype) {
+  const std::string name = to_string(dtype);
+  if (std::find(dtypes.begin(), dtypes.end(), name) == dtypes.end()) {
+    std::string list;
+    for (const std::string& d : dtypes) list += (list.empty() ? "" : ", ") + d;
+    return kernel + " has no " + name + " variant (" + list + " only)";
+  }
+  if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic";
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -39,21 +53,35 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
   const std::optional<int> sm = sm_version(device.arch);
   if (!sm) return kernel + " needs an NVIDIA GPU of sm_" + std::to_string(min_sm) + " or later; device arch is " + arch;
   if (*sm < min_sm) return kernel + " needs sm_" + std::to_string(min_sm) + " or later (" + lower_lacks + "); device is " + arch;
-  const std::string name = to_string(dtype);
-  if (std::find(dtypes.begin(), dtypes.end(), name) == dtypes.end()) {
+  return dtype_reason(kernel, dtypes, device, dtype);
+}
+
+std::optional<std::string> native_hip_target_reason(const std::string& kernel, const std::string& kernel_backend,
+                                                    const std::vector<std::string>& archs,
+                                                    const std::vector<std::string>& dtypes, const std::string& backend,
+                                                    const DeviceInfo& device, DType dtype) {
+  const std::string arch = device.arch.empty() ? "unknown" : gfx_processor(device.arch);
+  if (backend != kernel_backend)
+    return "no native " + kernel_backend + " kernel for this device (" + backend + " backend, arch " + arch + ")";
+  if (std::find(archs.begin(), archs.end(), arch) == archs.end()) {
     std::string list;
-    for (const std::string& d : dtypes) list += (list.empty() ? "" : ", ") + d;
-    return kernel + " has no " + name + " variant (" + list + " only)";
+    for (const std::string& a : archs) list += (list.empty() ? "" : ", ") + a;
+    const std::string needs = kernel + " needs AMD matrix cores (MFMA: " + list + ")";
+    if (arch == "gfx906") return needs + "; gfx906 (MI50 / Hygon Z100) has no MFMA";
+    if (arch == "gfx926" || arch == "gfx928" || arch == "gfx936" || arch == "gfx938")
+      return needs + "; Hygon " + arch + ": matrix instructions not supported by this compiler (hiprtc 5.2)";
+    return needs + "; device arch is " + arch;
   }
-  if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic";
-  return std::nullopt;
+  return dtype_reason(kernel, dtypes, device, dtype);
 }
 
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype, const GemmShape& s) {
-  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend, device, dtype))
+  const bool hip = k.backend == "hip";
+  if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
+                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend,
+                                                 device, dtype))
     return why;
-  const std::optional<int> sm = sm_version(device.arch);
   const std::string arch = device.arch;
   if (s.m < 1 || s.n < 1 || s.k < 1) return "M, N and K must be at least 1";
   constexpr auto int_max = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
@@ -61,9 +89,10 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
   if ((s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
     return k.name + ": M = " + std::to_string(s.m) + " needs more than " + std::to_string(kMaxGridY) + " row blocks";
   const std::size_t smem = native_gemm_shared_bytes(k);
-  if (smem > cuda_shared_optin_bytes(*sm))
+  const std::size_t smem_limit = hip ? kLdsBytes : cuda_shared_optin_bytes(*sm_version(device.arch));
+  if (smem > smem_limit)
     return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + arch + " allows " +
-           std::to_string(cuda_shared_optin_bytes(*sm));
+           std::to_string(smem_limit);
   if (device.max_work_group_size > 0 && native_gemm_threads(k) > device.max_work_group_size)
     return k.name + " needs " + std::to_string(native_gemm_threads(k)) + " threads per block";
   return std::nullopt;
@@ -72,8 +101,9 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
                                                    const GemmShape& shape, std::string& why) {
   const NativeGemmKernel* k = first_native_kernel(
-      native_gemm_kernels(), [&](const NativeGemmKernel& c) { return native_gemm_can_implement(c, backend, device, dtype, shape); },
-      why, "no native GEMM kernels in this build");
+      native_gemm_kernels(), backend,
+      [&](const NativeGemmKernel& c) { return native_gemm_can_implement(c, backend, device, dtype, shape); }, why,
+      "no native GEMM kernels in this build");
   if (!k) return std::nullopt;
   const auto align = static_cast<std::int64_t>(k->row_align_elements);
   return NativeGemmChoice{k, shape.k % align == 0 && shape.n % align == 0};
@@ -90,8 +120,9 @@ nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const Cas
           {"config",
            {{"name", "default"}, {"block_m", t.block_m}, {"block_n", t.block_n}, {"block_k", t.block_k},
             {"warps_m", t.warps_m}, {"warps_n", t.warps_n}, {"stages", t.stages}, {"group_m", t.group_m}}},
-          {"load_path", choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
-                                           : std::string("element-wise (any K, N)")},
+          {"load_path", k.row_align_define.empty() ? "8-byte runs where inside and aligned, else element-wise (any K, N)"
+                        : choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
+                                             : std::string("element-wise (any K, N)")},
           {"shared_bytes", native_gemm_shared_bytes(k)},
           {"b_layout", k.b_nk ? "(N, K) row-major" : "(K, N) row-major"},
           {"defines", defs}};

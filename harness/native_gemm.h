@@ -38,12 +38,16 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
 
 // The first kernel of a native table that `can_implement` accepts (it returns the reason
 // it cannot run, or nullopt); otherwise nullptr, and `why` lists the distinct reasons
-// (`none` when the table is empty).
+// (`none` when the table is empty). When the table has kernels for plugin `backend`, the
+// other plugins' kernels are passed over: their reasons say nothing about this device.
 template <class Kernel, class CanImplement>
-const Kernel* first_native_kernel(const std::vector<Kernel>& table, const CanImplement& can_implement, std::string& why,
-                                  const std::string& none) {
+const Kernel* first_native_kernel(const std::vector<Kernel>& table, const std::string& backend,
+                                  const CanImplement& can_implement, std::string& why, const std::string& none) {
   why.clear();
+  bool any_for_backend = false;
+  for (const Kernel& k : table) any_for_backend = any_for_backend || k.backend == backend;
   for (const Kernel& k : table) {
+    if (any_for_backend && k.backend != backend) continue;
     const std::optional<std::string> reason = can_implement(k);
     if (!reason) return &k;
     if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
@@ -51,6 +55,13 @@ const Kernel* first_native_kernel(const std::vector<Kernel>& table, const CanImp
   if (why.empty()) why = none;
   return nullptr;
 }
+// The same for a native HIP kernel: the plugin is "hip", the device's gfx processor (target
+// features such as ":sramecc+:xnack-" stripped) one of `archs`, with a reason naming what
+// is missing on the known others (gfx906 and Hygon's DCUs), then dtype and fp16 as above.
+std::optional<std::string> native_hip_target_reason(const std::string& kernel, const std::string& kernel_backend,
+                                                    const std::vector<std::string>& archs,
+                                                    const std::vector<std::string>& dtypes, const std::string& backend,
+                                                    const DeviceInfo& device, DType dtype);
 
 // Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
@@ -62,7 +73,8 @@ struct NativeGemmChoice {
   bool row_aligned = false;  // K and N multiples of row_align_elements: 16-byte cp.async
 };
 
-// The first kernel of the table that can run the case; otherwise `why` gets the reasons.
+// The first kernel of the table that can run the case; otherwise `why` gets the reasons (of
+// the kernels for this plugin when there are any, else of all).
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
                                                    const GemmShape& shape, std::string& why);
 

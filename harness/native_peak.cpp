@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <stdexcept>
 
 #include "harness/case_record.h"
 #include "harness/dtype.h"
@@ -26,38 +27,79 @@ std::uint16_t bits_of(float v, DType dtype) {
   return dtype == DType::bf16 ? float_to_bf16_bits(v) : float_to_half_bits(v);
 }
 
-// --kernel-define PEAK_MMA_CHAINS / PEAK_MMA_WARPS / PEAK_MMA_UNROLL change the kernel's
-// table entry, so the launch, the FLOP count and the replay follow.
+// --kernel-define <prefix>_CHAINS / _WARPS / _UNROLL (PEAK_MMA_*, PEAK_MFMA_*) change the
+// kernel's table entry, so the launch, the FLOP count and the replay follow.
 std::optional<std::string> apply_overrides(NativePeakKernel& k, const std::vector<Define>& defines) {
+  const std::string& p = k.define_prefix;
   for (const auto& d : defines) {
-    int* field = d.name == "PEAK_MMA_CHAINS" ? &k.chains
-                 : d.name == "PEAK_MMA_WARPS" ? &k.warps
-                 : d.name == "PEAK_MMA_UNROLL" ? &k.unroll
-                                               : nullptr;
+    int* field = d.name == p + "_CHAINS" ? &k.chains
+                 : d.name == p + "_WARPS" ? &k.warps
+                 : d.name == p + "_UNROLL" ? &k.unroll
+                                           : nullptr;
     if (!field) continue;
     const bool digits = !d.value.empty() && d.value.size() <= 3 && d.value.find_first_not_of("0123456789") == std::string::npos;
     if (!digits || std::stoi(d.value) < 1) return d.name + "=" + d.value + ": expected a positive integer";
     *field = std::stoi(d.value);
   }
-  if (k.warps > 32) return "PEAK_MMA_WARPS=" + std::to_string(k.warps) + ": at most 32 warps (1024 threads) per block";
+  if (k.warps * k.wave_size > 1024)
+    return p + "_WARPS=" + std::to_string(k.warps) + ": at most " + std::to_string(1024 / k.wave_size) +
+           " warps (1024 threads) per block";
   return std::nullopt;
 }
 
+// PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type", g = lane / 4,
+// t = lane % 4: a[w] holds A rows g (+8 if w odd), columns 2t.. (+8 if w >= 2); b[w] rows
+// (k) 2t.. (+8 for w 1), column g; d[r] row g (+8 for r >= 2), column 2t + r % 2.
+std::pair<int, int> mma_a_at(int lane, int word, int half) {
+  return {lane / 4 + (word & 1) * 8, 2 * (lane % 4) + (word >> 1) * 8 + half};
+}
+std::pair<int, int> mma_b_at(int lane, int word, int half) { return {2 * (lane % 4) + word * 8 + half, lane / 4}; }
+std::pair<int, int> mma_d_at(int lane, int reg) { return {lane / 4 + (reg >> 1) * 8, 2 * (lane % 4) + (reg & 1)}; }
+
+// AMD Matrix Instruction Calculator, CDNA 32x32x8 (one block): lane l's element e (word e / 2,
+// half e % 2) is A[l % 32][4(l / 32) + e] and B[4(l / 32) + e][l % 32]; accumulator r is
+// D[8(r / 4) + 4(l / 32) + r % 4][l % 32].
+std::pair<int, int> mfma_a_at(int lane, int word, int half) { return {lane % 32, 4 * (lane / 32) + 2 * word + half}; }
+std::pair<int, int> mfma_b_at(int lane, int word, int half) { return {4 * (lane / 32) + 2 * word + half, lane % 32}; }
+std::pair<int, int> mfma_d_at(int lane, int reg) { return {8 * (reg / 4) + 4 * (lane / 32) + reg % 4, lane % 32}; }
+
 }  // namespace
+
+const PeakFragmentLayout& mma_m16n8k16_layout() {
+  static const PeakFragmentLayout layout{"mma_m16n8k16", "the PTX m16n8k16 tables", 16, 8, 16, 32, 4, 2, 4,
+                                         mma_a_at, mma_b_at, mma_d_at};
+  return layout;
+}
+
+const PeakFragmentLayout& mfma_32x32x8_layout() {
+  static const PeakFragmentLayout layout{"mfma_32x32x8", "the CDNA 32x32x8 MFMA layout", 32, 32, 8, 64, 2, 2, 16,
+                                         mfma_a_at, mfma_b_at, mfma_d_at};
+  return layout;
+}
+
+const PeakFragmentLayout& peak_fragment_layout(const std::string& name) {
+  if (name == mma_m16n8k16_layout().name) return mma_m16n8k16_layout();
+  if (name == mfma_32x32x8_layout().name) return mfma_32x32x8_layout();
+  throw std::invalid_argument("no fragment layout named '" + name + "'");
+}
 
 std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype) {
-  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "bf16 mma.sync.m16n8k16", backend, device, dtype))
+  if (auto why = k.backend == "hip" ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
+                                    : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes,
+                                                                "bf16 mma.sync.m16n8k16", backend, device, dtype))
     return why;
-  if (device.max_work_group_size > 0 && k.warps * 32 > device.max_work_group_size)
-    return k.name + " needs " + std::to_string(k.warps * 32) + " threads per block";
+  const int threads = k.warps * k.wave_size;
+  if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
+    return k.name + " needs " + std::to_string(threads) + " threads per block";
   return std::nullopt;
 }
 
 const NativePeakKernel* choose_native_peak(const std::string& backend, const DeviceInfo& device, DType dtype,
                                            std::string& why) {
   return first_native_kernel(
-      native_peak_kernels(), [&](const NativePeakKernel& k) { return native_peak_can_implement(k, backend, device, dtype); }, why,
+      native_peak_kernels(), backend,
+      [&](const NativePeakKernel& k) { return native_peak_can_implement(k, backend, device, dtype); }, why,
       "no native peak kernels in this build");
 }
 
@@ -69,7 +111,9 @@ double native_peak_flops(const NativePeakKernel& k, std::int64_t warps, int iter
   return static_cast<double>(warps) * iterations * k.chains * k.flops_per_instruction;
 }
 
-PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed) {
+PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed,
+                              const PeakFragmentLayout* layout) {
+  const PeakFragmentLayout& l = layout ? *layout : mma_m16n8k16_layout();
   PeakMmaInputs in;
   SplitMix64 rng(seed);
   const auto small = [&] { return static_cast<float>(static_cast<int>(rng.next() % 7) - 3); };
@@ -77,10 +121,10 @@ PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::
     const std::uint32_t lo = bits_of(small(), dtype), hi = bits_of(small(), dtype);
     return lo | (hi << 16);
   };
-  const auto n = static_cast<std::size_t>(warps) * 32;
-  in.a_frags.resize(n * 4);
-  in.b_frags.resize(n * 2);
-  in.c_init.resize(n * 4 * static_cast<std::size_t>(chains));
+  const auto n = static_cast<std::size_t>(warps) * static_cast<std::size_t>(l.lanes);
+  in.a_frags.resize(n * static_cast<std::size_t>(l.a_words));
+  in.b_frags.resize(n * static_cast<std::size_t>(l.b_words));
+  in.c_init.resize(n * static_cast<std::size_t>(l.d_regs) * static_cast<std::size_t>(chains));
   for (auto& r : in.a_frags) r = pack();
   for (auto& r : in.b_frags) r = pack();
   for (auto& c : in.c_init) c = static_cast<float>(static_cast<int>(rng.next() % 129) - 64);
@@ -88,38 +132,45 @@ PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::
 }
 
 VerifyResult verify_peak_mma(const PeakMmaCheckInput& in) {
+  const PeakFragmentLayout& l = in.layout ? *in.layout : mma_m16n8k16_layout();
   VerifyResult r;
   const std::vector<std::int64_t> warps = replayed_items(in.warps, in.max_warps, in.seed);
   r.method = "exact replay of every accumulator of " + std::to_string(warps.size()) + " warps (" + std::to_string(in.chains) +
-             " chains, " + std::to_string(in.iterations) + " mma trips): c_init + trips * (A * B), A and B rebuilt from "
-             "the fragments by the PTX m16n8k16 tables";
+             " chains, " + std::to_string(in.iterations) + " trips): c_init + trips * (A * B), A and B rebuilt from "
+             "the fragments by " + l.source;
+  const auto lanes = static_cast<std::size_t>(l.lanes);
+  const auto d_regs = static_cast<std::size_t>(l.d_regs);
   std::string first;
   for (const std::int64_t w : warps) {
-    double a[16][16] = {}, b[16][8] = {}, p[16][8] = {};
-    for (int lane = 0; lane < 32; ++lane) {
-      const int g = lane / 4, t = lane % 4;
-      const auto at = static_cast<std::size_t>(w * 32 + lane);
-      for (int reg = 0; reg < 4; ++reg) {  // a[reg]: rows g (+8 if reg odd), columns 2t.. (+8 if reg >= 2)
-        const std::uint32_t v = (*in.a_frags)[at * 4 + static_cast<std::size_t>(reg)];
-        const int row = g + (reg & 1) * 8, col = 2 * t + (reg >> 1) * 8;
-        a[row][col] = half_of(v, 0, in.dtype);
-        a[row][col + 1] = half_of(v, 1, in.dtype);
-      }
-      for (int reg = 0; reg < 2; ++reg) {  // b[reg]: rows (k) 2t.. (+8 for reg 1), column g
-        const std::uint32_t v = (*in.b_frags)[at * 2 + static_cast<std::size_t>(reg)];
-        b[2 * t + reg * 8][g] = half_of(v, 0, in.dtype);
-        b[2 * t + reg * 8 + 1][g] = half_of(v, 1, in.dtype);
-      }
+    std::vector<double> a(static_cast<std::size_t>(l.m * l.k)), b(static_cast<std::size_t>(l.k * l.n)),
+        p(static_cast<std::size_t>(l.m * l.n));
+    for (int lane = 0; lane < l.lanes; ++lane) {
+      const std::size_t at = static_cast<std::size_t>(w) * lanes + static_cast<std::size_t>(lane);
+      for (int word = 0; word < l.a_words; ++word)
+        for (int half = 0; half < 2; ++half) {
+          const auto [row, k] = l.a_at(lane, word, half);
+          a[static_cast<std::size_t>(row * l.k + k)] =
+              half_of((*in.a_frags)[at * static_cast<std::size_t>(l.a_words) + static_cast<std::size_t>(word)], half, in.dtype);
+        }
+      for (int word = 0; word < l.b_words; ++word)
+        for (int half = 0; half < 2; ++half) {
+          const auto [k, col] = l.b_at(lane, word, half);
+          b[static_cast<std::size_t>(k * l.n + col)] =
+              half_of((*in.b_frags)[at * static_cast<std::size_t>(l.b_words) + static_cast<std::size_t>(word)], half, in.dtype);
+        }
     }
-    for (int i = 0; i < 16; ++i)
-      for (int j = 0; j < 8; ++j)
-        for (int k = 0; k < 16; ++k) p[i][j] += a[i][k] * b[k][j];
+    for (int i = 0; i < l.m; ++i)
+      for (int j = 0; j < l.n; ++j)
+        for (int k = 0; k < l.k; ++k)
+          p[static_cast<std::size_t>(i * l.n + j)] += a[static_cast<std::size_t>(i * l.k + k)] * b[static_cast<std::size_t>(k * l.n + j)];
     for (int chain = 0; chain < in.chains; ++chain) {
-      for (int lane = 0; lane < 32; ++lane) {
-        const int g = lane / 4, t = lane % 4;
-        for (int reg = 0; reg < 4; ++reg) {  // d[reg]: row g (+8 for reg >= 2), column 2t + reg % 2
-          const auto at = static_cast<std::size_t>(((w * in.chains + chain) * 32 + lane) * 4 + reg);
-          const double want = static_cast<double>((*in.c_init)[at]) + in.iterations * p[g + (reg >> 1) * 8][2 * t + (reg & 1)];
+      for (int lane = 0; lane < l.lanes; ++lane) {
+        for (int reg = 0; reg < l.d_regs; ++reg) {
+          const auto [row, col] = l.d_at(lane, reg);
+          const std::size_t at =
+              ((static_cast<std::size_t>(w) * static_cast<std::size_t>(in.chains) + static_cast<std::size_t>(chain)) * lanes +
+               static_cast<std::size_t>(lane)) * d_regs + static_cast<std::size_t>(reg);
+          const double want = static_cast<double>((*in.c_init)[at]) + in.iterations * p[static_cast<std::size_t>(row * l.n + col)];
           const double got = (*in.out)[at];
           ++r.elements_checked;
           if (!std::isfinite(got)) ++r.nonfinite_outputs;
@@ -170,7 +221,8 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
                    {"verify_iterations", kPeakMmaVerifyIterations}};
 
   run_guarded(rec, [&] {
-    const PeakMmaInputs in = peak_mma_inputs(spec.dtype, k.chains, warps, spec.seed * 11 + 3);
+    const PeakFragmentLayout& layout = peak_fragment_layout(k.fragment_layout);
+    const PeakMmaInputs in = peak_mma_inputs(spec.dtype, k.chains, warps, spec.seed * 11 + 3, &layout);
     BufferSet bufs(device);
     const Buffer d_a = bufs.alloc(in.a_frags.size() * 4);
     const Buffer d_b = bufs.alloc(in.b_frags.size() * 4);
@@ -186,7 +238,7 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
     rec["kernel"]["from_cache"] = kernel.from_cache;
     rec["kernel"]["compile_s"] = kernel.compile_seconds;
     const Dim3 grid{static_cast<std::size_t>(warps / k.warps), 1, 1};
-    const Dim3 block{static_cast<std::size_t>(k.warps) * 32, 1, 1};
+    const Dim3 block{static_cast<std::size_t>(k.warps * k.wave_size), 1, 1};
     const auto args = [&](int iterations, float limit) {
       return std::vector<KernelArg>{KernelArg::i32(iterations), KernelArg::f32(limit), KernelArg::buf(d_a),
                                     KernelArg::buf(d_b), KernelArg::buf(d_c), KernelArg::buf(d_out)};
@@ -198,7 +250,7 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
     std::vector<float> out(in.c_init.size());
     device.download(out.data(), d_out, out.size() * 4);
     const PeakMmaCheckInput check{spec.dtype, k.chains, kPeakMmaVerifyIterations, warps, &in.a_frags, &in.b_frags,
-                                  &in.c_init, &out, spec.seed ^ 0x3a11ULL};
+                                  &in.c_init, &out, spec.seed ^ 0x3a11ULL, 512, &layout};
     if (!record_verification(rec, verify_peak_mma(check))) return;
 
     // Timed: the full loop, nothing stored (no accumulator sum reaches FLT_MAX).

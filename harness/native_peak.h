@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,7 +34,28 @@ std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& devi
 // FLOPs of one launch: warps × iterations × chains × flops per instruction.
 double native_peak_flops(const NativePeakKernel& k, std::int64_t warps, int iterations);
 
-// What a launch of peak_mma_sync read and stored (layouts in the kernel's header comment).
+// Where the matrix elements of one warp's (wavefront's) instruction live: for each lane,
+// which element of A (row, k) and of B (k, column) each 16-bit half of its fragment words
+// holds, and which element of D each accumulator holds. From the vendor's tables: the PTX
+// ISA's m16n8k16 fragments (peak_mma_sync) and the CDNA 32x32x8 MFMA layout (peak_mfma).
+struct PeakFragmentLayout {
+  std::string name;     // "mma_m16n8k16"
+  std::string source;   // where the tables come from, for the verification record
+  int m = 0, n = 0, k = 0;
+  int lanes = 0;        // threads of the warp / wavefront
+  int a_words = 0, b_words = 0, d_regs = 0;  // per lane; A and B words hold two 16-bit elements
+  // (row, k) of half `half` (0: low) of A word `word` of `lane`; B: (k, column); D: (row, column).
+  std::pair<int, int> (*a_at)(int lane, int word, int half) = nullptr;
+  std::pair<int, int> (*b_at)(int lane, int word, int half) = nullptr;
+  std::pair<int, int> (*d_at)(int lane, int reg) = nullptr;
+};
+const PeakFragmentLayout& mma_m16n8k16_layout();
+const PeakFragmentLayout& mfma_32x32x8_layout();
+// By NativePeakKernel::fragment_layout; throws std::invalid_argument for an unknown name.
+const PeakFragmentLayout& peak_fragment_layout(const std::string& name);
+
+// What a launch of peak_mma_sync (or peak_mfma, with its layout) read and stored (layouts in
+// the kernels' header comments).
 struct PeakMmaCheckInput {
   DType dtype = DType::fp16;  // fp16 or bf16: how the 16-bit halves of the fragments decode
   int chains = 0;
@@ -45,11 +67,13 @@ struct PeakMmaCheckInput {
   const std::vector<float>* out = nullptr;              // the same, as stored
   std::uint64_t seed = 1;  // which warps are replayed when there are many
   int max_warps = 512;
+  const PeakFragmentLayout* layout = nullptr;  // nullptr: mma_m16n8k16_layout()
 };
 
-// Rebuilds each replayed warp's A (16×16) and B (16×8) from its fragments by the PTX ISA's
-// m16n8k16 tables, and requires every stored accumulator to equal c_init + iterations·(A·B)
-// exactly (the inputs are small integers, so the tensor cores' fp32 sums are exact).
+// Rebuilds each replayed warp's A (m×k) and B (k×n) from its fragments by the layout's tables
+// (the PTX ISA's m16n8k16 ones by default), and requires every stored accumulator to equal
+// c_init + iterations·(A·B) exactly (the inputs are small integers, so the matrix units'
+// fp32 sums are exact).
 VerifyResult verify_peak_mma(const PeakMmaCheckInput& in);
 
 // Seeded inputs of a launch: fragments of integers in [-3, 3] in the dtype's 16-bit format
@@ -59,7 +83,9 @@ struct PeakMmaInputs {
   std::vector<std::uint32_t> a_frags, b_frags;
   std::vector<float> c_init;
 };
-PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed);
+// Sized for `layout` (nullptr: mma_m16n8k16_layout()).
+PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed,
+                              const PeakFragmentLayout* layout = nullptr);
 
 // One native peak case: can_implement, inputs, exact verification launch, timing (never throws).
 nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const std::string& backend);

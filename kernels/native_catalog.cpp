@@ -43,29 +43,90 @@ const std::map<std::string, std::string, std::less<>>& sources() {
   return all;
 }
 
+// The MFMA processors the HIP kernels are written for: CDNA1 (MI100), CDNA2 (MI200), CDNA3 (MI300).
+const std::vector<std::string> kMfmaArchs = {"gfx908", "gfx90a", "gfx942"};
+
+// The MFMA instruction each HIP variant must contain: "{t}" is "f16" or "bf16_1k"
+// (hip_isa_type_name); gfx908 has no "_1k" bf16 MFMA and runs two 32x32x4 ones instead.
+const std::vector<std::string> kMfmaRequires = {"v_mfma_f32_32x32x8{t}"};
+const std::vector<std::string> kMfmaGfx908Bf16Requires = {"v_mfma_f32_32x32x4bf16"};
+
 }  // namespace
 
 const std::vector<NativeGemmKernel>& native_gemm_kernels() {
   static const std::vector<NativeGemmKernel> kernels = {
-      {"gemm_mma_sync", "cuda", 80, {"fp16", "bf16"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
-       NativeGemmTile{}, "GEMM_MMA_ROWS_16B", 8, 2,
-       {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
-        "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"},
-       {"cp.async.cg.shared.global", "cp.async.wait_group"}},
+      {.name = "gemm_mma_sync",
+       .backend = "cuda",
+       .min_sm = 80,
+       .archs = {},
+       .dtypes = {"fp16", "bf16"},
+       .source = "gemm_mma_sync",
+       .source_path = "kernels/cuda/gemm_mma_sync.cu",
+       .tile = NativeGemmTile{},
+       .define_prefix = "GEMM_MMA",
+       .wave_size = 32,
+       .row_align_define = "GEMM_MMA_ROWS_16B",
+       .row_align_elements = 8,
+       .element_bytes = 2,
+       .ptx_requires = {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
+                        "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"},
+       .ptx_requires_aligned = {"cp.async.cg.shared.global", "cp.async.wait_group"}},
       // The same source for tf32 (fp32 in memory): 4-byte elements, so 16 K columns per
-      // stage keep the 16-bit variant's stage bytes; the B operand is read element-wise.
-      {"gemm_mma_sync", "cuda", 80, {"tf32"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
-       NativeGemmTile{128, 128, 16, 2, 4, 4, 8}, "GEMM_MMA_ROWS_16B", 4, 4,
-       {"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
-        "cvt.rna.tf32.f32"},
-       {"cp.async.cg.shared.global", "cp.async.wait_group"}},
+      // stage keep the 16-bit variant's stage bytes; A's rows padded by 16 bytes (4), B's by
+      // 8 words (its element-wise reads); the B operand is read element-wise.
+      {.name = "gemm_mma_sync",
+       .backend = "cuda",
+       .min_sm = 80,
+       .archs = {},
+       .dtypes = {"tf32"},
+       .source = "gemm_mma_sync",
+       .source_path = "kernels/cuda/gemm_mma_sync.cu",
+       .tile = NativeGemmTile{.block_k = 16, .pad = 4, .b_pad = 8},
+       .define_prefix = "GEMM_MMA",
+       .wave_size = 32,
+       .row_align_define = "GEMM_MMA_ROWS_16B",
+       .row_align_elements = 4,
+       .element_bytes = 4,
+       .ptx_requires = {"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
+                        "cvt.rna.tf32.f32"},
+       .ptx_requires_aligned = {"cp.async.cg.shared.global", "cp.async.wait_group"}},
       // int8 (int32 accumulate and output): 64 K columns per stage (64 bytes per row, as
-      // above), B as (N, K) so both operands load by plain ldmatrix; 16-byte rows need K a
-      // multiple of 16 (N too, conservatively: one alignment rule for every row).
-      {"gemm_mma_sync", "cuda", 80, {"int8"}, "gemm_mma_sync", "kernels/cuda/gemm_mma_sync.cu",
-       NativeGemmTile{128, 128, 64, 2, 4, 4, 8}, "GEMM_MMA_ROWS_16B", 16, 1,
-       {"mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16"},
-       {"cp.async.cg.shared.global", "cp.async.wait_group"}, true},
+      // above), B given as (N, K) and kept so in shared memory, so both operands load by plain
+      // ldmatrix; 16-byte rows need K a multiple of 16 (N too, conservatively: one alignment
+      // rule for every row).
+      {.name = "gemm_mma_sync",
+       .backend = "cuda",
+       .min_sm = 80,
+       .archs = {},
+       .dtypes = {"int8"},
+       .source = "gemm_mma_sync",
+       .source_path = "kernels/cuda/gemm_mma_sync.cu",
+       .tile = NativeGemmTile{.block_k = 64, .pad = 16, .b_k_contiguous = true},
+       .define_prefix = "GEMM_MMA",
+       .wave_size = 32,
+       .row_align_define = "GEMM_MMA_ROWS_16B",
+       .row_align_elements = 16,
+       .element_bytes = 1,
+       .ptx_requires = {"mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16"},
+       .ptx_requires_aligned = {"cp.async.cg.shared.global", "cp.async.wait_group"},
+       .b_nk = true},
+      {.name = "gemm_mfma",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kMfmaArchs,
+       .dtypes = {"fp16", "bf16"},
+       .source = "gemm_mfma",
+       .source_path = "kernels/hip/gemm_mfma.hip",
+       // 2 x 2 wavefronts of 64 x 64; two LDS buffers; B kept transposed in LDS (see the kernel).
+       .tile = NativeGemmTile{.block_m = 128, .block_n = 128, .block_k = 32, .warps_m = 2, .warps_n = 2, .stages = 2,
+                              .group_m = 0, .pad = 4, .b_k_contiguous = true},
+       .define_prefix = "GEMM_MFMA",
+       .wave_size = 64,
+       .row_align_define = "",
+       .row_align_elements = 1,
+       .element_bytes = 2,
+       .ptx_requires = kMfmaRequires,
+       .ptx_requires_aligned = {}},
   };
   return kernels;
 }
@@ -99,16 +160,50 @@ std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, con
 
 const std::vector<NativePeakKernel>& native_peak_kernels() {
   static const std::vector<NativePeakKernel> kernels = {
-      {"peak_mma_sync", "cuda", 80, {"fp16", "bf16"}, "peak_mma_sync", "kernels/cuda/peak_mma_sync.cu",
-       8, 8, 4, 4, 32768, 4096.0, {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32"}},
+      {.name = "peak_mma_sync",
+       .backend = "cuda",
+       .min_sm = 80,
+       .archs = {},
+       .dtypes = {"fp16", "bf16"},
+       .source = "peak_mma_sync",
+       .source_path = "kernels/cuda/peak_mma_sync.cu",
+       .chains = 8,
+       .warps = 8,
+       .unroll = 4,
+       .blocks_per_cu = 4,
+       .iterations = 32768,
+       .flops_per_instruction = 4096.0,
+       .ptx_requires = {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32"},
+       .define_prefix = "PEAK_MMA",
+       .wave_size = 32,
+       .fragment_layout = "mma_m16n8k16"},
+      // One trip per chain is one 32x32x8 product (two instructions on gfx908 bf16): 2 * 32 * 32 * 8.
+      {.name = "peak_mfma",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kMfmaArchs,
+       .dtypes = {"fp16", "bf16"},
+       .source = "peak_mfma",
+       .source_path = "kernels/hip/peak_mfma.hip",
+       .chains = 4,
+       .warps = 4,
+       .unroll = 4,
+       .blocks_per_cu = 2,
+       .iterations = 16384,
+       .flops_per_instruction = 16384.0,
+       .ptx_requires = kMfmaRequires,
+       .define_prefix = "PEAK_MFMA",
+       .wave_size = 64,
+       .fragment_layout = "mfma_32x32x8"},
   };
   return kernels;
 }
 
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype) {
-  return {{"PEAK_MMA_CHAINS", std::to_string(k.chains)},
-          {"PEAK_MMA_WARPS", std::to_string(k.warps)},
-          {"PEAK_MMA_UNROLL", std::to_string(k.unroll)},
+  const std::string& p = k.define_prefix;
+  return {{p + "_CHAINS", std::to_string(k.chains)},
+          {p + "_WARPS", std::to_string(k.warps)},
+          {p + "_UNROLL", std::to_string(k.unroll)},
           {dtype_define(dtype), "1"}};
 }
 
@@ -117,15 +212,17 @@ std::string ptx_type_name(const std::string& dtype) {
   return dtype;  // "bf16", "tf32"
 }
 
-int native_gemm_threads(const NativeGemmKernel& k) { return k.tile.warps_m * k.tile.warps_n * 32; }
+std::string gfx_processor(const std::string& arch) { return arch.substr(0, arch.find(':')); }
+
+int native_gemm_threads(const NativeGemmKernel& k) { return k.tile.warps_m * k.tile.warps_n * k.wave_size; }
 
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
-  // The kernel pads A's rows by 16 bytes and B's by 8 elements, or by 16 bytes where B is
-  // (N, K) like A (its bank-conflict note).
+  // The kernels pad A's shared rows by `pad` elements and B's by `b_pad` (-1: `pad`); B is
+  // (block_k, block_n) or, K-contiguous, (block_n, block_k) (their bank-conflict notes).
   const NativeGemmTile& t = k.tile;
-  const int a_pad = 16 / k.element_bytes;
-  const int b_elements = k.b_nk ? t.block_n * (t.block_k + a_pad) : t.block_k * (t.block_n + 8);
-  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + a_pad) + b_elements);
+  const int b_pad = t.b_pad < 0 ? t.pad : t.b_pad;
+  const int b_elements = t.b_k_contiguous ? t.block_n * (t.block_k + b_pad) : t.block_k * (t.block_n + b_pad);
+  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + t.pad) + b_elements);
   return static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
 }
 
@@ -139,27 +236,52 @@ Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n) {
 
 std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned) {
   const NativeGemmTile& t = k.tile;
-  return {{"GEMM_MMA_BLOCK_M", std::to_string(t.block_m)},
-          {"GEMM_MMA_BLOCK_N", std::to_string(t.block_n)},
-          {"GEMM_MMA_BLOCK_K", std::to_string(t.block_k)},
-          {"GEMM_MMA_WARPS_M", std::to_string(t.warps_m)},
-          {"GEMM_MMA_WARPS_N", std::to_string(t.warps_n)},
-          {"GEMM_MMA_STAGES", std::to_string(t.stages)},
-          {"GEMM_MMA_GROUP_M", std::to_string(t.group_m)},
-          {k.row_align_define, row_aligned ? "1" : "0"},
-          {dtype_define(dtype), "1"}};
+  const std::string& p = k.define_prefix;
+  std::vector<Define> out = {{p + "_BLOCK_M", std::to_string(t.block_m)}, {p + "_BLOCK_N", std::to_string(t.block_n)},
+                             {p + "_BLOCK_K", std::to_string(t.block_k)}, {p + "_WARPS_M", std::to_string(t.warps_m)},
+                             {p + "_WARPS_N", std::to_string(t.warps_n)}, {p + "_STAGES", std::to_string(t.stages)}};
+  if (t.group_m > 0) out.push_back({p + "_GROUP_M", std::to_string(t.group_m)});
+  if (!k.row_align_define.empty()) out.push_back({k.row_align_define, row_aligned ? "1" : "0"});
+  out.push_back({dtype_define(dtype), "1"});
+  return out;
 }
+
+namespace {
+
+// The type part of the instruction names: PTX "f16" / "bf16"; MFMA "f16" / "bf16_1k".
+std::string instruction_type_name(const std::string& backend, const std::string& dtype) {
+  if (backend == "hip") return dtype == "fp16" ? "f16" : "bf16_1k";
+  return ptx_type_name(dtype);
+}
+
+std::vector<std::string> typed(const std::vector<std::string>& names, const std::string& backend, const std::string& dtype) {
+  std::vector<std::string> out;
+  for (const std::string& p : names) out.push_back(replaced(p, "{t}", instruction_type_name(backend, dtype)));
+  return out;
+}
+
+// HIP variants: compiled for each arch of the kernel; gfx908 bf16 has its own instruction.
+void add_hip_targets(NativeVariant& v, const std::vector<std::string>& archs) {
+  if (v.backend != "hip") return;
+  v.archs = archs;
+  if (v.dtype == "bf16") v.isa_requires_by_arch.push_back({"gfx908", kMfmaGfx908Bf16Requires});
+}
+
+}  // namespace
 
 std::vector<NativeVariant> native_variants() {
   std::vector<NativeVariant> out;
   for (const NativeGemmKernel& k : native_gemm_kernels()) {
     for (const std::string& dtype : k.dtypes) {
       for (const bool aligned : {true, false}) {
-        NativeVariant v{k.name, k.backend, k.source, dtype, aligned ? "default/row-aligned" : "default/any-ld",
-                        native_gemm_defines(k, dtype, aligned), {}};
-        for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
+        const bool one_path = k.row_align_define.empty();
+        if (one_path && !aligned) continue;
+        NativeVariant v{k.name, k.backend, k.source, dtype,
+                        one_path ? "default" : aligned ? "default/row-aligned" : "default/any-ld",
+                        native_gemm_defines(k, dtype, aligned), typed(k.ptx_requires, k.backend, dtype), {}, {}};
         if (aligned)
           for (const std::string& p : k.ptx_requires_aligned) v.ptx_requires.push_back(p);
+        add_hip_targets(v, k.archs);
         out.push_back(std::move(v));
       }
     }
@@ -168,7 +290,7 @@ std::vector<NativeVariant> native_variants() {
     for (const std::string& dtype : k.dtypes) {
       for (const int head_dim : k.head_dims) {
         NativeVariant v{k.name, k.backend, k.source, dtype, "hd" + std::to_string(head_dim),
-                        native_attention_defines(k, dtype, head_dim), {}};
+                        native_attention_defines(k, dtype, head_dim), {}, {}, {}};
         for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
         out.push_back(std::move(v));
       }
@@ -176,12 +298,19 @@ std::vector<NativeVariant> native_variants() {
   }
   for (const NativePeakKernel& k : native_peak_kernels()) {
     for (const std::string& dtype : k.dtypes) {
-      NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype), {}};
-      for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
+      NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype),
+                      typed(k.ptx_requires, k.backend, dtype), {}, {}};
+      add_hip_targets(v, k.archs);
       out.push_back(std::move(v));
     }
   }
   return out;
+}
+
+const std::vector<std::string>& native_required_instructions(const NativeVariant& v, const std::string& arch) {
+  for (const auto& [a, list] : v.isa_requires_by_arch)
+    if (a == arch) return list;
+  return v.ptx_requires;
 }
 
 const std::string& native_kernel_source(std::string_view name) {

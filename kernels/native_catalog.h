@@ -1,11 +1,12 @@
 // Native kernels (backend-specific, tensor / matrix cores) as data: which backend and
 // architectures each serves, its dtypes, its embedded source, entry point, tunables and
 // launch geometry. The harness (harness/native_gemm.h) decides and launches from this
-// table, and suanli_nvrtc_check compiles native_variants(), so what CI compiles for
-// sm_80 / sm_90a is what a GPU run compiles.
+// table, and suanli_nvrtc_check / suanli_hiprtc_check compile native_variants(), so what CI
+// compiles for sm_80 / sm_90a and gfx908 / gfx90a is what a GPU run compiles.
 #pragma once
 
 #include <cstddef>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,30 +15,40 @@
 
 namespace suanli {
 
-// Tunables of kernels/cuda/gemm_mma_sync.cu (the #ifndef defaults there).
+// Tunables of a native GEMM (the #ifndef defaults of kernels/cuda/gemm_mma_sync.cu and
+// kernels/hip/gemm_mfma.hip), passed as <define_prefix>_BLOCK_M and so on.
 struct NativeGemmTile {
   int block_m = 128, block_n = 128, block_k = 32;  // output tile per block, K slice per stage
-  int warps_m = 2, warps_n = 4;                    // warps per block along M and N
+  int warps_m = 2, warps_n = 4;                    // warps (HIP: wavefronts) per block along M and N
   int stages = 4;                                  // shared-memory pipeline depth
-  int group_m = 8;                                 // tile rows per group of the block order
+  int group_m = 8;                                 // tile rows per group of the block order (0: none)
+  // Shared memory per stage: A as (block_m, block_k + pad); B as (block_k, block_n + pad), or
+  // with b_k_contiguous (block_n, block_k + pad), i.e. stored transposed.
+  int pad = 8;
+  bool b_k_contiguous = false;
+  int b_pad = -1;  // B's row padding when it differs from A's (-1: pad)
 };
 
 struct NativeGemmKernel {
   std::string name;         // also the entry point: "gemm_mma_sync"
-  std::string backend;      // the plugin it runs on: "cuda"
-  int min_sm = 0;           // lowest compute capability × 10 (80: sm_80)
+  std::string backend;      // the plugin it runs on: "cuda" or "hip"
+  int min_sm = 0;           // cuda: lowest compute capability × 10 (80: sm_80)
+  std::vector<std::string> archs;   // hip: the gfx processors it is written for ("gfx90a")
   std::vector<std::string> dtypes;  // "fp16", "bf16"
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
   NativeGemmTile tile;
+  std::string define_prefix = "GEMM_MMA";  // of the tunables' -D names
+  int wave_size = 32;                      // threads per warp / wavefront
   // Set to 1 when every row of A and B starts 16-byte aligned (K and N multiples of
   // row_align_elements): the kernel then loads tiles with 16-byte cp.async; 0 selects its
-  // element-wise path for any leading dimension.
+  // element-wise path for any leading dimension. Empty: one path for every shape.
   std::string row_align_define;
   int row_align_elements = 8;
   int element_bytes = 2;    // of A, B and C
-  // Instructions the compiled PTX must contain (per dtype: "{t}" is the PTX type name),
-  // checked by suanli_nvrtc_check: proof that the tensor-core path was really generated.
+  // Instructions the compiled PTX (hip: the disassembled code object) must contain (per
+  // dtype: "{t}" is the PTX type name, or the MFMA mnemonic's type part), checked by
+  // suanli_nvrtc_check / suanli_hiprtc_check: proof that the matrix-unit path was generated.
   std::vector<std::string> ptx_requires;         // every variant
   std::vector<std::string> ptx_requires_aligned;  // the row-aligned variant only
   // B stored as (N, K) row-major (K-contiguous, the "TN" layout): the int8 row, whose mma
@@ -49,21 +60,27 @@ struct NativeGemmKernel {
 const std::vector<NativeGemmKernel>& native_gemm_kernels();
 
 // Native kernels of the peak workload (matrix-unit ceilings): a throughput kernel per
-// backend, with its tunables and launch shape (kernels/cuda/peak_mma_sync.cu).
+// backend, with its tunables and launch shape (kernels/cuda/peak_mma_sync.cu,
+// kernels/hip/peak_mfma.hip).
 struct NativePeakKernel {
   std::string name;         // also the entry point: "peak_mma_sync"
-  std::string backend;      // "cuda"
-  int min_sm = 0;           // lowest compute capability x 10
+  std::string backend;      // "cuda" or "hip"
+  int min_sm = 0;           // cuda: lowest compute capability x 10
+  std::vector<std::string> archs;  // hip: the gfx processors it is written for
   std::vector<std::string> dtypes;
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
-  int chains = 8;           // PEAK_MMA_CHAINS: independent accumulators per warp
-  int warps = 8;            // PEAK_MMA_WARPS: warps per block
-  int unroll = 4;           // PEAK_MMA_UNROLL
-  int blocks_per_cu = 4;    // blocks launched per SM
+  int chains = 8;           // <prefix>_CHAINS: independent accumulators per warp
+  int warps = 8;            // <prefix>_WARPS: warps (HIP: wavefronts) per block
+  int unroll = 4;           // <prefix>_UNROLL
+  int blocks_per_cu = 4;    // blocks launched per SM / CU
   int iterations = 32768;   // loop trips of a timed launch (exactness bound: see the kernel)
-  double flops_per_instruction = 4096;  // 2 * 16 * 8 * 16 per mma per warp
-  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name
+  double flops_per_instruction = 4096;  // per trip per chain per warp: 2 * 16 * 8 * 16 for one mma
+  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name (hip: ISA mnemonics)
+  std::string define_prefix = "PEAK_MMA";
+  int wave_size = 32;
+  // The fragment tables the host replay uses (harness/native_peak.h): "mma_m16n8k16" or "mfma_32x32x8".
+  std::string fragment_layout = "mma_m16n8k16";
 };
 
 // Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu): one
@@ -104,6 +121,9 @@ std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::st
 // "f16" for "fp16", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
+// "gfx90a" from "gfx90a:sramecc+:xnack-": the processor, without target features.
+std::string gfx_processor(const std::string& arch);
+
 // Threads per block, dynamic shared memory per block, blocks for an M x N output.
 int native_gemm_threads(const NativeGemmKernel& k);
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k);
@@ -124,12 +144,20 @@ struct NativeVariant {
   std::string config;   // "default/row-aligned", "default/any-ld"
   std::vector<Define> defines;
   std::vector<std::string> ptx_requires;  // with "{t}" already replaced
+  // hip: the archs to compile for, and per arch instructions that replace ptx_requires
+  // where the arch uses other ones (gfx908 bf16: the pre-"_1k" MFMA).
+  std::vector<std::string> archs;
+  std::vector<std::pair<std::string, std::vector<std::string>>> isa_requires_by_arch;
 };
 std::vector<NativeVariant> native_variants();
 
-// The embedded native source of a kernel, as compiled: a kernel written against a shared
-// prelude (kernels/cuda/mma_sync_common.cuh for the mma.sync kernels) comes with the
-// prelude in front. Throws std::out_of_range for an unknown name.
+// The instructions variant `v` must contain when compiled for `arch`.
+const std::vector<std::string>& native_required_instructions(const NativeVariant& v, const std::string& arch);
+
+// The embedded native source of a kernel, as compiled (kernels/cuda/*.cu, kernels/hip/*.hip):
+// a kernel written against a shared prelude (kernels/cuda/mma_sync_common.cuh for the
+// mma.sync kernels) comes with the prelude in front. Throws std::out_of_range for an
+// unknown name.
 const std::string& native_kernel_source(std::string_view name);
 
 // kernels/cuda/verified_on.json, embedded: which (kernel, dtype, arch) were verified on hardware.

@@ -10,6 +10,7 @@
 #include "harness/native_peak.h"
 #include "kernels/native_catalog.h"
 #include "tests/native_test_devices.h"
+#include "tests/peak_simulation.h"
 
 namespace suanli {
 namespace {
@@ -80,7 +81,9 @@ TEST(NativePeak, CanImplement) {
   std::string why;
   EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::bf16, why), &peak_mma());
   EXPECT_EQ(choose_native_peak("opencl", cuda_gpu("sm_90a"), DType::bf16, why), nullptr);
-  EXPECT_EQ(why, "no native cuda kernel for this device (opencl backend, arch sm_90a)");
+  EXPECT_EQ(why,
+            "no native cuda kernel for this device (opencl backend, arch sm_90a); "
+            "no native hip kernel for this device (opencl backend, arch sm_90a)");
 }
 
 TEST(NativePeak, Flops) {
@@ -95,31 +98,14 @@ TEST(NativePeak, Flops) {
 //   A(r, c): lane (r % 8)·4 + (c % 8) / 2, register r / 8 + 2·(c / 8), half c % 2
 //   B(k, n): lane n·4 + (k % 8) / 2, register k / 8, half k % 2
 //   D(r, n): lane (r % 8)·4 + n / 2, register 2·(r / 8) + n % 2
-double element(const std::vector<std::uint32_t>& frags, int regs, std::int64_t warp, int lane, int reg, int half, DType dtype) {
-  const std::uint32_t v = frags[static_cast<std::size_t>((warp * 32 + lane) * regs + reg)];
-  const auto bits = static_cast<std::uint16_t>(half ? v >> 16 : v & 0xffffu);
-  return dtype == DType::bf16 ? bf16_bits_to_float(bits) : half_bits_to_float(bits);
-}
+const peak_simulation::InverseLayout kMma{
+    16, 8, 16, 32, 4, 2, 4,
+    [](int r, int c) { return peak_simulation::Slot{(r % 8) * 4 + (c % 8) / 2, r / 8 + 2 * (c / 8), c % 2}; },
+    [](int k, int n) { return peak_simulation::Slot{n * 4 + (k % 8) / 2, k / 8, k % 2}; },
+    [](int r, int n) { return peak_simulation::Slot{(r % 8) * 4 + n / 2, 2 * (r / 8) + n % 2, 0}; }};
 
 std::vector<float> simulate(const PeakMmaInputs& in, DType dtype, int chains, std::int64_t warps, int trips) {
-  std::vector<float> out(in.c_init.size());
-  for (std::int64_t w = 0; w < warps; ++w) {
-    for (int r = 0; r < 16; ++r) {
-      for (int n = 0; n < 8; ++n) {
-        double dot = 0;
-        for (int k = 0; k < 16; ++k)
-          dot += element(in.a_frags, 4, w, (r % 8) * 4 + (k % 8) / 2, r / 8 + 2 * (k / 8), k % 2, dtype) *
-                 element(in.b_frags, 2, w, n * 4 + (k % 8) / 2, k / 8, k % 2, dtype);
-        for (int j = 0; j < chains; ++j) {
-          const auto at = static_cast<std::size_t>(((w * chains + j) * 32 + (r % 8) * 4 + n / 2) * 4 + 2 * (r / 8) + n % 2);
-          float acc = in.c_init[at];
-          for (int t = 0; t < trips; ++t) acc += static_cast<float>(dot);
-          out[at] = acc;
-        }
-      }
-    }
-  }
-  return out;
+  return peak_simulation::simulate(kMma, in, dtype, chains, warps, trips);
 }
 
 struct Launch {

@@ -9,7 +9,7 @@
 namespace suanli::hip {
 namespace {
 
-void check(amd_comgr_status_t status, const char* what) {
+void check(amd_comgr_status_t status, const std::string& what) {
   if (status == AMD_COMGR_STATUS_SUCCESS) return;
   const char* text = nullptr;
   if (amd_comgr_status_string(status, &text) != AMD_COMGR_STATUS_SUCCESS || text == nullptr) text = "unknown status";
@@ -63,18 +63,42 @@ class Node {
   bool valid_ = false;
 };
 
-// Owns one comgr data object.
-class Data {
+// Owns one comgr object (data, data set, action info): created by the caller through
+// out(), released by `release` when this goes.
+template <typename Handle, amd_comgr_status_t (*release)(Handle)>
+class Owned {
  public:
-  explicit Data(amd_comgr_data_kind_t kind) { check(amd_comgr_create_data(kind, &data_), "create data"); }
-  ~Data() { amd_comgr_release_data(data_); }
-  Data(const Data&) = delete;
-  Data& operator=(const Data&) = delete;
-  amd_comgr_data_t get() const { return data_; }
+  Owned() = default;
+  ~Owned() {
+    if (created_) release(handle_);
+  }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  Handle get() const { return handle_; }
+  // For the create call; counts as created only once it succeeded (see created()).
+  Handle* out() { return &handle_; }
+  void created() { created_ = true; }
 
  private:
-  amd_comgr_data_t data_{};
+  Handle handle_{};
+  bool created_ = false;
 };
+using Data = Owned<amd_comgr_data_t, amd_comgr_release_data>;
+using DataSet = Owned<amd_comgr_data_set_t, amd_comgr_destroy_data_set>;
+using ActionInfo = Owned<amd_comgr_action_info_t, amd_comgr_destroy_action_info>;
+
+void create(Data& d, amd_comgr_data_kind_t kind) {
+  check(amd_comgr_create_data(kind, d.out()), "create data");
+  d.created();
+}
+void create(DataSet& d) {
+  check(amd_comgr_create_data_set(d.out()), "create data set");
+  d.created();
+}
+void create(ActionInfo& a) {
+  check(amd_comgr_create_action_info(a.out()), "create action info");
+  a.created();
+}
 
 std::optional<std::uint64_t> number(const Node& map, const char* key) {
   const std::optional<Node> n = map.lookup(key);
@@ -94,7 +118,8 @@ int count(const Node& map, const char* key) {
 }  // namespace
 
 std::vector<KernelResources> read_kernel_resources(const std::vector<unsigned char>& code_object) {
-  Data data(AMD_COMGR_DATA_KIND_EXECUTABLE);
+  Data data;
+  create(data, AMD_COMGR_DATA_KIND_EXECUTABLE);
   check(amd_comgr_set_data(data.get(), code_object.size(), reinterpret_cast<const char*>(code_object.data())),
         "set data");
   amd_comgr_metadata_node_t root_handle;
@@ -132,6 +157,40 @@ std::vector<KernelResources> read_kernel_resources(const std::vector<unsigned ch
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::string disassemble_code_object(const std::vector<unsigned char>& code_object, const std::string& arch) {
+  Data data;
+  create(data, AMD_COMGR_DATA_KIND_EXECUTABLE);
+  check(amd_comgr_set_data(data.get(), code_object.size(), reinterpret_cast<const char*>(code_object.data())),
+        "set data");
+  check(amd_comgr_set_data_name(data.get(), "kernel.co"), "set data name");
+  DataSet input, output;
+  create(input);
+  create(output);
+  check(amd_comgr_data_set_add(input.get(), data.get()), "add data");
+  ActionInfo info;
+  create(info);
+  const std::string isa = "amdgcn-amd-amdhsa--" + arch;
+  check(amd_comgr_action_info_set_isa_name(info.get(), isa.c_str()), "set isa name " + isa);
+  check(amd_comgr_do_action(AMD_COMGR_ACTION_DISASSEMBLE_EXECUTABLE_TO_SOURCE, info.get(), input.get(), output.get()),
+        "disassemble");
+  std::size_t count = 0;
+  check(amd_comgr_action_data_count(output.get(), AMD_COMGR_DATA_KIND_SOURCE, &count), "count disassembly");
+  std::string text;
+  for (std::size_t i = 0; i < count; ++i) {
+    amd_comgr_data_t item;
+    check(amd_comgr_action_data_get_data(output.get(), AMD_COMGR_DATA_KIND_SOURCE, i, &item), "get disassembly");
+    std::size_t size = 0;
+    const amd_comgr_status_t got_size = amd_comgr_get_data(item, &size, nullptr);
+    std::string part(size, '\0');
+    const amd_comgr_status_t got = got_size == AMD_COMGR_STATUS_SUCCESS ? amd_comgr_get_data(item, &size, part.data()) : got_size;
+    amd_comgr_release_data(item);
+    check(got, "read disassembly");
+    text += part;
+  }
+  if (text.empty()) throw std::runtime_error("comgr: the disassembly is empty");
+  return text;
 }
 
 }  // namespace suanli::hip

@@ -32,4 +32,10 @@ struct KernelResources {
 // Throws std::runtime_error when comgr cannot read the metadata.
 std::vector<KernelResources> read_kernel_resources(const std::vector<unsigned char>& code_object);
 
+// The code object's machine code as assembly text, disassembled in-process by comgr
+// (AMD_COMGR_ACTION_DISASSEMBLE_EXECUTABLE_TO_SOURCE; hiprtc itself returns no ISA text).
+// `arch` is the processor it was compiled for ("gfx90a"). Throws std::runtime_error when
+// comgr cannot disassemble it.
+std::string disassemble_code_object(const std::vector<unsigned char>& code_object, const std::string& arch);
+
 }  // namespace suanli::hip

@@ -1,0 +1,188 @@
+// kernels/hip/gemm_mfma.hip run on the host: the kernel source itself, compiled as C++
+// against a software model of the wavefront and its MFMA builtins (tests/gemm_mfma_emulation.h),
+// one std::thread per work-item. Built per dtype and MFMA path (SUANLI_DTYPE_*, __gfx908__
+// for gfx908's two-instruction bf16 product, from CMake). It proves the tiling, the LDS
+// double buffering, the fragment and accumulator indexing, zero-filled edges and guarded
+// stores on odd shapes against an fp64 reference — not the hardware, which only an AMD GPU
+// run shows (none yet).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/emulated_grid.h"
+#include "tests/gemm_mfma_emulation.h"
+
+// The dynamic LDS of the running block. The kernel declares it extern inside its extern "C"
+// body, which gives it C language linkage.
+extern "C" {
+alignas(16) unsigned char gemm_mfma_lds[64 * 1024];
+}
+
+#include "kernels/hip/gemm_mfma.hip"
+
+namespace {
+
+using gemm_mfma_emulation::Fault;
+using gemm_mfma_emulation::machine;
+
+#if defined(SUANLI_DTYPE_FP16)
+constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
+// Below 2^-14 fp16 is subnormal, with a fixed spacing of 2^-24: rounding there errs by up to
+// half of that, however small the value (K = 1 products of inputs in [-1, 1] get there).
+const double kOutputAbsoluteRoundoff = std::ldexp(1.0, -25);
+constexpr unsigned short kNaN = 0x7e00;
+#else
+constexpr double kOutputUnitRoundoff = 1.0 / 256;  // bf16: 2^-8
+const double kOutputAbsoluteRoundoff = std::ldexp(1.0, -134);  // bf16 has fp32's exponent range
+constexpr unsigned short kNaN = 0x7fc0;
+#endif
+#if defined(SUANLI_DTYPE_BF16) && defined(__gfx908__)
+constexpr int kInstructionsPerProduct = 2;  // two 32x32x4bf16 per 32x32x8 product
+#else
+constexpr int kInstructionsPerProduct = 1;
+#endif
+constexpr std::size_t kGuard = 64;  // elements after C that must stay untouched
+constexpr unsigned short kGuardBits = 0x1234;
+
+struct Problem {
+  int m, n, k;
+  float alpha = 1.0f, beta = 0.0f;
+};
+
+struct Result {
+  std::vector<unsigned short> a, b, c_in, c;
+  long long mfma_calls = 0;
+};
+
+std::size_t at(int row, int col, int cols) {
+  return static_cast<std::size_t>(row) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(col);
+}
+
+Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
+  static_assert(sizeof(gemm_mfma_lds) >= 2 * (GEMM_MFMA_A_STAGE + GEMM_MFMA_B_STAGE) * 2);
+  Result r;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  const auto fill = [&](std::vector<unsigned short>& v, std::size_t n) {
+    v.resize(n);
+    for (auto& x : v) x = gemm_mfma_emulation::float_to_elem_bits(uniform(rng));
+  };
+  fill(r.a, static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.k));  // a: (M, K) row-major
+  fill(r.b, static_cast<std::size_t>(p.k) * static_cast<std::size_t>(p.n));  // b: (K, N) row-major
+  const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
+  if (p.beta != 0.0f) {
+    fill(r.c_in, mn);  // c: (M, N) row-major, read when beta != 0
+  } else {
+    r.c_in.assign(mn, kNaN);  // the harness's poison: must never be read
+  }
+  r.c = r.c_in;
+  r.c.resize(mn + kGuard, kGuardBits);
+
+  machine.fault = fault;
+  const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);
+  const unsigned grid_y = static_cast<unsigned>((p.m + GEMM_MFMA_BLOCK_M - 1) / GEMM_MFMA_BLOCK_M);
+  emulated_grid::run(
+      grid_x, grid_y, GEMM_MFMA_THREADS, 64,
+      [&](emulated_grid::Block& block) {
+        // LDS starts as garbage on a GPU: 0x7f7f here (fp16 NaN, bf16 3.4e38), so a read of
+        // anything the kernel did not store shows up in C.
+        std::memset(gemm_mfma_lds, 0x7f, sizeof gemm_mfma_lds);
+        machine.block_barrier = &block.block_barrier;
+        machine.wave_barriers = block.group_barrier_pointers();
+        machine.waves.assign(machine.wave_barriers.size(), {});
+      },
+      [&](const emulated_grid::Block& block, unsigned tid) {
+        gemm_mfma_emulation::self = {};
+        gemm_mfma_emulation::self.thread = {tid, 0, 0};
+        gemm_mfma_emulation::self.block = {block.x, block.y, 0};
+        gemm_mfma_emulation::self.grid = {grid_x, grid_y, 1};
+        gemm_mfma_emulation::self.lane = static_cast<int>(tid % 64);
+        gemm_mfma_emulation::self.wave = static_cast<int>(tid / 64);
+        gemm_mfma(p.m, p.n, p.k, p.alpha, p.beta, r.a.data(), r.b.data(), r.c.data());
+      },
+      [&](const emulated_grid::Block&) {
+        for (const auto& w : machine.waves) r.mfma_calls += w.calls;
+      });
+  return r;
+}
+
+// Elements of C off by more than one output rounding (relative, or absolute among subnormals)
+// plus the fp32 accumulation error bound for K terms (K·u32·Σ|a·b|, with slack for the order
+// the matrix cores add in).
+std::size_t wrong_elements(const Problem& p, const Result& r) {
+  std::size_t wrong = 0;
+  for (int i = 0; i < p.m; ++i) {
+    for (int j = 0; j < p.n; ++j) {
+      double ref = 0, mag = 0;
+      for (int l = 0; l < p.k; ++l) {
+        const double x = static_cast<double>(from_elem(r.a[at(i, l, p.k)])) * static_cast<double>(from_elem(r.b[at(l, j, p.n)]));
+        ref += x;
+        mag += std::fabs(x);
+      }
+      ref *= p.alpha;
+      mag *= std::fabs(p.alpha);
+      if (p.beta != 0.0f) {
+        const double old = p.beta * static_cast<double>(from_elem(r.c_in[at(i, j, p.n)]));
+        ref += old;
+        mag += std::fabs(old);
+      }
+      const double got = from_elem(r.c[at(i, j, p.n)]);
+      const double tol =
+          1.01 * kOutputUnitRoundoff * std::fabs(ref) + kOutputAbsoluteRoundoff + (p.k + 32) * std::ldexp(mag, -24);
+      if (!(std::fabs(got - ref) <= tol)) ++wrong;
+    }
+  }
+  return wrong;
+}
+
+void expect_correct(const Problem& p) {
+  SCOPED_TRACE(std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k));
+  const Result r = run(p);
+  EXPECT_EQ(wrong_elements(p, r), 0u);
+  const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
+  for (std::size_t i = mn; i < r.c.size(); ++i) ASSERT_EQ(r.c[i], kGuardBits) << "written past C at " << i;
+  // Every block, every wavefront, every K slice: (BLOCK_K / 8) × tiles products each.
+  const long long blocks = static_cast<long long>((p.m + GEMM_MFMA_BLOCK_M - 1) / GEMM_MFMA_BLOCK_M) *
+                           ((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);
+  const long long slices = (p.k + GEMM_MFMA_BLOCK_K - 1) / GEMM_MFMA_BLOCK_K;
+  EXPECT_EQ(r.mfma_calls, blocks * (GEMM_MFMA_THREADS / 64) * slices * (GEMM_MFMA_BLOCK_K / 8) * GEMM_MFMA_TILES_M *
+                              GEMM_MFMA_TILES_N * kInstructionsPerProduct);
+}
+
+// The shapes of the brief: 1, 33, 65, 100 in every dimension (odd: element-wise loads and
+// partial runs; K shorter than one slice, or a tail in the last one).
+TEST(GemmMfmaEmulated, OddShapes) {
+  for (const int m : {1, 33, 65, 100})
+    for (const int n : {1, 33, 100})
+      for (const int k : {1, 65, 100}) expect_correct({m, n, k});
+}
+
+// Aligned runs (8-byte loads), several blocks in M and N with partial edges, and more K
+// slices than buffers, so both LDS buffers are reused.
+TEST(GemmMfmaEmulated, AlignedShapesAcrossBlocksAndSlices) {
+  expect_correct({128, 128, 64});
+  expect_correct({257, 136, 224});
+  expect_correct({130, 264, 40});
+}
+
+TEST(GemmMfmaEmulated, AlphaAndBetaReadC) {
+  expect_correct({130, 136, 48, 0.5f, 2.0f});
+  expect_correct({33, 65, 17, -1.0f, 0.25f});
+}
+
+// The test has teeth: B's K groups from the wrong half-wavefront, or D read transposed (an
+// epilogue written for another layout), give wrong numbers here.
+TEST(GemmMfmaEmulated, WrongBLayoutIsCaught) {
+  const Problem p{64, 64, 32};
+  EXPECT_GT(wrong_elements(p, run(p, Fault::b_k_groups_swapped)), 0u);
+}
+
+TEST(GemmMfmaEmulated, WrongAccumulatorLayoutIsCaught) {
+  const Problem p{64, 64, 32};
+  EXPECT_GT(wrong_elements(p, run(p, Fault::d_transposed)), 0u);
+}
+
+}  // namespace
