@@ -14,6 +14,7 @@
 
 #include "tests/emulated_grid.h"
 #include "tests/gemm_mma_emulation.h"
+#include "tests/gemm_reference_check.h"
 
 // The dynamic shared memory of the running block. The kernel declares it extern inside its
 // extern "C" body, which gives it C language linkage (clang insists; gcc does not care).
@@ -106,30 +107,8 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
 
 // Elements of C off by more than one output rounding plus fp32 accumulation error.
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  std::size_t wrong = 0;
-  for (int i = 0; i < p.m; ++i) {
-    for (int j = 0; j < p.n; ++j) {
-      double ref = 0, mag = 0;
-      for (int l = 0; l < p.k; ++l) {
-        const double x = static_cast<double>(to_float(r.a[static_cast<std::size_t>(i) * static_cast<std::size_t>(p.k) + static_cast<std::size_t>(l)])) *
-                         static_cast<double>(to_float(r.b[static_cast<std::size_t>(l) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j)]));
-        ref += x;
-        mag += std::fabs(x);
-      }
-      const std::size_t at = static_cast<std::size_t>(i) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j);
-      ref *= p.alpha;
-      mag *= std::fabs(p.alpha);
-      if (p.beta != 0.0f) {
-        const double old = p.beta * static_cast<double>(to_float(r.c_in[at]));
-        ref += old;
-        mag += std::fabs(old);
-      }
-      const double got = to_float(r.c[at]);
-      const double tol = 1.01 * kOutputUnitRoundoff * std::fabs(ref) + (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
-      if (!(std::fabs(got - ref) <= tol)) ++wrong;
-    }
-  }
-  return wrong;
+  return gemm_reference_check::wrong_elements({p.m, p.n, p.k, p.alpha, p.beta, r.a, r.b, r.c_in, r.c}, kOutputUnitRoundoff,
+                                              1e-30, to_float);
 }
 
 void expect_correct(const Problem& p) {
