@@ -14,6 +14,7 @@
 
 #include "tests/emulated_grid.h"
 #include "tests/gemm_mfma_emulation.h"
+#include "tests/gemm_reference_check.h"
 
 // The dynamic LDS of the running block. The kernel declares it extern inside its extern "C"
 // body, which gives it C language linkage.
@@ -56,10 +57,6 @@ struct Result {
   std::vector<unsigned short> a, b, c_in, c;
   long long mfma_calls = 0;
 };
-
-std::size_t at(int row, int col, int cols) {
-  return static_cast<std::size_t>(row) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(col);
-}
 
 Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   static_assert(sizeof(gemm_mfma_lds) >= 2 * (GEMM_MFMA_A_STAGE + GEMM_MFMA_B_STAGE) * 2);
@@ -109,33 +106,11 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   return r;
 }
 
-// Elements of C off by more than one output rounding (relative, or absolute among subnormals)
-// plus the fp32 accumulation error bound for K terms (K·u32·Σ|a·b|, with slack for the order
-// the matrix cores add in).
+// Elements of C off from the fp64 reference by more than the dtype's rounding and the fp32
+// accumulation bound (tests/gemm_reference_check.h).
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  std::size_t wrong = 0;
-  for (int i = 0; i < p.m; ++i) {
-    for (int j = 0; j < p.n; ++j) {
-      double ref = 0, mag = 0;
-      for (int l = 0; l < p.k; ++l) {
-        const double x = static_cast<double>(from_elem(r.a[at(i, l, p.k)])) * static_cast<double>(from_elem(r.b[at(l, j, p.n)]));
-        ref += x;
-        mag += std::fabs(x);
-      }
-      ref *= p.alpha;
-      mag *= std::fabs(p.alpha);
-      if (p.beta != 0.0f) {
-        const double old = p.beta * static_cast<double>(from_elem(r.c_in[at(i, j, p.n)]));
-        ref += old;
-        mag += std::fabs(old);
-      }
-      const double got = from_elem(r.c[at(i, j, p.n)]);
-      const double tol =
-          1.01 * kOutputUnitRoundoff * std::fabs(ref) + kOutputAbsoluteRoundoff + (p.k + 32) * std::ldexp(mag, -24);
-      if (!(std::fabs(got - ref) <= tol)) ++wrong;
-    }
-  }
-  return wrong;
+  const gemm_reference_check::Gemm<unsigned short, unsigned short> g{p.m, p.n, p.k, p.alpha, p.beta, r.a, r.b, r.c_in, r.c};
+  return gemm_reference_check::wrong_elements(g, {kOutputUnitRoundoff, kOutputAbsoluteRoundoff}, from_elem, from_elem);
 }
 
 void expect_correct(const Problem& p) {

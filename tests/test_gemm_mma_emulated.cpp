@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/gemm_reference_check.h"
 #include "tests/mma_sync_emulation.h"
 
 // The dynamic shared memory of the running block. The kernel declares it extern inside its
@@ -127,33 +128,10 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
 
 // Elements of C off by more than one output rounding plus fp32 accumulation error.
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  std::size_t wrong = 0;
-  for (int i = 0; i < p.m; ++i) {
-    for (int j = 0; j < p.n; ++j) {
-      double ref = 0, mag = 0;
-      for (int l = 0; l < p.k; ++l) {
-        const double x = static_cast<double>(to_value(r.a[static_cast<std::size_t>(i) * static_cast<std::size_t>(p.k) + static_cast<std::size_t>(l)])) *
-                         static_cast<double>(to_value(r.b[static_cast<std::size_t>(l) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j)]));
-        ref += x;
-        mag += std::fabs(x);
-      }
-      const std::size_t at = static_cast<std::size_t>(i) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j);
-      ref *= p.alpha;
-      mag *= std::fabs(p.alpha);
-      if (p.beta != 0.0f) {
-        const double old = p.beta * static_cast<double>(to_value(r.c_in[at]));
-        ref += old;
-        mag += std::fabs(old);
-      }
-      const double got = to_value(r.c[at]);
-      // Both operands rounded (tf32): at most 2u relative per product, on the magnitudes.
-      const double tol = kExact ? 0.0
-                                : 1.01 * kOutputUnitRoundoff * std::fabs(ref) + 2.01 * kInputUnitRoundoff * mag +
-                                      (p.k + 32) * std::ldexp(mag, -24) + 1e-30;
-      if (!(std::fabs(got - ref) <= tol)) ++wrong;
-    }
-  }
-  return wrong;
+  const gemm_reference_check::Gemm<mma_bits_t, OutBits> g{p.m, p.n, p.k, p.alpha, p.beta, r.a, r.b, r.c_in, r.c};
+  const auto in_value = [](mma_bits_t x) { return to_value(x); };
+  const auto out_value = [](OutBits x) { return to_value(x); };
+  return gemm_reference_check::wrong_elements(g, {kOutputUnitRoundoff, 1e-30, kInputUnitRoundoff, kExact}, in_value, out_value);
 }
 
 // The row-aligned path's shapes: K (and N, where B is (K, N)) multiples of the 16-byte
