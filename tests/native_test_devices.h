@@ -1,5 +1,6 @@
-// The devices the native-tier unit tests ask about: a CUDA GPU of a given arch (as the CUDA
-// plugin describes one) and this machine's PoCL CPU device (as the OpenCL plugin does).
+// The devices the native-tier unit tests ask about: a CUDA or AMD GPU of a given arch (as
+// the CUDA / HIP plugins describe one) and this machine's PoCL CPU device (as the OpenCL
+// plugin does).
 #pragma once
 
 #include <string>
@@ -18,6 +19,20 @@ inline DeviceInfo cuda_gpu(const std::string& arch, int sms = 132) {
   d.global_mem_bytes = 80ULL << 30;
   d.max_alloc_bytes = d.global_mem_bytes;
   d.local_mem_bytes = 48 * 1024;
+  d.max_work_group_size = 1024;
+  d.has_fp64 = true;
+  d.has_fp16 = true;
+  return d;
+}
+
+inline DeviceInfo amd_gpu(const std::string& arch, int cus = 110) {
+  DeviceInfo d;
+  d.name = "AMD Test GPU";
+  d.vendor = "AMD";
+  d.arch = arch;
+  d.type = DeviceType::gpu;
+  d.compute_units = cus;
+  d.local_mem_bytes = 64 * 1024;
   d.max_work_group_size = 1024;
   d.has_fp64 = true;
   d.has_fp16 = true;

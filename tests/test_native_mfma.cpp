@@ -12,6 +12,7 @@
 #include "harness/native_gemm.h"
 #include "harness/native_peak.h"
 #include "kernels/native_catalog.h"
+#include "tests/native_test_devices.h"
 #include "tests/peak_simulation.h"
 
 namespace suanli {
@@ -26,19 +27,7 @@ const Kernel& named(const std::vector<Kernel>& table, const std::string& name) {
 const NativeGemmKernel& gemm_mfma() { return named(native_gemm_kernels(), "gemm_mfma"); }
 const NativePeakKernel& peak_mfma() { return named(native_peak_kernels(), "peak_mfma"); }
 
-DeviceInfo amd_gpu(const std::string& arch, int cus = 110) {
-  DeviceInfo d;
-  d.name = "AMD Test GPU";
-  d.vendor = "AMD";
-  d.arch = arch;
-  d.type = DeviceType::gpu;
-  d.compute_units = cus;
-  d.local_mem_bytes = 64 * 1024;
-  d.max_work_group_size = 1024;
-  d.has_fp64 = true;
-  d.has_fp16 = true;
-  return d;
-}
+using test::amd_gpu;
 
 GemmShape shape(std::int64_t m, std::int64_t n, std::int64_t k) { return GemmShape{m, n, k, ""}; }
 
