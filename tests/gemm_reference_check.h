@@ -20,6 +20,25 @@ struct Gemm {
   const std::vector<Out>& c;     // (M, N) as written
 };
 
+// The operands of an emulated GEMM test, row-major: a (M, K) and b (K, N) from `draw` (one
+// storage word per call); c_in drawn too when read_c (beta != 0), else the harness's poison
+// `nan`, which must never be read; c = c_in followed by `guard` words of `guard_bits` that
+// must stay untouched.
+template <typename In, typename Out, typename Draw>
+void make_operands(int m, int n, int k, bool read_c, const Draw& draw, Out nan, Out guard_bits, std::size_t guard,
+                   std::vector<In>& a, std::vector<In>& b, std::vector<Out>& c_in, std::vector<Out>& c) {
+  const auto size = [](int rows, int cols) { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); };
+  a.resize(size(m, k));
+  for (auto& x : a) x = draw();
+  b.resize(size(k, n));
+  for (auto& x : b) x = draw();
+  c_in.assign(size(m, n), nan);
+  if (read_c)
+    for (auto& x : c_in) x = static_cast<Out>(draw());
+  c = c_in;
+  c.resize(size(m, n) + guard, guard_bits);
+}
+
 struct Tolerance {
   double unit_roundoff = 0;        // of the output rounding, relative
   double absolute_roundoff = 0;    // for the output dtype's subnormals

@@ -63,20 +63,9 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   Result r;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  const auto fill = [&](std::vector<unsigned short>& v, std::size_t n) {
-    v.resize(n);
-    for (auto& x : v) x = gemm_mfma_emulation::float_to_elem_bits(uniform(rng));
-  };
-  fill(r.a, static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.k));  // a: (M, K) row-major
-  fill(r.b, static_cast<std::size_t>(p.k) * static_cast<std::size_t>(p.n));  // b: (K, N) row-major
-  const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
-  if (p.beta != 0.0f) {
-    fill(r.c_in, mn);  // c: (M, N) row-major, read when beta != 0
-  } else {
-    r.c_in.assign(mn, kNaN);  // the harness's poison: must never be read
-  }
-  r.c = r.c_in;
-  r.c.resize(mn + kGuard, kGuardBits);
+  gemm_reference_check::make_operands(
+      p.m, p.n, p.k, p.beta != 0.0f, [&] { return gemm_mfma_emulation::float_to_elem_bits(uniform(rng)); }, kNaN,
+      kGuardBits, kGuard, r.a, r.b, r.c_in, r.c);
 
   machine.fault = fault;
   const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);
