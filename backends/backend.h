@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 5;  // 5: DeviceInfo power limit / max SM clock / ECC, DeviceState::throttled
+constexpr int kBackendAbiVersion = 6;  // 6: KernelArg::tensor_map_2d (TMA descriptors); 5: DeviceInfo power limit / max SM clock / ECC, DeviceState::throttled
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -93,17 +93,34 @@ struct Kernel {
   double compile_seconds = 0;
 };
 
+// A dense row-major 2-D tensor in device memory, described for a tensor-memory-accelerator
+// copy (NVIDIA Hopper TMA: the CUDA backend encodes it with cuTensorMapEncodeTiled into the
+// 128-byte CUtensorMap the kernel receives by value as a __grid_constant__
+// parameter). Boxes that reach past the tensor read zeros. Other backends refuse the argument.
+struct TensorMap2d {
+  Buffer buffer{};
+  int element_bytes = 2;            // 1, 2 or 4: the copy moves bits, the type does not matter
+  std::uint64_t inner = 0;          // elements per row (contiguous)
+  std::uint64_t outer = 0;          // rows; a row is inner * element_bytes bytes apart
+  std::uint32_t box_inner = 0;      // elements of a row per copy
+  std::uint32_t box_outer = 0;      // rows per copy (at most 256)
+  int swizzle_bytes = 0;            // 0, 32, 64 or 128: the shared-memory swizzle span
+};
+constexpr std::size_t kTensorMapBytes = 128;  // sizeof(CUtensorMap)
+
 struct KernelArg {
-  enum class Kind { buffer, i32, u32, i64, f32, f64 } kind;
+  enum class Kind { buffer, i32, u32, i64, f32, f64, tensor_map_2d } kind;
   Buffer buffer{};
   std::int64_t i = 0;
   double f = 0;
+  TensorMap2d map{};
   static KernelArg buf(Buffer b) { KernelArg a{Kind::buffer}; a.buffer = b; return a; }
   static KernelArg i32(std::int32_t v) { KernelArg a{Kind::i32}; a.i = v; return a; }
   static KernelArg u32(std::uint32_t v) { KernelArg a{Kind::u32}; a.i = v; return a; }
   static KernelArg i64(std::int64_t v) { KernelArg a{Kind::i64}; a.i = v; return a; }
   static KernelArg f32(float v) { KernelArg a{Kind::f32}; a.f = v; return a; }
   static KernelArg f64(double v) { KernelArg a{Kind::f64}; a.f = v; return a; }
+  static KernelArg tensor_map(TensorMap2d m) { KernelArg a{Kind::tensor_map_2d}; a.map = m; return a; }
 };
 
 struct Dim3 {

@@ -12,6 +12,7 @@ std::size_t kernel_arg_bytes(KernelArg::Kind kind) {
     case KernelArg::Kind::f32: return 4;
     case KernelArg::Kind::i64:
     case KernelArg::Kind::f64: return 8;
+    case KernelArg::Kind::tensor_map_2d: return kTensorMapBytes;
   }
   return 0;
 }
@@ -24,6 +25,7 @@ const char* kernel_arg_kind_name(KernelArg::Kind kind) {
     case KernelArg::Kind::i64: return "i64";
     case KernelArg::Kind::f32: return "f32";
     case KernelArg::Kind::f64: return "f64";
+    case KernelArg::Kind::tensor_map_2d: return "tensor_map_2d";
   }
   return "?";
 }

@@ -22,6 +22,7 @@
 #include "harness/gbench_export.h"
 #include "harness/host_info.h"
 #include "harness/journal.h"
+#include "harness/native_gemm.h"
 #include "harness/plugin_loader.h"
 #include "harness/repetitions.h"
 #include "harness/results.h"
@@ -173,6 +174,7 @@ struct RunOptions {
   int warmup = 2;
   double timeout = 900;
   std::vector<std::string> kernel_defines;
+  std::string native_gemm;  // --native-gemm: the native GEMM kernel to run ("": the first that can)
   bool causal = false;
   std::int64_t kv_heads = 0;
   std::int64_t seq_kv = 0;
@@ -197,7 +199,7 @@ nlohmann::json options_json(const RunOptions& o) {
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
           {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
           {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir},
-          {"repetitions", o.repetitions}};
+          {"repetitions", o.repetitions}, {"native-gemm", o.native_gemm}};
 }
 
 RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -231,6 +233,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.health_threshold = j.at("health-threshold").get<double>();
     o.tuning_dir = j.value("tuning-dir", std::string());  // journals from before the tuner
     o.repetitions = j.value("repetitions", 1);            // journals from before --repetitions
+    o.native_gemm = j.value("native-gemm", std::string());  // journals from before --native-gemm
     return o;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(origin + ": the run's options are incomplete: " + e.what());
@@ -286,6 +289,7 @@ struct CheckedRun {
   std::vector<AttentionShape> attention_shapes;
   std::vector<StreamSpec> streams;  // workload stream: op x elements (0: sized by the worker)
   std::vector<Define> extra_defines;
+  std::string native_gemm;  // --native-gemm, checked against the native GEMM table
 };
 
 // `--shape N` of workload stream: elements per array, a positive integer.
@@ -376,6 +380,16 @@ CheckedRun check_run_options(const RunOptions& o) {
       throw UsageError("--kernel-define '" + d + "': expected NAME or NAME=VALUE with NAME an identifier");
     c.extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
   }
+  if (!o.native_gemm.empty()) {
+    std::vector<std::string> names;
+    for (const NativeGemmKernel& k : native_gemm_kernels())
+      if (std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
+    if (std::find(names.begin(), names.end(), o.native_gemm) == names.end())
+      throw UsageError("--native-gemm '" + o.native_gemm + "': no such native GEMM kernel (known: " + join(names) + ")");
+    if (o.workload != "gemm" || std::find(c.tiers.begin(), c.tiers.end(), "native") == c.tiers.end())
+      throw UsageError("--native-gemm applies to --workload gemm with --tier native");
+    c.native_gemm = o.native_gemm;
+  }
   return c;
 }
 
@@ -429,6 +443,7 @@ std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, Devi
         spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
         spec.warmup_runs = o.warmup;
         spec.extra_defines = c.extra_defines;
+        if (tier == "native") spec.native_gemm = c.native_gemm;
         cases.push_back(spec);
       }
   return cases;
@@ -747,6 +762,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
   run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();
   run->add_option("--kernel-define", ro.kernel_defines, "Extra kernel define NAME[=VALUE] (experiments, tests)");
+  run->add_option("--native-gemm", ro.native_gemm,
+                  "Native tier, gemm: run this kernel (e.g. gemm_mma_sync on Hopper) instead of the first that can");
   run->add_option("--tuning-dir", ro.tuning_dir, "Tuning database directory (suanli tune); default $SUANLI_TUNING_DIR or the checkout's results/tuning")
       ->capture_default_str();
   run->add_flag("--no-tuning", ro.no_tuning, "Run the device-class default configs, ignoring the tuning database");

@@ -180,9 +180,9 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec, const std::st
   std::optional<std::string> why;
   if (native) {
     std::string reason;
-    native_choice = choose_native_gemm(backend, info, spec.dtype, spec.shape, reason);
+    native_choice = choose_native_gemm(backend, info, spec.dtype, spec.shape, reason, spec.native_gemm);
     if (!native_choice) why = reason;
-    // The int8 kernel reads B as (N, K), as cuBLASLt's int8 GEMM does.
+    // The int8 and wgmma kernels read B as (N, K), as cuBLASLt's int8 and fp8 GEMMs do.
     else problem.b_transposed = native_choice->kernel->b_nk;
   } else {
     why = vendor ? device.vendor_gemm_can_implement(problem) : portable_gemm_can_implement(info, spec.dtype, config);

@@ -78,15 +78,26 @@ std::optional<std::string> native_hip_target_reason(const std::string& kernel, c
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype, const GemmShape& s) {
   const bool hip = k.backend == "hip";
+  const std::string lower_lacks = k.tma ? "wgmma, TMA" : "cp.async, bf16 mma.sync";
   if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
-                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend,
-                                                 device, dtype))
+                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, lower_lacks, backend, device, dtype))
     return why;
+  // A kernel written for named archs only (wgmma: sm_90a; it is neither on sm_90 without
+  // the "a" features nor on Blackwell).
+  if (!hip && !k.archs.empty() && std::find(k.archs.begin(), k.archs.end(), device.arch) == k.archs.end()) {
+    std::string list;
+    for (const std::string& a : k.archs) list += (list.empty() ? "" : ", ") + a;
+    return k.name + " runs on " + list + " only (wgmma and setmaxnreg are Hopper's arch-specific features); device is " +
+           device.arch;
+  }
   const std::string arch = device.arch;
   if (s.m < 1 || s.n < 1 || s.k < 1) return "M, N and K must be at least 1";
   constexpr auto int_max = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
   if (s.m > int_max || s.n > int_max || s.k > int_max) return k.name + " takes M, N and K as 32-bit ints";
-  if ((s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
+  if (k.tma && (s.k * k.element_bytes) % 16 != 0)
+    return k.name + ": TMA copies need 16-byte aligned rows: K a multiple of " + std::to_string(16 / k.element_bytes) +
+           " (K = " + std::to_string(s.k) + ")";
+  if (!k.tma && (s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
     return k.name + ": M = " + std::to_string(s.m) + " needs more than " + std::to_string(kMaxGridY) + " row blocks";
   const std::size_t smem = native_gemm_shared_bytes(k);
   const std::size_t smem_limit = hip ? kLdsBytes : cuda_shared_optin_bytes(*sm_version(device.arch));
@@ -99,11 +110,11 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
 }
 
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
-                                                   const GemmShape& shape, std::string& why) {
+                                                   const GemmShape& shape, std::string& why, const std::string& only) {
   const NativeGemmKernel* k = first_native_kernel(
       native_gemm_kernels(), backend,
       [&](const NativeGemmKernel& c) { return native_gemm_can_implement(c, backend, device, dtype, shape); }, why,
-      "no native GEMM kernels in this build");
+      "no native GEMM kernels in this build", only);
   if (!k) return std::nullopt;
   const auto align = static_cast<std::int64_t>(k->row_align_elements);
   return NativeGemmChoice{k, shape.k % align == 0 && shape.n % align == 0};
@@ -120,10 +131,13 @@ nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const Cas
           {"config",
            {{"name", "default"}, {"block_m", t.block_m}, {"block_n", t.block_n}, {"block_k", t.block_k},
             {"warps_m", t.warps_m}, {"warps_n", t.warps_n}, {"stages", t.stages}, {"group_m", t.group_m}}},
-          {"load_path", k.row_align_define.empty() ? "8-byte runs where inside and aligned, else element-wise (any K, N)"
+          {"load_path", k.tma ? "TMA boxes, 128-byte swizzle, zero-filled past the edges (any M, N; 16-byte rows)"
+                        : k.row_align_define.empty() ? "8-byte runs where inside and aligned, else element-wise (any K, N)"
                         : choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
                                              : std::string("element-wise (any K, N)")},
           {"shared_bytes", native_gemm_shared_bytes(k)},
+          {"threads", native_gemm_threads(k)},
+          {"grid", k.tma ? "persistent: min(tiles, SMs) blocks" : "one block per tile"},
           {"b_layout", k.b_nk ? "(N, K) row-major" : "(K, N) row-major"},
           {"defines", defs}};
 }
@@ -137,18 +151,34 @@ std::function<void()> native_gemm_enqueue(Device& device, const NativeGemmChoice
   const Kernel kernel = device.compile(std::string(native_kernel_source(k.source)), k.name, defines);
   kernel_rec["from_cache"] = kernel.from_cache;
   kernel_rec["compile_s"] = kernel.compile_seconds;
-  const Dim3 grid = native_gemm_grid(k, static_cast<std::size_t>(problem.m), static_cast<std::size_t>(problem.n));
+  const Dim3 grid = native_gemm_grid(k, static_cast<std::size_t>(problem.m), static_cast<std::size_t>(problem.n),
+                                     device.info().compute_units);
   const Dim3 block = native_gemm_block(k);
   const std::size_t shared = native_gemm_shared_bytes(k);
-  // The kernel's signature: (int M, int N, int K, float alpha, float beta, a, b, c).
-  const std::vector<KernelArg> args = {KernelArg::i32(static_cast<std::int32_t>(problem.m)),
-                                       KernelArg::i32(static_cast<std::int32_t>(problem.n)),
-                                       KernelArg::i32(static_cast<std::int32_t>(problem.k)),
-                                       KernelArg::f32(static_cast<float>(problem.alpha)),
-                                       KernelArg::f32(static_cast<float>(problem.beta)),
-                                       KernelArg::buf(a),
-                                       KernelArg::buf(b),
-                                       KernelArg::buf(c)};
+  // The kernel's signature: (int M, int N, int K, float alpha, float beta, a, b, c); a TMA
+  // kernel takes A (M, K) and B (N, K) as tensor maps whose boxes are its stage tiles.
+  std::vector<KernelArg> args = {KernelArg::i32(static_cast<std::int32_t>(problem.m)),
+                                 KernelArg::i32(static_cast<std::int32_t>(problem.n)),
+                                 KernelArg::i32(static_cast<std::int32_t>(problem.k)),
+                                 KernelArg::f32(static_cast<float>(problem.alpha)),
+                                 KernelArg::f32(static_cast<float>(problem.beta))};
+  if (k.tma) {
+    const auto map = [&](Buffer buf, std::int64_t rows, int box_rows) {
+      return KernelArg::tensor_map(TensorMap2d{.buffer = buf,
+                                               .element_bytes = k.element_bytes,
+                                               .inner = static_cast<std::uint64_t>(problem.k),
+                                               .outer = static_cast<std::uint64_t>(rows),
+                                               .box_inner = static_cast<std::uint32_t>(k.tile.block_k),
+                                               .box_outer = static_cast<std::uint32_t>(box_rows),
+                                               .swizzle_bytes = 128});
+    };
+    args.push_back(map(a, problem.m, k.tile.block_m));
+    args.push_back(map(b, problem.n, k.tile.block_n));
+  } else {
+    args.push_back(KernelArg::buf(a));
+    args.push_back(KernelArg::buf(b));
+  }
+  args.push_back(KernelArg::buf(c));
   return [&device, kernel, grid, block, shared, args] { device.launch(kernel, grid, block, shared, args); };
 }
 

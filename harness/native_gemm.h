@@ -40,19 +40,22 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
 // it cannot run, or nullopt); otherwise nullptr, and `why` lists the distinct reasons
 // (`none` when the table is empty). When the table has kernels for plugin `backend`, the
 // other plugins' kernels are passed over: their reasons say nothing about this device.
+// With `only` set, the table's kernels of other names are passed over too (the user's choice).
 template <class Kernel, class CanImplement>
 const Kernel* first_native_kernel(const std::vector<Kernel>& table, const std::string& backend,
-                                  const CanImplement& can_implement, std::string& why, const std::string& none) {
+                                  const CanImplement& can_implement, std::string& why, const std::string& none,
+                                  const std::string& only = "") {
   why.clear();
   bool any_for_backend = false;
   for (const Kernel& k : table) any_for_backend = any_for_backend || k.backend == backend;
   for (const Kernel& k : table) {
     if (any_for_backend && k.backend != backend) continue;
+    if (!only.empty() && k.name != only) continue;
     const std::optional<std::string> reason = can_implement(k);
     if (!reason) return &k;
     if (why.find(*reason) == std::string::npos) why += (why.empty() ? "" : "; ") + *reason;
   }
-  if (why.empty()) why = none;
+  if (why.empty()) why = only.empty() ? none : "no native kernel named " + only + " for the " + backend + " backend";
   return nullptr;
 }
 // The same for a native HIP kernel: the plugin is "hip", the device's gfx processor (target
@@ -74,9 +77,10 @@ struct NativeGemmChoice {
 };
 
 // The first kernel of the table that can run the case; otherwise `why` gets the reasons (of
-// the kernels for this plugin when there are any, else of all).
+// the kernels for this plugin when there are any, else of all). `only`: the kernel the user
+// named (--native-gemm), "" for any.
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
-                                                   const GemmShape& shape, std::string& why);
+                                                   const GemmShape& shape, std::string& why, const std::string& only = "");
 
 // The case record's "kernel" section for a choice.
 nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const CaseSpec& spec);

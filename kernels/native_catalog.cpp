@@ -1,5 +1,6 @@
 #include "kernels/native_catalog.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -27,6 +28,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"gemm_mma_sync", "mma_sync_common"},
     {"attention_mma_sync", "mma_sync_common"},
+    {"gemm_wgmma", "wgmma_common"},
 };
 
 // Every embedded file by name, each with its prelude in front.
@@ -51,10 +53,63 @@ const std::vector<std::string> kMfmaArchs = {"gfx908", "gfx90a", "gfx942"};
 const std::vector<std::string> kMfmaRequires = {"v_mfma_f32_32x32x8{t}"};
 const std::vector<std::string> kMfmaGfx908Bf16Requires = {"v_mfma_f32_32x32x4bf16"};
 
+// What proves a wgmma kernel's path was generated: the instruction, the TMA copy, the
+// mbarrier wait and the register hand-over between warpgroups.
+std::vector<std::string> wgmma_requires(const std::string& instruction) {
+  return {instruction, "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes",
+          "mbarrier.try_wait.parity.shared::cta.b64", "setmaxnreg.inc.sync.aligned.u32"};
+}
+
+// gemm_wgmma's tile: 2 consumer warpgroups of 64 rows × 256 columns, one 128-byte K row per
+// stage (BLOCK_K: 64 16-bit or 128 fp8 elements), 4 stages, B kept (N, K) as given.
+NativeGemmTile wgmma_tile(int block_k) {
+  return NativeGemmTile{.block_m = 128, .block_n = 256, .block_k = block_k, .warps_m = 8, .warps_n = 1, .stages = 4,
+                        .group_m = 8, .pad = 0, .b_k_contiguous = true};
+}
+
 }  // namespace
 
 const std::vector<NativeGemmKernel>& native_gemm_kernels() {
   static const std::vector<NativeGemmKernel> kernels = {
+      // Hopper first: where it can run (sm_90a) it is the native tier's GEMM; elsewhere its
+      // reason is recorded and gemm_mma_sync runs (--native-kernel gemm_mma_sync picks that
+      // one on Hopper too).
+      {.name = "gemm_wgmma",
+       .backend = "cuda",
+       .min_sm = 90,
+       .archs = {"sm_90a"},
+       .dtypes = {"fp16", "bf16"},
+       .source = "gemm_wgmma",
+       .source_path = "kernels/cuda/gemm_wgmma.cu",
+       .tile = wgmma_tile(64),
+       .define_prefix = "GEMM_WGMMA",
+       .wave_size = 32,
+       .row_align_define = "",
+       .row_align_elements = 8,
+       .element_bytes = 2,
+       .ptx_requires = wgmma_requires("wgmma.mma_async.sync.aligned.m64n128k16.f32.{t}.{t}"),
+       .ptx_requires_aligned = {},
+       .b_nk = true,
+       .tma = true,
+       .producer_warps = 4},
+      {.name = "gemm_wgmma",
+       .backend = "cuda",
+       .min_sm = 90,
+       .archs = {"sm_90a"},
+       .dtypes = {"fp8"},
+       .source = "gemm_wgmma",
+       .source_path = "kernels/cuda/gemm_wgmma.cu",
+       .tile = wgmma_tile(128),
+       .define_prefix = "GEMM_WGMMA",
+       .wave_size = 32,
+       .row_align_define = "",
+       .row_align_elements = 16,
+       .element_bytes = 1,
+       .ptx_requires = wgmma_requires("wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3"),
+       .ptx_requires_aligned = {},
+       .b_nk = true,
+       .tma = true,
+       .producer_warps = 4},
       {.name = "gemm_mma_sync",
        .backend = "cuda",
        .min_sm = 80,
@@ -209,12 +264,15 @@ std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::st
 
 std::string ptx_type_name(const std::string& dtype) {
   if (dtype == "fp16") return "f16";
+  if (dtype == "fp8") return "e4m3";
   return dtype;  // "bf16", "tf32"
 }
 
 std::string gfx_processor(const std::string& arch) { return arch.substr(0, arch.find(':')); }
 
-int native_gemm_threads(const NativeGemmKernel& k) { return k.tile.warps_m * k.tile.warps_n * k.wave_size; }
+int native_gemm_threads(const NativeGemmKernel& k) {
+  return (k.tile.warps_m * k.tile.warps_n + k.producer_warps) * k.wave_size;
+}
 
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
   // The kernels pad A's shared rows by `pad` elements and B's by `b_pad` (-1: `pad`); B is
@@ -223,15 +281,21 @@ std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
   const int b_pad = t.b_pad < 0 ? t.pad : t.b_pad;
   const int b_elements = t.b_k_contiguous ? t.block_n * (t.block_k + b_pad) : t.block_k * (t.block_n + b_pad);
   const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + t.pad) + b_elements);
-  return static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
+  const std::size_t ring = static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
+  // TMA kernels: the 1024-byte alignment of the swizzled tiles, and a full and an empty
+  // mbarrier per stage.
+  return k.tma ? ring + 1024 + 16 * static_cast<std::size_t>(t.stages) : ring;
 }
 
 Dim3 native_gemm_block(const NativeGemmKernel& k) { return {static_cast<std::size_t>(native_gemm_threads(k)), 1, 1}; }
 
-Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n) {
+Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n, int compute_units) {
   const auto bm = static_cast<std::size_t>(k.tile.block_m);
   const auto bn = static_cast<std::size_t>(k.tile.block_n);
-  return {(n + bn - 1) / bn, (m + bm - 1) / bm, 1};
+  const std::size_t tiles_m = (m + bm - 1) / bm, tiles_n = (n + bn - 1) / bn;
+  if (!k.tma) return {tiles_n, tiles_m, 1};
+  const std::size_t tiles = tiles_m * tiles_n;
+  return {compute_units > 0 ? std::min(tiles, static_cast<std::size_t>(compute_units)) : tiles, 1, 1};
 }
 
 std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned) {
@@ -261,9 +325,11 @@ std::vector<std::string> typed(const std::vector<std::string>& names, const std:
 }
 
 // HIP variants: compiled for each arch of the kernel; gfx908 bf16 has its own instruction.
-void add_hip_targets(NativeVariant& v, const std::vector<std::string>& archs) {
-  if (v.backend != "hip") return;
+// CUDA variants: compiled for the kernel's own archs when it names them (sm_90a), else for
+// every arch of the check.
+void add_targets(NativeVariant& v, const std::vector<std::string>& archs) {
   v.archs = archs;
+  if (v.backend != "hip") return;
   if (v.dtype == "bf16") v.isa_requires_by_arch.push_back({"gfx908", kMfmaGfx908Bf16Requires});
 }
 
@@ -281,7 +347,7 @@ std::vector<NativeVariant> native_variants() {
                         native_gemm_defines(k, dtype, aligned), typed(k.ptx_requires, k.backend, dtype), {}, {}};
         if (aligned)
           for (const std::string& p : k.ptx_requires_aligned) v.ptx_requires.push_back(p);
-        add_hip_targets(v, k.archs);
+        add_targets(v, k.archs);
         out.push_back(std::move(v));
       }
     }
@@ -300,7 +366,7 @@ std::vector<NativeVariant> native_variants() {
     for (const std::string& dtype : k.dtypes) {
       NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype),
                       typed(k.ptx_requires, k.backend, dtype), {}, {}};
-      add_hip_targets(v, k.archs);
+      add_targets(v, k.archs);
       out.push_back(std::move(v));
     }
   }

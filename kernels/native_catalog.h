@@ -33,7 +33,9 @@ struct NativeGemmKernel {
   std::string name;         // also the entry point: "gemm_mma_sync"
   std::string backend;      // the plugin it runs on: "cuda" or "hip"
   int min_sm = 0;           // cuda: lowest compute capability × 10 (80: sm_80)
-  std::vector<std::string> archs;   // hip: the gfx processors it is written for ("gfx90a")
+  // hip: the gfx processors it is written for ("gfx90a"); cuda: when set, the only archs
+  // it runs on ("sm_90a": wgmma exists neither before nor after Hopper's "a" feature set).
+  std::vector<std::string> archs;
   std::vector<std::string> dtypes;  // "fp16", "bf16"
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
@@ -54,6 +56,13 @@ struct NativeGemmKernel {
   // B stored as (N, K) row-major (K-contiguous, the "TN" layout): the int8 row, whose mma
   // wants four K-consecutive bytes of B per register. The harness uploads B that way.
   bool b_nk = false;
+  // Loaded by TMA (Hopper's tensor memory accelerator): the kernel takes tensor maps of A
+  // (M, K) and B (N, K) instead of pointers, (M, N, K, alpha, beta, a_map, b_map, c), and is
+  // persistent: min(tiles, SMs) blocks walk the tiles. Its dynamic shared memory adds 1024
+  // bytes of alignment slack and two 8-byte mbarriers per stage.
+  bool tma = false;
+  // Warps that only load (a producer warpgroup), beside the warps_m × warps_n that multiply.
+  int producer_warps = 0;
 };
 
 // Every native GEMM kernel of every backend.
@@ -118,7 +127,7 @@ const std::vector<NativePeakKernel>& native_peak_kernels();
 // The defines a backend compiles a native peak kernel with: tunables and dtype.
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype);
 
-// "f16" for "fp16", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
+// "f16" for "fp16", "e4m3" for "fp8", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
 // "gfx90a" from "gfx90a:sramecc+:xnack-": the processor, without target features.
@@ -128,7 +137,8 @@ std::string gfx_processor(const std::string& arch);
 int native_gemm_threads(const NativeGemmKernel& k);
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k);
 Dim3 native_gemm_block(const NativeGemmKernel& k);
-Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n);
+// A persistent (tma) kernel launches min(tiles, compute_units) blocks (compute_units 0: one per tile).
+Dim3 native_gemm_grid(const NativeGemmKernel& k, std::size_t m, std::size_t n, int compute_units = 0);
 
 // The defines a backend compiles the kernel with: tunables, dtype, row alignment.
 std::vector<Define> native_gemm_defines(const NativeGemmKernel& k, const std::string& dtype, bool row_aligned);
@@ -144,7 +154,8 @@ struct NativeVariant {
   std::string config;   // "default/row-aligned", "default/any-ld"
   std::vector<Define> defines;
   std::vector<std::string> ptx_requires;  // with "{t}" already replaced
-  // hip: the archs to compile for, and per arch instructions that replace ptx_requires
+  // The archs to compile for (cuda: empty = every arch of the check), and per arch
+  // instructions that replace ptx_requires
   // where the arch uses other ones (gfx908 bf16: the pre-"_1k" MFMA).
   std::vector<std::string> archs;
   std::vector<std::pair<std::string, std::vector<std::string>>> isa_requires_by_arch;

@@ -87,6 +87,7 @@ TEST(NativeGemm, Fp16Bf16Tf32AndInt8FromThreeTableRows) {
   EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::tf32, shape(100, 36, 42), why)->row_aligned);
   EXPECT_FALSE(choose_native_gemm("cuda", cuda_gpu("sm_80"), DType::fp32, shape(64, 64, 64), why));
   EXPECT_EQ(why,
+            "gemm_wgmma needs sm_90 or later (wgmma, TMA); device is sm_80; "
             "gemm_mma_sync has no fp32 variant (fp16, bf16 only); gemm_mma_sync has no fp32 variant (tf32 only); "
             "gemm_mma_sync has no fp32 variant (int8 only)");
   // int8: B as (N, K), 64 K columns per stage, 16-element rows for the 16-byte path.
@@ -115,7 +116,8 @@ TEST(NativeGemm, AnyShapeRunsAndPicksTheLoadPath) {
                          Row{shape(129, 257, 63), false}, Row{shape(1000, 8, 12), false},  // K % 8 != 0
                          Row{shape(1000, 12, 8), false},                                   // N % 8 != 0
                          Row{shape(7, 16, 24), true}}) {                                   // M is never a row length
-    const auto choice = choose_native_gemm("cuda", h100, DType::bf16, row.s, why);
+    // On Hopper gemm_wgmma comes first (tests/test_native_wgmma.cpp); this is gemm_mma_sync's choice.
+    const auto choice = choose_native_gemm("cuda", h100, DType::bf16, row.s, why, "gemm_mma_sync");
     ASSERT_TRUE(choice.has_value()) << why;
     EXPECT_EQ(choice->kernel->name, "gemm_mma_sync");
     EXPECT_EQ(choice->row_aligned, row.row_aligned) << row.s.m << "x" << row.s.n << "x" << row.s.k;

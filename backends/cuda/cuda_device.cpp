@@ -30,10 +30,12 @@ BackendError device_error(BackendError::Kind kind, const std::string& what) {
 
 CUdeviceptr ptr_of(const Buffer& b) { return static_cast<CUdeviceptr>(reinterpret_cast<std::uintptr_t>(b.handle)); }
 
-// One launch argument, stored by value where cuLaunchKernel's pointer array can reach it.
+// One launch argument, stored by value where cuLaunchKernel's pointer array can reach it:
+// big and aligned enough for a CUtensorMap (128 bytes, 128-byte aligned in CUDA 13's cuda.h).
 struct ArgSlot {
-  alignas(8) unsigned char bytes[8];
+  alignas(128) unsigned char bytes[kTensorMapBytes];
 };
+static_assert(sizeof(CUtensorMap) == kTensorMapBytes && alignof(CUtensorMap) <= alignof(ArgSlot));
 
 template <typename T>
 ArgSlot slot_of(T value) {
@@ -43,8 +45,47 @@ ArgSlot slot_of(T value) {
   return s;
 }
 
+CUtensorMapSwizzle tensor_map_swizzle(int bytes) {
+  switch (bytes) {
+    case 0: return CU_TENSOR_MAP_SWIZZLE_NONE;
+    case 32: return CU_TENSOR_MAP_SWIZZLE_32B;
+    case 64: return CU_TENSOR_MAP_SWIZZLE_64B;
+    case 128: return CU_TENSOR_MAP_SWIZZLE_128B;
+    default: throw device_error(BackendError::Kind::generic, "tensor map swizzle of " + std::to_string(bytes) + " bytes");
+  }
+}
+
+CUtensorMapDataType tensor_map_type(int element_bytes) {
+  switch (element_bytes) {
+    case 1: return CU_TENSOR_MAP_DATA_TYPE_UINT8;
+    case 2: return CU_TENSOR_MAP_DATA_TYPE_UINT16;
+    case 4: return CU_TENSOR_MAP_DATA_TYPE_UINT32;
+    default:
+      throw device_error(BackendError::Kind::generic, "tensor map element of " + std::to_string(element_bytes) + " bytes");
+  }
+}
+
+// The TMA descriptor of a dense row-major 2-D tensor: dimension 0 the row (contiguous), 1
+// the rows; out-of-range box elements read as zero (OOB_FILL_NONE fills zeros; NAN_REQUEST_ZERO_FMA
+// would fill NaN).
+ArgSlot tensor_map_slot(const TensorMap2d& m) {
+  ArgSlot s{};
+  auto* map = reinterpret_cast<CUtensorMap*>(s.bytes);
+  const cuuint64_t dims[2] = {m.inner, m.outer};
+  const cuuint64_t row_stride[1] = {m.inner * static_cast<cuuint64_t>(m.element_bytes)};
+  const cuuint32_t box[2] = {m.box_inner, m.box_outer};
+  const cuuint32_t element_strides[2] = {1, 1};
+  check_cu(cuTensorMapEncodeTiled(map, tensor_map_type(m.element_bytes), 2, m.buffer.handle, dims, row_stride, box,
+                                  element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, tensor_map_swizzle(m.swizzle_bytes),
+                                  CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+           "cuTensorMapEncodeTiled(" + std::to_string(m.outer) + " x " + std::to_string(m.inner) + ", box " +
+               std::to_string(m.box_outer) + " x " + std::to_string(m.box_inner) + ")");
+  return s;
+}
+
 ArgSlot marshal(const KernelArg& arg) {
   switch (arg.kind) {
+    case KernelArg::Kind::tensor_map_2d: return tensor_map_slot(arg.map);
     case KernelArg::Kind::buffer: return slot_of(ptr_of(arg.buffer));
     case KernelArg::Kind::i32: return slot_of(static_cast<std::int32_t>(arg.i));
     case KernelArg::Kind::u32: return slot_of(static_cast<std::uint32_t>(arg.i));

@@ -169,7 +169,7 @@ int main() {
       // The backend prepends its dialect to native sources too (harmless: macros only).
       const std::string source =
           suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::native_kernel_source(v.source));
-      for (const std::string& arch : kArchs) {
+      for (const std::string& arch : v.archs.empty() ? kArchs : v.archs) {
         const CompileJob job{label_of(v.kernel, v.dtype, v.config, arch), v.kernel + ".cu", source, v.defines};
         check_one(job, arch, totals);
         check_ptx(job, arch, v.ptx_requires, totals);

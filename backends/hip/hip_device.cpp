@@ -42,6 +42,8 @@ ArgSlot slot_for(const KernelArg& a) {
     case KernelArg::Kind::i64: s.i64 = a.i; break;
     case KernelArg::Kind::f32: s.f32 = static_cast<float>(a.f); break;
     case KernelArg::Kind::f64: s.f64 = a.f; break;
+    case KernelArg::Kind::tensor_map_2d:
+      throw BackendError(BackendError::Kind::unsupported, "hip: tensor-map (TMA) kernel arguments are CUDA-only");
   }
   return s;
 }

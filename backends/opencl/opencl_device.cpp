@@ -60,6 +60,8 @@ void set_arg(cl_kernel kernel, cl_uint index, const KernelArg& arg, const std::s
       err = clSetKernelArg(kernel, index, sizeof v, &v);
       break;
     }
+    case KernelArg::Kind::tensor_map_2d:
+      throw BackendError(BackendError::Kind::unsupported, "opencl: tensor-map (TMA) kernel arguments are CUDA-only");
   }
   if (err != CL_SUCCESS) check_cl(err, "clSetKernelArg(" + kernel_name + ", arg " + std::to_string(index) + ")");
 }
