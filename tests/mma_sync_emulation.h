@@ -12,7 +12,7 @@
 //     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type";
 //   - shfl.sync.bfly (__shfl_xor_sync): every lane publishes its value, then reads lane ^ mask.
 // Include before kernels/cuda/mma_sync_common.cuh and the kernel, with the kernel's
-// SUANLI_DTYPE_* define set.
+// SUANLI_DTYPE_* define set. tests/wgmma_emulation.h builds on this one's block runner.
 #pragma once
 
 #include <barrier>
@@ -31,7 +31,7 @@
 #define __device__
 #define __forceinline__ inline
 #define __global__
-#define __launch_bounds__(n)
+#define __launch_bounds__(...)
 #define __shared__
 #define __align__(n)  // the test defines gemm_smem aligned
 
@@ -250,6 +250,8 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
 inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
+// mma.sync has no fp8 form: an fp8 build (tests/wgmma_emulation.h's) leaves it out.
+#if !defined(SUANLI_DTYPE_FP8)
 // The accumulator type and the K of the build's mma (tf32's K of 8 uses half of 16).
 #if defined(SUANLI_DTYPE_INT8)
 typedef int mma_emulated_acc_t;
@@ -317,6 +319,7 @@ inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsign
   }
   warp_sync();
 }
+#endif  // !SUANLI_DTYPE_FP8
 
 #if defined(SUANLI_DTYPE_FP16)
 inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(x)}; }

@@ -1,0 +1,259 @@
+// A software model of what the wgmma kernels (kernels/cuda/gemm_wgmma.cu) need from a
+// Hopper GPU, so the kernel source itself runs on the host (tests/test_gemm_wgmma_emulated.cpp).
+// It builds on tests/mma_sync_emulation.h's block runner (one std::thread per CUDA thread,
+// __syncthreads, the CUDA names) and adds, written from the PTX ISA's definitions:
+//   - mbarrier: a phase counter, an arrival count and a transaction-byte count per barrier;
+//     a phase completes when every arrival and every announced byte has come, and
+//     try_wait.parity(p) succeeds once the current phase's parity is no longer p;
+//   - TMA (cp.async.bulk.tensor.2d ... complete_tx): the box is copied out of the tensor the
+//     host test described (zeros outside it) into shared memory with the 128-byte swizzle
+//     (byte offset bits 4-6 XOR bits 7-9, so 16-byte chunk c of 128-byte row r lands at
+//     c ^ (r % 8)), then its byte count completes on the barrier;
+//   - wgmma.mma_async m64n128, K-major A and B through shared-memory descriptors (start
+//     address, stride byte offset between 8-row atoms, 128-byte swizzle applied to every
+//     address): queued when issued and performed only when wgmma.wait_group lets its group
+//     complete (the latest moment the hardware may), so reading an accumulator, or letting
+//     the producer refill a stage, before the wait shows up as a wrong result. A wgmma is
+//     one operation of the whole warpgroup: wait_group returns in no thread of it before
+//     every thread's part is done (a 128-thread barrier here; each thread computes its own
+//     accumulators, the others' parts being the same operation's);
+//   - the accumulator fragment of m64nNk*: warp w of the warpgroup owns rows 16w .. 16w + 15,
+//     lane (g, t) holds D[16w + g + 8·((e / 2) % 2)][8·(e / 4) + 2t + e % 2] in element e.
+// This model is my reading of the ISA, checked against no hardware: it proves the kernel's
+// pipeline, edges and index arithmetic agree with that reading, not that the reading is right.
+// Include before kernels/cuda/wgmma_common.cuh and the kernel, with SUANLI_DTYPE_* set.
+#pragma once
+
+#include <barrier>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "harness/host_data.h"
+#include "tests/mma_sync_emulation.h"
+
+#define WGMMA_HOST_EMULATION 1
+#define __grid_constant__
+
+namespace wgmma_emulation {
+
+// What a fault injection changes, to prove the test catches a wrong layout model.
+// tma_unswizzled: TMA writes plain rows while the descriptors still say 128-byte swizzle.
+enum class Fault { none, tma_unswizzled };
+
+// The host's description of a tensor, as cuTensorMapEncodeTiled takes it (what the model's
+// TensorMap2d carries in its opaque bytes).
+struct TensorDescription {
+  const unsigned char* base = nullptr;
+  std::uint64_t inner = 0, outer = 0;  // elements per row, rows
+  std::uint32_t box_inner = 0, box_outer = 0;
+  int element_bytes = 2;
+  int swizzle_bytes = 128;
+};
+
+struct Barrier {
+  unsigned count = 0, pending = 0;
+  long long tx = 0;
+  unsigned completed_phases = 0;
+};
+
+struct Model {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<unsigned, Barrier> barriers;  // by shared-memory address
+  std::size_t smem_bytes = 0;
+  Fault fault = Fault::none;
+  // One per warpgroup of the running block (the test makes them: threads / 128).
+  std::vector<std::unique_ptr<std::barrier<>>> warpgroups;
+  bool bad_barrier = false;     // an mbarrier used before init
+  bool bad_tma = false;         // a TMA box outside shared memory or a misaligned swizzled box
+  bool bad_descriptor = false;  // a descriptor the model does not describe (not 128-byte swizzle, K-major)
+  // A wait that nothing completed within kStallSeconds (a deadlocked ring): set, and every
+  // wait returns from then on, so the test fails instead of hanging.
+  bool stalled = false;
+};
+constexpr int kStallSeconds = 60;
+inline Model model;
+
+// One issued wgmma, waiting for its group's completion.
+struct Mma {
+  float* d;
+  unsigned long long a_desc, b_desc;
+};
+struct WgmmaState {
+  std::vector<Mma> open_group;
+  std::deque<std::vector<Mma>> committed;
+};
+inline thread_local WgmmaState wgmma_self;
+
+// The shared-memory address of byte `offset` of a K-major operand row `row`, from a descriptor.
+inline unsigned operand_address(unsigned long long desc, int row, unsigned offset) {
+  const auto start = static_cast<unsigned>((desc & 0x3fffu) << 4);
+  const auto stride = static_cast<unsigned>(((desc >> 32) & 0x3fffu) << 4);
+  const auto swizzle = static_cast<unsigned>(desc >> 62);
+  if (swizzle != 1 || stride != 1024) model.bad_descriptor = true;
+  const unsigned logical = start + static_cast<unsigned>(row / 8) * stride + static_cast<unsigned>(row % 8) * 128u + offset;
+  return logical ^ (((logical >> 7) & 7u) << 4);
+}
+
+inline float operand_value(unsigned addr) {
+  const unsigned char* p = mma_sync_emulation::machine.smem + addr;
+#if defined(SUANLI_DTYPE_FP8)
+  return static_cast<float>(suanli::e4m3_bits_to_double(*p));
+#else
+  unsigned short bits = 0;
+  std::memcpy(&bits, p, 2);
+  return mma_sync_emulation::elem_bits_to_float(bits);
+#endif
+}
+
+#if defined(SUANLI_DTYPE_FP8)
+constexpr int kElemBytes = 1, kMmaK = 32;
+#else
+constexpr int kElemBytes = 2, kMmaK = 16;
+#endif
+
+// This thread's 64 accumulators of one m64n128 wgmma (layout above).
+inline void perform(const Mma& m) {
+  const int tid = static_cast<int>(mma_sync_emulation::self.thread.x);
+  const int warp = (tid % 128) / 32, lane = tid % 32;
+  const int g = lane / 4, t = lane % 4;
+  for (int e = 0; e < 64; ++e) {
+    const int row = 16 * warp + g + 8 * ((e / 2) % 2);
+    const int col = 8 * (e / 4) + 2 * t + e % 2;
+    float sum = 0;
+    for (int k = 0; k < kMmaK; ++k) {
+      const auto offset = static_cast<unsigned>(k * kElemBytes);
+      sum += operand_value(operand_address(m.a_desc, row, offset)) * operand_value(operand_address(m.b_desc, col, offset));
+    }
+    m.d[e] += sum;
+  }
+}
+
+// Completes the barrier's phase when nothing is outstanding. Called with the lock held.
+inline void settle(Barrier& b) {
+  if (b.pending == 0 && b.tx == 0) {
+    ++b.completed_phases;
+    b.pending = b.count;
+    model.changed.notify_all();
+  }
+}
+
+inline Barrier& barrier_at(unsigned bar) {
+  const auto it = model.barriers.find(bar);
+  if (it == model.barriers.end()) {
+    model.bad_barrier = true;
+    return model.barriers[bar];
+  }
+  return it->second;
+}
+
+}  // namespace wgmma_emulation
+
+// ---- The prelude's names (kernels/cuda/wgmma_common.cuh) ----
+
+inline void mbarrier_init(unsigned bar, unsigned count) {
+  using namespace wgmma_emulation;
+  std::lock_guard<std::mutex> lock(model.mutex);
+  model.barriers[bar] = Barrier{count, count, 0, 0};
+}
+inline void mbarrier_init_fence() {}
+inline void mbarrier_arrive_expect_tx(unsigned bar, unsigned bytes) {
+  using namespace wgmma_emulation;
+  std::lock_guard<std::mutex> lock(model.mutex);
+  Barrier& b = barrier_at(bar);
+  b.tx += bytes;
+  if (b.pending > 0) --b.pending;
+  settle(b);
+}
+inline void mbarrier_arrive(unsigned bar) {
+  using namespace wgmma_emulation;
+  std::lock_guard<std::mutex> lock(model.mutex);
+  Barrier& b = barrier_at(bar);
+  if (b.pending > 0) --b.pending;
+  settle(b);
+}
+inline void mbarrier_wait(unsigned bar, unsigned parity) {
+  using namespace wgmma_emulation;
+  std::unique_lock<std::mutex> lock(model.mutex);
+  Barrier& b = barrier_at(bar);
+  const auto done = [&] { return model.stalled || (b.completed_phases & 1u) != parity; };
+  if (!model.changed.wait_for(lock, std::chrono::seconds(kStallSeconds), done)) {
+    model.stalled = true;
+    model.changed.notify_all();
+  }
+}
+
+// The map's opaque bytes hold a TensorDescription (encoded by the test).
+template <class Map>
+void tma_load_2d(unsigned dst, const Map* map, int inner, int outer, unsigned bar) {
+  using namespace wgmma_emulation;
+  TensorDescription t;
+  static_assert(sizeof t <= sizeof map->opaque);
+  std::memcpy(&t, map->opaque, sizeof t);
+  const unsigned row_bytes = t.box_inner * static_cast<unsigned>(t.element_bytes);
+  const unsigned box_bytes = row_bytes * t.box_outer;
+  const bool swizzle = t.swizzle_bytes == 128 && model.fault != Fault::tma_unswizzled;
+  if (dst + box_bytes > model.smem_bytes || (t.swizzle_bytes == 128 && (dst % 1024 != 0 || row_bytes != 128)))
+    model.bad_tma = true;
+  if (!model.bad_tma) {
+    for (std::uint32_t r = 0; r < t.box_outer; ++r) {
+      for (unsigned byte = 0; byte < row_bytes; ++byte) {
+        const long long row = outer + static_cast<long long>(r);
+        const long long col = inner + static_cast<long long>(byte / static_cast<unsigned>(t.element_bytes));
+        const bool in = row >= 0 && col >= 0 && row < static_cast<long long>(t.outer) && col < static_cast<long long>(t.inner);
+        const unsigned char v =
+            in ? t.base[(static_cast<std::uint64_t>(row) * t.inner + static_cast<std::uint64_t>(col)) * static_cast<unsigned>(t.element_bytes) +
+                        byte % static_cast<unsigned>(t.element_bytes)]
+               : 0;
+        const unsigned logical = dst + r * row_bytes + byte;
+        mma_sync_emulation::machine.smem[swizzle ? logical ^ (((logical >> 7) & 7u) << 4) : logical] = v;
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(model.mutex);
+  Barrier& b = barrier_at(bar);
+  b.tx -= box_bytes;
+  settle(b);
+}
+
+inline void wgmma_fence() {}
+inline void wgmma_fence_operand(float&) {}
+inline void wgmma_commit() {
+  using namespace wgmma_emulation;
+  wgmma_self.committed.push_back(std::move(wgmma_self.open_group));
+  wgmma_self.open_group.clear();
+}
+template <int n>
+void wgmma_wait() {
+  using namespace wgmma_emulation;
+  while (wgmma_self.committed.size() > static_cast<std::size_t>(n)) {
+    for (const Mma& m : wgmma_self.committed.front()) perform(m);
+    wgmma_self.committed.pop_front();
+  }
+  model.warpgroups[mma_sync_emulation::self.thread.x / 128]->arrive_and_wait();
+}
+inline void wgmma_m64n128(float (&d)[64], unsigned long long a_desc, unsigned long long b_desc) {
+  wgmma_emulation::wgmma_self.open_group.push_back({d, a_desc, b_desc});
+}
+template <int n>
+void setmaxnreg_dec() {}
+template <int n>
+void setmaxnreg_inc() {}
+
+#if defined(SUANLI_DTYPE_FP16) || defined(SUANLI_DTYPE_BF16)
+inline auto to_out(float x) { return to_elem(x); }
+template <class T>
+float from_out(T x) {
+  return from_elem(x);
+}
+#else
+inline float to_out(float x) { return x; }
+inline float from_out(float x) { return x; }
+#endif
