@@ -10,17 +10,18 @@
 #     suite: portable and vendor GEMM, fp32 tf32 bf16 fp16 fp8, 4096^3 and 8192^3, every
 #     case verified;  3b. the native tier (gemm_mma_sync, this project's mma.sync kernel),
 #     fp16, bf16, tf32 and int8 at the same shapes, status `unverified` until kernels/cuda/verified_on.json
-#     lists the device's arch;  4. attention, portable, native (attention_mma_sync, this
+#     lists the device's arch; on Hopper (sm_90a) also gemm_wgmma (TMA + wgmma) in fp16, bf16
+#     and fp8;  4. attention, portable, native (attention_mma_sync, this
 #     project's FlashAttention-2-style mma.sync kernel, `unverified` like the native GEMM) and
 #     vendor tier (cuDNN's fused flash attention where cuDNN is installed, else the unfused
 #     cuBLAS path, with the reason recorded),
 #     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
 #     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
 #     bf16, `unverified` like the native GEMM), stream copy and triad;  6. writes
-#     results/runs/<date>-<device>/{device-check,native,attention,attention-causal,peak,peak-native,stream}.{json,csv}
+#     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,peak,peak-native,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
-# Budget: about 5 minutes on an H200 (the native tier adds 8 GEMM cases: under a minute; 8
+# Budget: about 5 minutes on an H200 (the native tier adds 8 + 6 GEMM cases: about a minute; 8
 # attention cases of at most 2 s of samples each; the native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -77,9 +78,17 @@ echo "== suite: fp32 tf32 bf16 fp16 fp8 at 4096^3 and 8192^3, portable + vendor"
 # sampling. `unverified` is not a failure (exit 0): the kernel has not been checked on this
 # arch before; a `failed` row (wrong numbers, a fault) is.
 echo "== native tier: gemm_mma_sync fp16 bf16 tf32 int8 at 4096^3 and 8192^3"
-"$suanli" run --backend cuda --device 0 --tier native --dtype fp16,bf16,tf32,int8 \
+"$suanli" run --backend cuda --device 0 --tier native --native-gemm gemm_mma_sync --dtype fp16,bf16,tf32,int8 \
   --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
   --out "$dir/native.json" --csv "$dir/native.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+
+# Hopper only (sm_90a): gemm_wgmma (TMA + wgmma, warp-specialized) at the same sizes; fp8
+# beside the suite's cuBLASLt fp8 row. Elsewhere each row is skipped with its reason. 6 cases.
+echo "== native tier: gemm_wgmma fp16 bf16 fp8 at 4096^3 and 8192^3"
+"$suanli" run --backend cuda --device 0 --tier native --native-gemm gemm_wgmma --dtype fp16,bf16,fp8 \
+  --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
+  --out "$dir/native-wgmma.json" --csv "$dir/native-wgmma.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 
 # 2 dtypes x 3 tiers x 2 shapes per mask: 12 cases, each at most 2 s of sampling after its

@@ -74,8 +74,9 @@ TEST(CudaGpu, NativeMmaSyncGemmVerified) {
   const auto env = cuda_test_env((dir / "cache").string());
   if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "gemm_mma_sync " << why;
 
-  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--dtype", "fp16,bf16,tf32,int8", "--shape",
-                             "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
+  // Named: on Hopper the native tier would run gemm_wgmma for most of these (the test below).
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-gemm", "gemm_mma_sync", "--dtype",
+                             "fp16,bf16,tf32,int8", "--shape", "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
                              "--shape", "1024x1032x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
                              (dir / "r.json").string()},
                             env);
@@ -85,6 +86,34 @@ TEST(CudaGpu, NativeMmaSyncGemmVerified) {
   for (const auto& c : doc["cases"]) {
     SCOPED_TRACE(c.dump().substr(0, 800));
     EXPECT_EQ(c["kernel"]["name"], "gemm_mma_sync");
+    EXPECT_TRUE(c["verified"].get<bool>());
+    const std::string status = c["status"];
+    EXPECT_TRUE(status == "unverified" || status == "ok") << status;
+    EXPECT_GT(c["tflops"].get<double>(), 0.0);
+  }
+}
+
+// gemm_wgmma on Hopper (sm_90a only): TMA edges (M, N not tile multiples, K a 16-byte
+// multiple with a tail slice), a persistent grid with more tiles than SMs, fp16 bf16 fp8,
+// every case verified in fp64; `unverified` or `ok` as above.
+TEST(CudaGpu, NativeWgmmaGemmVerified) {
+  TempDir dir;
+  const auto env = cuda_test_env((dir / "cache").string());
+  if (const std::string why = skip_reason(env, 90); !why.empty()) GTEST_SKIP() << "gemm_wgmma " << why;
+  const std::string arch = cuda_listing(env)["devices"][0]["info"].value("arch", std::string());
+  if (arch != "sm_90a") GTEST_SKIP() << "gemm_wgmma runs on sm_90a only; device is " << arch;
+
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-gemm", "gemm_wgmma", "--dtype",
+                             "fp16,bf16,fp8", "--shape", "129x257x80", "--shape", "1x1x16", "--shape", "4096x4096x4096",
+                             "--shape", "1000x3000x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
+                             (dir / "r.json").string()},
+                            env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto doc = read_json(dir / "r.json");
+  ASSERT_EQ(doc["cases"].size(), 3u * 4u);
+  for (const auto& c : doc["cases"]) {
+    SCOPED_TRACE(c.dump().substr(0, 800));
+    EXPECT_EQ(c["kernel"]["name"], "gemm_wgmma");
     EXPECT_TRUE(c["verified"].get<bool>());
     const std::string status = c["status"];
     EXPECT_TRUE(status == "unverified" || status == "ok") << status;
