@@ -161,7 +161,7 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const st
   std::optional<NativeAttentionChoice> native_choice;
   if (native) {
     std::string reason;
-    native_choice = choose_native_attention(backend, info, spec.dtype, s, reason);
+    native_choice = choose_native_attention(backend, info, spec.dtype, s, reason, spec.native_kernel);
     if (!native_choice) why = reason;
   } else if (!vendor) {
     try {

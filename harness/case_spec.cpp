@@ -36,7 +36,7 @@ nlohmann::json to_json(const CaseSpec& c) {
             {"max_seconds", c.policy.max_seconds}}},
           {"warmup_runs", c.warmup_runs},
           {"extra_defines", defines},
-          {"native_gemm", c.native_gemm},
+          {"native_kernel", c.native_kernel},
           {"tuning", c.tuning}};
 }
 
@@ -83,7 +83,7 @@ CaseSpec case_spec_from_json(const nlohmann::json& j) {
   c.warmup_runs = j.at("warmup_runs").get<int>();
   for (const auto& d : j.at("extra_defines")) c.extra_defines.push_back({d.at("name").get<std::string>(), d.at("value").get<std::string>()});
   if (j.contains("tuning")) c.tuning = j["tuning"];
-  if (j.contains("native_gemm")) c.native_gemm = j.at("native_gemm").get<std::string>();
+  if (j.contains("native_kernel")) c.native_kernel = j.at("native_kernel").get<std::string>();
   return c;
 }
 

@@ -34,8 +34,8 @@ struct CaseSpec {
   SamplingPolicy policy;
   int warmup_runs = 2;
   std::vector<Define> extra_defines;  // appended to the kernel's defines (experiments, tests)
-  // Native tier, gemm: the kernel to run (--native-gemm); "": the first of the table that can.
-  std::string native_gemm;
+  // Native tier: the kernel to run (--native-kernel); "": the first of the table that can.
+  std::string native_kernel;
   // Portable tier: where the kernel config comes from. null: the device class's default
   // row. Otherwise an object recorded in the case's kernel section, with "config" (the
   // config object to run: a tuning-database entry or a tuner candidate) and/or "file",

@@ -174,7 +174,7 @@ struct RunOptions {
   int warmup = 2;
   double timeout = 900;
   std::vector<std::string> kernel_defines;
-  std::string native_gemm;  // --native-gemm: the native GEMM kernel to run ("": the first that can)
+  std::string native_kernel;  // --native-kernel: the native kernel to run ("": the first that can)
   bool causal = false;
   std::int64_t kv_heads = 0;
   std::int64_t seq_kv = 0;
@@ -199,7 +199,7 @@ nlohmann::json options_json(const RunOptions& o) {
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
           {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
           {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir},
-          {"repetitions", o.repetitions}, {"native-gemm", o.native_gemm}};
+          {"repetitions", o.repetitions}, {"native-kernel", o.native_kernel}};
 }
 
 RunOptions options_from_json(const nlohmann::json& j, const std::string& origin) {
@@ -233,7 +233,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.health_threshold = j.at("health-threshold").get<double>();
     o.tuning_dir = j.value("tuning-dir", std::string());  // journals from before the tuner
     o.repetitions = j.value("repetitions", 1);            // journals from before --repetitions
-    o.native_gemm = j.value("native-gemm", std::string());  // journals from before --native-gemm
+    o.native_kernel = j.value("native-kernel", std::string());  // journals from before --native-kernel
     return o;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(origin + ": the run's options are incomplete: " + e.what());
@@ -289,7 +289,7 @@ struct CheckedRun {
   std::vector<AttentionShape> attention_shapes;
   std::vector<StreamSpec> streams;  // workload stream: op x elements (0: sized by the worker)
   std::vector<Define> extra_defines;
-  std::string native_gemm;  // --native-gemm, checked against the native GEMM table
+  std::string native_kernel;  // --native-kernel, checked against the workload's native table
 };
 
 // `--shape N` of workload stream: elements per array, a positive integer.
@@ -321,6 +321,19 @@ void check_ceiling_options(const RunOptions& o, CheckedRun& c) {
     if (stream_arrays(op) == 0) throw UsageError("unknown stream op '" + op + "' (known: copy, triad)");
   for (std::int64_t n : sizes)
     for (const auto& op : ops) c.streams.push_back({op, n});
+}
+
+// The distinct kernel names of a workload's native table (none for stream).
+std::vector<std::string> native_kernel_names(const std::string& workload) {
+  std::vector<std::string> names;
+  const auto add = [&](const auto& table) {
+    for (const auto& k : table)
+      if (std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
+  };
+  if (workload == "gemm") add(native_gemm_kernels());
+  if (workload == "attention") add(native_attention_kernels());
+  if (workload == "peak") add(native_peak_kernels());
+  return names;
 }
 
 CheckedRun check_run_options(const RunOptions& o) {
@@ -380,15 +393,14 @@ CheckedRun check_run_options(const RunOptions& o) {
       throw UsageError("--kernel-define '" + d + "': expected NAME or NAME=VALUE with NAME an identifier");
     c.extra_defines.push_back({name, eq == std::string::npos ? "1" : d.substr(eq + 1)});
   }
-  if (!o.native_gemm.empty()) {
-    std::vector<std::string> names;
-    for (const NativeGemmKernel& k : native_gemm_kernels())
-      if (std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
-    if (std::find(names.begin(), names.end(), o.native_gemm) == names.end())
-      throw UsageError("--native-gemm '" + o.native_gemm + "': no such native GEMM kernel (known: " + join(names) + ")");
-    if (o.workload != "gemm" || std::find(c.tiers.begin(), c.tiers.end(), "native") == c.tiers.end())
-      throw UsageError("--native-gemm applies to --workload gemm with --tier native");
-    c.native_gemm = o.native_gemm;
+  if (!o.native_kernel.empty()) {
+    if (std::find(c.tiers.begin(), c.tiers.end(), "native") == c.tiers.end())
+      throw UsageError("--native-kernel applies to --tier native");
+    const std::vector<std::string> names = native_kernel_names(o.workload);
+    if (std::find(names.begin(), names.end(), o.native_kernel) == names.end())
+      throw UsageError("--native-kernel '" + o.native_kernel + "': no native " + o.workload + " kernel of that name (known: " +
+                       (names.empty() ? std::string("none") : join(names)) + ")");
+    c.native_kernel = o.native_kernel;
   }
   return c;
 }
@@ -443,7 +455,7 @@ std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, Devi
         spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
         spec.warmup_runs = o.warmup;
         spec.extra_defines = c.extra_defines;
-        if (tier == "native") spec.native_gemm = c.native_gemm;
+        if (tier == "native") spec.native_kernel = c.native_kernel;
         cases.push_back(spec);
       }
   return cases;
@@ -762,8 +774,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
   run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();
   run->add_option("--kernel-define", ro.kernel_defines, "Extra kernel define NAME[=VALUE] (experiments, tests)");
-  run->add_option("--native-gemm", ro.native_gemm,
-                  "Native tier, gemm: run this kernel (e.g. gemm_mma_sync on Hopper) instead of the first that can");
+  run->add_option("--native-kernel", ro.native_kernel,
+                  "Native tier: run this kernel of the workload's table (e.g. gemm_mma_sync on Hopper) instead of the first that can");
   run->add_option("--tuning-dir", ro.tuning_dir, "Tuning database directory (suanli tune); default $SUANLI_TUNING_DIR or the checkout's results/tuning")
       ->capture_default_str();
   run->add_flag("--no-tuning", ro.no_tuning, "Run the device-class default configs, ignoring the tuning database");

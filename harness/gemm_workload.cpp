@@ -180,7 +180,7 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec, const std::st
   std::optional<std::string> why;
   if (native) {
     std::string reason;
-    native_choice = choose_native_gemm(backend, info, spec.dtype, spec.shape, reason, spec.native_gemm);
+    native_choice = choose_native_gemm(backend, info, spec.dtype, spec.shape, reason, spec.native_kernel);
     if (!native_choice) why = reason;
     // The int8 and wgmma kernels read B as (N, K), as cuBLASLt's int8 and fp8 GEMMs do.
     else problem.b_transposed = native_choice->kernel->b_nk;

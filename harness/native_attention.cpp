@@ -46,11 +46,12 @@ std::optional<std::string> native_attention_can_implement(const NativeAttentionK
 }
 
 std::optional<NativeAttentionChoice> choose_native_attention(const std::string& backend, const DeviceInfo& device,
-                                                             DType dtype, const AttentionShape& s, std::string& why) {
+                                                             DType dtype, const AttentionShape& s, std::string& why,
+                                                             const std::string& only) {
   const NativeAttentionKernel* k = first_native_kernel(
       native_attention_kernels(), backend,
       [&](const NativeAttentionKernel& c) { return native_attention_can_implement(c, backend, device, dtype, s); }, why,
-      "no native attention kernels in this build");
+      "no native attention kernels in this build", only);
   if (!k) return std::nullopt;
   return NativeAttentionChoice{k, *native_attention_head_dim(*k, s.d)};
 }

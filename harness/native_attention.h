@@ -29,9 +29,11 @@ struct NativeAttentionChoice {
   int head_dim = 0;  // the compiled bound (ATTN_MMA_HEAD_DIM)
 };
 
-// The first kernel of the table that can run the case; otherwise `why` gets the reasons.
+// The first kernel of the table that can run the case (of those named `only`, when set:
+// --native-kernel); otherwise `why` gets the reasons.
 std::optional<NativeAttentionChoice> choose_native_attention(const std::string& backend, const DeviceInfo& device,
-                                                             DType dtype, const AttentionShape& s, std::string& why);
+                                                             DType dtype, const AttentionShape& s, std::string& why,
+                                                             const std::string& only = "");
 
 // The case record's "kernel" section for a choice.
 nlohmann::json native_attention_kernel_json(const NativeAttentionChoice& choice, const CaseSpec& spec);

@@ -78,7 +78,7 @@ struct NativeGemmChoice {
 
 // The first kernel of the table that can run the case; otherwise `why` gets the reasons (of
 // the kernels for this plugin when there are any, else of all). `only`: the kernel the user
-// named (--native-gemm), "" for any.
+// named (--native-kernel), "" for any.
 std::optional<NativeGemmChoice> choose_native_gemm(const std::string& backend, const DeviceInfo& device, DType dtype,
                                                    const GemmShape& shape, std::string& why, const std::string& only = "");
 

@@ -96,11 +96,11 @@ std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, 
 }
 
 const NativePeakKernel* choose_native_peak(const std::string& backend, const DeviceInfo& device, DType dtype,
-                                           std::string& why) {
+                                           std::string& why, const std::string& only) {
   return first_native_kernel(
       native_peak_kernels(), backend,
       [&](const NativePeakKernel& k) { return native_peak_can_implement(k, backend, device, dtype); }, why,
-      "no native peak kernels in this build");
+      "no native peak kernels in this build", only);
 }
 
 std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& device) {
@@ -193,7 +193,7 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
   nlohmann::json rec = case_record_base(spec);
   const DeviceInfo& info = device.info();
   std::string why;
-  const NativePeakKernel* chosen = choose_native_peak(backend, info, spec.dtype, why);
+  const NativePeakKernel* chosen = choose_native_peak(backend, info, spec.dtype, why, spec.native_kernel);
   if (!chosen) {
     rec["reason"] = why;
     return rec;

@@ -24,9 +24,10 @@ namespace suanli {
 std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype);
 
-// The first native peak kernel that can run the case; otherwise nullptr and `why` the reasons.
+// The first native peak kernel that can run the case (of those named `only`, when set:
+// --native-kernel); otherwise nullptr and `why` the reasons.
 const NativePeakKernel* choose_native_peak(const std::string& backend, const DeviceInfo& device, DType dtype,
-                                           std::string& why);
+                                           std::string& why, const std::string& only = "");
 
 // Warps a launch runs on this device (compute units × blocks per CU × warps per block).
 std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& device);

@@ -78,7 +78,7 @@ echo "== suite: fp32 tf32 bf16 fp16 fp8 at 4096^3 and 8192^3, portable + vendor"
 # sampling. `unverified` is not a failure (exit 0): the kernel has not been checked on this
 # arch before; a `failed` row (wrong numbers, a fault) is.
 echo "== native tier: gemm_mma_sync fp16 bf16 tf32 int8 at 4096^3 and 8192^3"
-"$suanli" run --backend cuda --device 0 --tier native --native-gemm gemm_mma_sync --dtype fp16,bf16,tf32,int8 \
+"$suanli" run --backend cuda --device 0 --tier native --native-kernel gemm_mma_sync --dtype fp16,bf16,tf32,int8 \
   --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
   --out "$dir/native.json" --csv "$dir/native.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
@@ -86,7 +86,7 @@ echo "== native tier: gemm_mma_sync fp16 bf16 tf32 int8 at 4096^3 and 8192^3"
 # Hopper only (sm_90a): gemm_wgmma (TMA + wgmma, warp-specialized) at the same sizes; fp8
 # beside the suite's cuBLASLt fp8 row. Elsewhere each row is skipped with its reason. 6 cases.
 echo "== native tier: gemm_wgmma fp16 bf16 fp8 at 4096^3 and 8192^3"
-"$suanli" run --backend cuda --device 0 --tier native --native-gemm gemm_wgmma --dtype fp16,bf16,fp8 \
+"$suanli" run --backend cuda --device 0 --tier native --native-kernel gemm_wgmma --dtype fp16,bf16,fp8 \
   --shape 4096x4096x4096 --shape 8192x8192x8192 --max-time 2 --timeout 60 \
   --out "$dir/native-wgmma.json" --csv "$dir/native-wgmma.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1

@@ -2,6 +2,8 @@
 // fake GPU plugin) gives skipped rows with the reason, exit 0, and no numbers.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/test_util.h"
 
 namespace suanli {
@@ -78,6 +80,32 @@ TEST(NativeCli, PeakOnANonCudaGpuGetsASkippedRowWithTheReason) {
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
+}
+
+// --native-kernel names a kernel of the workload's native table: a bad name, a kernel of
+// another workload or a run without the native tier is a usage error (exit 2, one line,
+// no results file); a good one reaches the case (recorded in the worker's spec).
+TEST(NativeCli, NativeKernelIsCheckedAgainstTheWorkloadsTable) {
+  TempDir dir;
+  const auto out = (dir / "r.json").string();
+  const auto bad = [&](const std::vector<std::string>& args, const std::string& message) {
+    std::vector<std::string> all = {"run", "--backend", "opencl", "--dtype", "fp16", "--out", out};
+    all.insert(all.end(), args.begin(), args.end());
+    const auto r = run_suanli(all, env());
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out));
+  };
+  bad({"--tier", "native", "--native-kernel", "gemm_nope"}, "--native-kernel 'gemm_nope': no native gemm kernel of that name (known: gemm_wgmma, gemm_mma_sync");
+  bad({"--workload", "peak", "--tier", "native", "--native-kernel", "gemm_wgmma"}, "no native peak kernel of that name");
+  bad({"--tier", "vendor", "--native-kernel", "gemm_mma_sync"}, "--native-kernel applies to --tier native");
+
+  const auto r = run_suanli({"run", "--backend", "opencl", "--tier", "native", "--native-kernel", "gemm_mma_sync", "--dtype",
+                             "fp16", "--shape", "64x64x64", "--out", out},
+                            env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Only the named kernel's plugin is asked: the reason is CUDA's alone.
+  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (opencl backend, arch ");
 }
 
 }  // namespace

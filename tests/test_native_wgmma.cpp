@@ -1,5 +1,5 @@
 // gemm_wgmma without a GPU: where the native tier chooses it (sm_90a only) and where it falls
-// back to gemm_mma_sync, the user's --native-gemm choice, its TMA launch (tensor-map
+// back to gemm_mma_sync, the user's --native-kernel choice, its TMA launch (tensor-map
 // arguments, persistent grid, shared memory with the swizzle slack) and compile variants.
 #include <gtest/gtest.h>
 
@@ -71,8 +71,8 @@ TEST(NativeWgmma, TheUserCanPickTheKernel) {
             "none: no native kernel named gemm_mfma for the cuda backend");
   // The choice travels to the worker with the case.
   CaseSpec spec;
-  spec.native_gemm = "gemm_mma_sync";
-  EXPECT_EQ(case_spec_from_json(to_json(spec)).native_gemm, "gemm_mma_sync");
+  spec.native_kernel = "gemm_mma_sync";
+  EXPECT_EQ(case_spec_from_json(to_json(spec)).native_kernel, "gemm_mma_sync");
 }
 
 TEST(NativeWgmma, LaunchGeometryIsPersistentWithTheSwizzleSlack) {

@@ -75,7 +75,7 @@ TEST(CudaGpu, NativeMmaSyncGemmVerified) {
   if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "gemm_mma_sync " << why;
 
   // Named: on Hopper the native tier would run gemm_wgmma for most of these (the test below).
-  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-gemm", "gemm_mma_sync", "--dtype",
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-kernel", "gemm_mma_sync", "--dtype",
                              "fp16,bf16,tf32,int8", "--shape", "129x257x63", "--shape", "1000x1x1000", "--shape", "1x1x1", "--shape", "4096x4096x4096",
                              "--shape", "1024x1032x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
                              (dir / "r.json").string()},
@@ -103,7 +103,7 @@ TEST(CudaGpu, NativeWgmmaGemmVerified) {
   const std::string arch = cuda_listing(env)["devices"][0]["info"].value("arch", std::string());
   if (arch != "sm_90a") GTEST_SKIP() << "gemm_wgmma runs on sm_90a only; device is " << arch;
 
-  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-gemm", "gemm_wgmma", "--dtype",
+  const auto r = run_suanli({"run", "--backend", "cuda", "--tier", "native", "--native-kernel", "gemm_wgmma", "--dtype",
                              "fp16,bf16,fp8", "--shape", "129x257x80", "--shape", "1x1x16", "--shape", "4096x4096x4096",
                              "--shape", "1000x3000x1040", "--min-samples", "5", "--max-time", "0.5", "--out",
                              (dir / "r.json").string()},
