@@ -23,7 +23,8 @@ std::optional<int> native_attention_head_dim(const NativeAttentionKernel& k, std
 
 std::optional<std::string> native_attention_can_implement(const NativeAttentionKernel& k, const std::string& backend,
                                                           const DeviceInfo& device, DType dtype, const AttentionShape& s) {
-  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, "cp.async, bf16 mma.sync", backend, device, dtype))
+  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, {}, k.dtypes, "cp.async, bf16 mma.sync", backend, device,
+                                           dtype))
     return why;
   const std::string d_text = "D = " + std::to_string(s.d);
   const std::optional<int> head_dim = native_attention_head_dim(k, s.d);

@@ -45,6 +45,7 @@ std::size_t cuda_shared_optin_bytes(int sm) {
 }
 
 std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
+                                                     const std::vector<std::string>& archs,
                                                      const std::vector<std::string>& dtypes, const std::string& lower_lacks,
                                                      const std::string& backend, const DeviceInfo& device, DType dtype) {
   const std::string arch = device.arch.empty() ? "unknown" : device.arch;
@@ -53,6 +54,13 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
   const std::optional<int> sm = sm_version(device.arch);
   if (!sm) return kernel + " needs an NVIDIA GPU of sm_" + std::to_string(min_sm) + " or later; device arch is " + arch;
   if (*sm < min_sm) return kernel + " needs sm_" + std::to_string(min_sm) + " or later (" + lower_lacks + "); device is " + arch;
+  // A kernel written for named archs only (wgmma: sm_90a; it is neither on sm_90 without
+  // the "a" features nor on Blackwell).
+  if (!archs.empty() && std::find(archs.begin(), archs.end(), device.arch) == archs.end()) {
+    std::string list;
+    for (const std::string& a : archs) list += (list.empty() ? "" : ", ") + a;
+    return kernel + " runs on " + list + " only (" + lower_lacks + ": Hopper's arch-specific features); device is " + arch;
+  }
   return dtype_reason(kernel, dtypes, device, dtype);
 }
 
@@ -80,16 +88,9 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
   const bool hip = k.backend == "hip";
   const std::string lower_lacks = k.tma ? "wgmma, TMA" : "cp.async, bf16 mma.sync";
   if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
-                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes, lower_lacks, backend, device, dtype))
+                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes, lower_lacks, backend, device,
+                                                 dtype))
     return why;
-  // A kernel written for named archs only (wgmma: sm_90a; it is neither on sm_90 without
-  // the "a" features nor on Blackwell).
-  if (!hip && !k.archs.empty() && std::find(k.archs.begin(), k.archs.end(), device.arch) == k.archs.end()) {
-    std::string list;
-    for (const std::string& a : k.archs) list += (list.empty() ? "" : ", ") + a;
-    return k.name + " runs on " + list + " only (wgmma and setmaxnreg are Hopper's arch-specific features); device is " +
-           device.arch;
-  }
   const std::string arch = device.arch;
   if (s.m < 1 || s.n < 1 || s.k < 1) return "M, N and K must be at least 1";
   constexpr auto int_max = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());

@@ -31,8 +31,10 @@ std::size_t cuda_shared_optin_bytes(int sm);
 
 // The checks every native CUDA kernel starts with: the plugin `backend` is the kernel's, the
 // arch an sm_ arch of at least `min_sm` (`lower_lacks`: what older archs miss, for the
-// reason), `dtype` one of the kernel's, and fp16 arithmetic for fp16. nullopt when all hold.
+// reason) and, when `archs` names any, one of them (wgmma: "sm_90a"), `dtype` one of the
+// kernel's, and fp16 arithmetic for fp16. nullopt when all hold.
 std::optional<std::string> native_cuda_target_reason(const std::string& kernel, const std::string& kernel_backend, int min_sm,
+                                                     const std::vector<std::string>& archs,
                                                      const std::vector<std::string>& dtypes, const std::string& lower_lacks,
                                                      const std::string& backend, const DeviceInfo& device, DType dtype);
 

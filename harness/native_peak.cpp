@@ -63,6 +63,17 @@ std::pair<int, int> mfma_a_at(int lane, int word, int half) { return {lane % 32,
 std::pair<int, int> mfma_b_at(int lane, int word, int half) { return {4 * (lane / 32) + 2 * word + half, lane % 32}; }
 std::pair<int, int> mfma_d_at(int lane, int reg) { return {8 * (reg / 4) + 4 * (lane / 32) + reg % 4, lane % 32}; }
 
+// peak_wgmma (kernels/cuda/peak_wgmma.cu): thread l of the warpgroup stores A row l / 2,
+// K columns 8 (l % 2) + 2w + h, and B (K-major) column l, K 2w + h, into the shared tiles the
+// wgmma descriptors read; accumulator e is the PTX ISA's m64nNk16 D fragment: warp l / 32 owns
+// rows 16 (l / 32) .., lane (g, t) = (l % 32 / 4, l % 4) holds row + g + 8 ((e / 2) % 2),
+// column 8 (e / 4) + 2t + e % 2.
+std::pair<int, int> wgmma_a_at(int lane, int word, int half) { return {lane / 2, 8 * (lane % 2) + 2 * word + half}; }
+std::pair<int, int> wgmma_b_at(int lane, int word, int half) { return {2 * word + half, lane}; }
+std::pair<int, int> wgmma_d_at(int lane, int reg) {
+  return {16 * (lane / 32) + (lane % 32) / 4 + 8 * ((reg / 2) % 2), 8 * (reg / 4) + 2 * (lane % 4) + reg % 2};
+}
+
 }  // namespace
 
 const PeakFragmentLayout& mma_m16n8k16_layout() {
@@ -77,21 +88,33 @@ const PeakFragmentLayout& mfma_32x32x8_layout() {
   return layout;
 }
 
+const PeakFragmentLayout& wgmma_m64n128k16_layout() {
+  static const PeakFragmentLayout layout{"wgmma_m64n128k16", "the PTX wgmma m64nNk16 accumulator layout and peak_wgmma's tile stores",
+                                         64, 128, 16, 128, 4, 8, 64, wgmma_a_at, wgmma_b_at, wgmma_d_at};
+  return layout;
+}
+
 const PeakFragmentLayout& peak_fragment_layout(const std::string& name) {
   if (name == mma_m16n8k16_layout().name) return mma_m16n8k16_layout();
   if (name == mfma_32x32x8_layout().name) return mfma_32x32x8_layout();
+  if (name == wgmma_m64n128k16_layout().name) return wgmma_m64n128k16_layout();
   throw std::invalid_argument("no fragment layout named '" + name + "'");
 }
 
 std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype) {
   if (auto why = k.backend == "hip" ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
-                                    : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.dtypes,
-                                                                "bf16 mma.sync.m16n8k16", backend, device, dtype))
+                                    : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes,
+                                                                k.lower_lacks, backend, device, dtype))
     return why;
   const int threads = k.warps * k.wave_size;
   if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
     return k.name + " needs " + std::to_string(threads) + " threads per block";
+  if (const std::size_t smem = native_peak_shared_bytes(k); smem > 0 && k.backend == "cuda") {
+    const std::size_t limit = cuda_shared_optin_bytes(sm_version(device.arch).value_or(0));
+    if (smem > limit) return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " +
+                             device.arch + " allows " + std::to_string(limit);
+  }
   return std::nullopt;
 }
 
@@ -245,7 +268,8 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
     };
 
     // Verification: the same binary for a few trips, every accumulator stored.
-    device.launch(kernel, grid, block, 0, args(kPeakMmaVerifyIterations, -FLT_MAX));
+    const std::size_t shared = native_peak_shared_bytes(k);
+    device.launch(kernel, grid, block, shared, args(kPeakMmaVerifyIterations, -FLT_MAX));
     device.synchronize();
     std::vector<float> out(in.c_init.size());
     device.download(out.data(), d_out, out.size() * 4);
@@ -255,7 +279,8 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
 
     // Timed: the full loop, nothing stored (no accumulator sum reaches FLT_MAX).
     const std::vector<KernelArg> timed = args(k.iterations, FLT_MAX);
-    measure_into(rec, device, [&device, kernel, grid, block, timed] { device.launch(kernel, grid, block, 0, timed); }, spec);
+    measure_into(rec, device, [&device, kernel, grid, block, shared, timed] { device.launch(kernel, grid, block, shared, timed); },
+                 spec);
     apply_native_verified_on(rec, k.name, to_string(spec.dtype), info.arch);
   });
   return rec;

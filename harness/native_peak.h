@@ -52,6 +52,7 @@ struct PeakFragmentLayout {
 };
 const PeakFragmentLayout& mma_m16n8k16_layout();
 const PeakFragmentLayout& mfma_32x32x8_layout();
+const PeakFragmentLayout& wgmma_m64n128k16_layout();
 // By NativePeakKernel::fragment_layout; throws std::invalid_argument for an unknown name.
 const PeakFragmentLayout& peak_fragment_layout(const std::string& name);
 

@@ -29,6 +29,7 @@ constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"gemm_mma_sync", "mma_sync_common"},
     {"attention_mma_sync", "mma_sync_common"},
     {"gemm_wgmma", "wgmma_common"},
+    {"peak_wgmma", "wgmma_common"},
 };
 
 // Every embedded file by name, each with its prelude in front.
@@ -215,6 +216,28 @@ std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, con
 
 const std::vector<NativePeakKernel>& native_peak_kernels() {
   static const std::vector<NativePeakKernel> kernels = {
+      // Hopper first: wgmma is what reaches its tensor cores' rate (peak_mma_sync there with
+      // --native-kernel peak_mma_sync). One trip per chain is one m64n128k16: 2 * 64 * 128 * 16.
+      {.name = "peak_wgmma",
+       .backend = "cuda",
+       .min_sm = 90,
+       .archs = {"sm_90a"},
+       .dtypes = {"fp16", "bf16"},
+       .source = "peak_wgmma",
+       .source_path = "kernels/cuda/peak_wgmma.cu",
+       .chains = 2,
+       .warps = 2,
+       .unroll = 4,
+       .blocks_per_cu = 2,
+       .iterations = 8192,
+       .flops_per_instruction = 262144.0,
+       .ptx_requires = {"wgmma.mma_async.sync.aligned.m64n128k16.f32.{t}.{t}", "wgmma.wait_group.sync.aligned",
+                        "fence.proxy.async.shared::cta"},
+       .define_prefix = "PEAK_WGMMA",
+       .wave_size = 128,
+       .fragment_layout = "wgmma_m64n128k16",
+       .lower_lacks = "wgmma",
+       .shared_bytes_per_warp = 24576},
       {.name = "peak_mma_sync",
        .backend = "cuda",
        .min_sm = 80,
@@ -252,6 +275,11 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
        .fragment_layout = "mfma_32x32x8"},
   };
   return kernels;
+}
+
+std::size_t native_peak_shared_bytes(const NativePeakKernel& k) {
+  if (k.shared_bytes_per_warp == 0) return 0;
+  return static_cast<std::size_t>(k.warps) * static_cast<std::size_t>(k.shared_bytes_per_warp) + 1024;
 }
 
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype) {

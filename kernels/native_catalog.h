@@ -75,7 +75,7 @@ struct NativePeakKernel {
   std::string name;         // also the entry point: "peak_mma_sync"
   std::string backend;      // "cuda" or "hip"
   int min_sm = 0;           // cuda: lowest compute capability x 10
-  std::vector<std::string> archs;  // hip: the gfx processors it is written for
+  std::vector<std::string> archs;  // hip: the gfx processors it is written for; cuda: see native_gemm
   std::vector<std::string> dtypes;
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
@@ -87,10 +87,20 @@ struct NativePeakKernel {
   double flops_per_instruction = 4096;  // per trip per chain per warp: 2 * 16 * 8 * 16 for one mma
   std::vector<std::string> ptx_requires;  // "{t}": the PTX type name (hip: ISA mnemonics)
   std::string define_prefix = "PEAK_MMA";
+  // Threads of the unit the fragment tables describe: a warp (32), a wavefront (64) or a
+  // warpgroup (128: peak_wgmma; its "warps" are warpgroups).
   int wave_size = 32;
-  // The fragment tables the host replay uses (harness/native_peak.h): "mma_m16n8k16" or "mfma_32x32x8".
+  // The fragment tables the host replay uses (harness/native_peak.h): "mma_m16n8k16",
+  // "mfma_32x32x8" or "wgmma_m64n128k16".
   std::string fragment_layout = "mma_m16n8k16";
+  // cuda: when set, the only archs it runs on; what archs below min_sm lack (for the reason).
+  std::string lower_lacks = "bf16 mma.sync.m16n8k16";
+  // Dynamic shared memory per warp (warpgroup); when set, plus 1024 bytes of alignment slack.
+  int shared_bytes_per_warp = 0;
 };
+
+// Dynamic shared memory of a block of `k` (0 for the register-only kernels).
+std::size_t native_peak_shared_bytes(const NativePeakKernel& k);
 
 // Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu): one
 // compile per dtype and head-dim bound; a case runs the smallest bound that holds its D.

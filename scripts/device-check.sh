@@ -17,8 +17,8 @@
 #     cuBLAS path, with the reason recorded),
 #     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
 #     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
-#     bf16, `unverified` like the native GEMM), stream copy and triad;  6. writes
-#     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,peak,peak-native,stream}.{json,csv}
+#     bf16; on sm_90a also peak_wgmma; `unverified` like the native GEMM), stream copy and triad;  6. writes
+#     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,peak,peak-native,peak-wgmma,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
 # Budget: about 5 minutes on an H200 (the native tier adds 8 + 6 GEMM cases: about a minute; 8
@@ -110,10 +110,15 @@ echo "== ceilings: peak fp64 fp32 fp16 int8, stream copy and triad"
   --out "$dir/peak.json" --csv "$dir/peak.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 # The matrix-unit ceiling: mma.sync m16n8k16 chains, verified exactly against a host replay,
-# held against the datasheet's tensor figure. A few seconds.
+# held against the datasheet's tensor figure; on Hopper also wgmma's (peak_wgmma, the
+# instruction that can reach the datasheet rate there). A few seconds each.
 echo "== native peak: peak_mma_sync fp16 bf16"
-"$suanli" run --backend cuda --device 0 --workload peak --tier native --dtype fp16,bf16 --max-time 1 --timeout 60 \
-  --out "$dir/peak-native.json" --csv "$dir/peak-native.csv" | tee -a "$dir/summary.txt"
+"$suanli" run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_mma_sync --dtype fp16,bf16 \
+  --max-time 1 --timeout 60 --out "$dir/peak-native.json" --csv "$dir/peak-native.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+echo "== native peak: peak_wgmma fp16 bf16 (sm_90a; skipped with the reason elsewhere)"
+"$suanli" run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_wgmma --dtype fp16,bf16 \
+  --max-time 1 --timeout 60 --out "$dir/peak-wgmma.json" --csv "$dir/peak-wgmma.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 "$suanli" run --backend cuda --device 0 --workload stream --op copy,triad --max-time 2 --timeout 120 \
   --out "$dir/stream.json" --csv "$dir/stream.csv" | tee -a "$dir/summary.txt"

@@ -79,7 +79,18 @@ TEST(NativePeak, CanImplement) {
   EXPECT_EQ(can("cuda", small, DType::bf16), "peak_mma_sync needs 256 threads per block");
 
   std::string why;
-  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::bf16, why), &peak_mma());
+  // Hopper's ceiling is wgmma's (peak_wgmma, sm_90a only); mma.sync's when named, and elsewhere.
+  const NativePeakKernel* hopper = choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::bf16, why);
+  ASSERT_NE(hopper, nullptr) << why;
+  EXPECT_EQ(hopper->name, "peak_wgmma");
+  EXPECT_EQ(native_peak_shared_bytes(*hopper), 2u * 24576 + 1024);  // A and B tiles per warpgroup, alignment slack
+  EXPECT_EQ(native_peak_warps(*hopper, cuda_gpu("sm_90a", 132)), 132 * 2 * 2);  // warpgroups
+  EXPECT_EQ(native_peak_shared_bytes(peak_mma()), 0u);
+  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::bf16, why, "peak_mma_sync"), &peak_mma());
+  for (const char* arch : {"sm_80", "sm_89", "sm_90", "sm_100a", "sm_120"})
+    EXPECT_EQ(choose_native_peak("cuda", cuda_gpu(arch), DType::bf16, why), &peak_mma()) << arch;
+  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_80"), DType::bf16, why, "peak_wgmma"), nullptr);
+  EXPECT_EQ(why, "peak_wgmma needs sm_90 or later (wgmma); device is sm_80");
   EXPECT_EQ(choose_native_peak("opencl", cuda_gpu("sm_90a"), DType::bf16, why), nullptr);
   EXPECT_EQ(why,
             "no native cuda kernel for this device (opencl backend, arch sm_90a); "

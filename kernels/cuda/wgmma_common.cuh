@@ -105,6 +105,10 @@ __device__ __forceinline__ void tma_load_2d(unsigned dst, const TensorMap2d* map
       : "memory");
 }
 
+// Orders this thread's earlier shared-memory stores (generic proxy) before later reads by
+// the async proxy (wgmma, TMA); a barrier after it makes that hold for the block.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
 // ---- wgmma ----
 
 // Orders this warpgroup's earlier register writes (the zeroed accumulators) before the
