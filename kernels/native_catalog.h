@@ -15,8 +15,8 @@
 
 namespace suanli {
 
-// Tunables of a native GEMM (the #ifndef defaults of kernels/cuda/gemm_mma_sync.cu and
-// kernels/hip/gemm_mfma.hip), passed as <define_prefix>_BLOCK_M and so on.
+// Tunables of a native GEMM (the #ifndef defaults of kernels/cuda/gemm_mma_sync.cu,
+// kernels/hip/gemm_mfma.hip and kernels/hip/gemm_dot2.hip), passed as <define_prefix>_BLOCK_M and so on.
 struct NativeGemmTile {
   int block_m = 128, block_n = 128, block_k = 32;  // output tile per block, K slice per stage
   int warps_m = 2, warps_n = 4;                    // warps (HIP: wavefronts) per block along M and N
@@ -27,6 +27,9 @@ struct NativeGemmTile {
   int pad = 8;
   bool b_k_contiguous = false;
   int b_pad = -1;  // B's row padding when it differs from A's (-1: pad)
+  // A stored K-major, (block_k, block_m + pad) elements per stage: the dot2 kernel's rows of
+  // K-pair words (kernels/hip/gemm_dot2.hip).
+  bool a_k_rows = false;
 };
 
 struct NativeGemmKernel {
@@ -54,6 +57,10 @@ struct NativeGemmKernel {
   // B stored as (N, K) row-major (K-contiguous, the "TN" layout): the int8 row, whose mma
   // wants four K-consecutive bytes of B per register. The harness uploads B that way.
   bool b_nk = false;
+  // hip: what the kernel's archs have that others lack, for can_implement's reason on another
+  // arch ("{archs}": the list), and why it has only its dtypes ("": nothing to add).
+  std::string hip_needs = "AMD matrix cores (MFMA: {archs})";
+  std::string dtypes_note = "";
 };
 
 // Every native GEMM kernel of every backend.
@@ -81,6 +88,7 @@ struct NativePeakKernel {
   int wave_size = 32;
   // The fragment tables the host replay uses (harness/native_peak.h): "mma_m16n8k16" or "mfma_32x32x8".
   std::string fragment_layout = "mma_m16n8k16";
+  std::string hip_needs = "AMD matrix cores (MFMA: {archs})";  // as NativeGemmKernel's
 };
 
 // Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu): one
