@@ -30,9 +30,9 @@
 // row p holding K pair p of every tile row m (a_s[p][m] = A[m][2p], A[m][2p + 1]) or tile
 // column n (b_s[p][n] = B[2p][n], B[2p + 1][n]). Why this way round:
 //   - reads: a lane's 4 rows (columns) of a group are 4 adjacent words, one 16-byte
-//     ds_read_b128; the LANES_N lanes of a wavefront that differ in lane_n read adjacent
-//     16-byte chunks (128 contiguous bytes: each of the 32 four-byte banks once), and lanes
-//     with the same lane_n read the same address (a broadcast): conflict-free;
+//     ds_read_b128; the 8 lanes of a wavefront that differ in lane_m (for A; lane_n for B)
+//     read adjacent 16-byte chunks (128 contiguous bytes: each of the 32 four-byte banks
+//     once), and the lanes that share it read the same address (a broadcast): conflict-free;
 //   - B's pairs come from two rows of global B: a lane loads 2 columns of rows 2p and 2p + 1
 //     (two 4-byte loads, coalesced along the rows), swaps halves in registers into two K-pair
 //     words and writes them as one 8-byte store; a wavefront's stores are 512 contiguous
@@ -64,8 +64,9 @@
 // ---- Tunables (every one an #ifndef default; the harness passes them as -D defines) ----
 
 // Output tile per block. 128 × 128 with 2 × 2 wavefronts of 8 × 8 lanes gives each lane an
-// 8 × 8 micro-tile: 16 LDS words read per 64 dot2s, and 64 accumulators, which with the
-// operands and the prefetched slice stays far under gfx906's 256 VGPRs per lane.
+// 8 × 8 micro-tile: 16 LDS words read per 64 dot2s, and 64 accumulators, which with two K
+// pairs of operands and the prefetched slice stays under gfx906's 256 VGPRs per lane (no
+// spills in suanli_hiprtc_check).
 #ifndef GEMM_DOT2_BLOCK_M
 #define GEMM_DOT2_BLOCK_M 128
 #endif
