@@ -152,6 +152,28 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
        .b_nk = false,
        .hip_needs = "v_dot2_f32_f16, the packed fp16 dot of Vega 20 (written for {archs}; CDNA runs gemm_mfma)",
        .dtypes_note = "gfx906 has neither v_dot2_f32_bf16 nor MFMA"},
+      // The same source for int8 on v_dot4_i32_i8 (int32 accumulate and output): 64 K columns
+      // per stage keep 16 LDS rows of K-quad words; B given as (N, K), so its quads load and
+      // store as A's (no two-row gather); LDS bytes as fp16's (33,792).
+      {.name = "gemm_dot2",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kDot2Archs,
+       .dtypes = {"int8"},
+       .source = "gemm_dot2",
+       .source_path = "kernels/hip/gemm_dot2.hip",
+       .tile = NativeGemmTile{.block_m = 128, .block_n = 128, .block_k = 64, .warps_m = 2, .warps_n = 2, .stages = 2,
+                              .group_m = 0, .pad = 4, .b_k_contiguous = false, .b_pad = -1, .a_k_rows = true},
+       .define_prefix = "GEMM_DOT2",
+       .wave_size = 64,
+       .row_align_define = "",
+       .row_align_elements = 1,
+       .element_bytes = 1,
+       .ptx_requires = {"v_dot4_i32_i8"},
+       .ptx_requires_aligned = {},
+       .b_nk = true,
+       .hip_needs = "v_dot4_i32_i8, the packed int8 dot of Vega 20 (written for {archs})",
+       .dtypes_note = ""},
   };
   return kernels;
 }

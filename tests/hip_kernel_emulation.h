@@ -2,7 +2,7 @@
 // (tests/gemm_mfma_emulation.h, tests/gemm_dot2_emulation.h build their instruction models on
 // it): the qualifiers compile away, threadIdx / blockIdx / gridDim are the calling
 // std::thread's (tests/emulated_grid.h runs one per work-item), __syncthreads is the block's
-// barrier, and the 16-bit elements convert as the kernel's SUANLI_DTYPE_* says.
+// barrier, and 16-bit elements convert as the kernel's SUANLI_DTYPE_* says (fp16, bf16).
 #pragma once
 
 #include <barrier>
@@ -58,5 +58,7 @@ inline unsigned short float_to_elem_bits(float f) { return suanli::float_to_bf16
 
 inline void __syncthreads() { hip_emulation::block_barrier->arrive_and_wait(); }
 inline int lane_id() { return hip_emulation::self.lane; }
+#if defined(SUANLI_DTYPE_FP16) || defined(SUANLI_DTYPE_BF16)
 inline float from_elem(unsigned short bits) { return hip_emulation::elem_bits_to_float(bits); }
 inline unsigned short to_elem(float x) { return hip_emulation::float_to_elem_bits(x); }
+#endif

@@ -1,14 +1,16 @@
 // kernels/hip/gemm_dot2.hip run on the host: the kernel source itself, compiled as C++ against
-// a software model of gfx906's dot2 builtin (tests/gemm_dot2_emulation.h), one std::thread per
-// work-item (tests/hip_gemm_emulated_run.h). It proves the K-pair packing of A and B (B's
-// halves swapped across two rows in registers), the LDS layout and its 16-byte reads, the
-// micro-tile indexing, the double buffering, zero-filled edges and K tails and guarded stores
-// on odd shapes against an fp64 reference — not the hardware, which only a gfx906 run shows
-// (none yet).
+// a software model of gfx906's dot builtins (tests/gemm_dot2_emulation.h), one std::thread per
+// work-item (tests/hip_gemm_emulated_run.h), built per dtype (fp16: v_dot2_f32_f16; int8:
+// v_dot4_i32_i8, B as (N, K), int32 C compared exactly). It proves the K-word packing of A and
+// B (fp16: B's halves swapped across two rows in registers), the LDS layout and its 16-byte
+// reads, the micro-tile indexing, the double buffering, zero-filled edges and K tails and
+// guarded stores on odd shapes against an fp64 reference — not the hardware, which only a
+// gfx906 run shows (none yet).
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "tests/gemm_dot2_emulation.h"
@@ -27,41 +29,62 @@ namespace {
 using gemm_dot2_emulation::Fault;
 using hip_gemm_emulated_run::Problem;
 
-constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
-// fp16 subnormals (below 2^-14) have a fixed spacing of 2^-24: rounding there errs by up to
-// half of that however small the value.
-const double kOutputAbsoluteRoundoff = std::ldexp(1.0, -25);
-constexpr unsigned short kNaN = 0x7e00;
+using Operands = hip_gemm_emulated_run::Operands<gemm_dot2_elem_t, gemm_dot2_out_t>;
+
+#if defined(SUANLI_DTYPE_INT8)
+constexpr bool kBNK = true;
+constexpr gemm_dot2_out_t kNaN = static_cast<gemm_dot2_out_t>(0x7fc00000);  // the harness's poison word
+// Integers in [-16, 16], as the harness draws int8 data; sums are exact.
+gemm_dot2_elem_t draw(std::mt19937& rng) {
+  return static_cast<gemm_dot2_elem_t>(std::uniform_int_distribution<int>(-16, 16)(rng));
+}
+const gemm_reference_check::Tolerance kTolerance{.exact = true};
+double value(gemm_dot2_elem_t x) { return x; }
+double value(gemm_dot2_out_t x) { return x; }
+// int8 takes integer alpha and beta (int32 scale).
+constexpr float kAlpha1 = 2.0f, kBeta1 = 3.0f, kAlpha2 = -1.0f, kBeta2 = 1.0f;
+#else
+constexpr bool kBNK = false;
+constexpr gemm_dot2_out_t kNaN = 0x7e00;
+gemm_dot2_elem_t draw(std::mt19937& rng) { return to_elem(std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng)); }
+// fp16: 2^-11 relative; subnormals (below 2^-14) have a fixed spacing of 2^-24, so rounding
+// there errs by up to half of that however small the value.
+const gemm_reference_check::Tolerance kTolerance{1.0 / 2048, std::ldexp(1.0, -25)};
+double value(gemm_dot2_elem_t x) { return from_elem(x); }
+constexpr float kAlpha1 = 0.5f, kBeta1 = 2.0f, kAlpha2 = -1.0f, kBeta2 = 0.25f;
+#endif
 
 struct Result {
-  hip_gemm_emulated_run::Operands operands;
-  long long dot2_calls = 0, misaligned_reads = 0;
+  Operands operands;
+  long long dot_calls = 0, misaligned_reads = 0;
 };
 
 Result run(const Problem& p, Fault fault = Fault::none) {
   static_assert(sizeof(gemm_dot2_lds) >= 2 * (GEMM_DOT2_A_STAGE + GEMM_DOT2_B_STAGE) * 4);
   gemm_dot2_emulation::fault = fault;
   const hip_gemm_emulated_run::Launch launch{GEMM_DOT2_BLOCK_M, GEMM_DOT2_BLOCK_N, GEMM_DOT2_THREADS, gemm_dot2_lds,
-                                            sizeof gemm_dot2_lds};
+                                            sizeof gemm_dot2_lds, kBNK};
   std::atomic<long long> calls{0}, misaligned{0};
   Result r;
-  r.operands = hip_gemm_emulated_run::run(
-      p, launch, kNaN, [](emulated_grid::Block&) {},
-      [&](hip_gemm_emulated_run::Operands& o) {
-        gemm_dot2_emulation::dot2_calls = 0;
+  r.operands = hip_gemm_emulated_run::run<gemm_dot2_elem_t>(
+      p, launch, draw, kNaN, [](emulated_grid::Block&) {},
+      [&](Operands& o) {
+        gemm_dot2_emulation::dot_calls = 0;
         gemm_dot2_emulation::misaligned_reads = 0;
-        gemm_dot2(p.m, p.n, p.k, p.alpha, p.beta, o.a.data(), o.b.data(), o.c.data());
-        calls += gemm_dot2_emulation::dot2_calls;
+        gemm_dot2(p.m, p.n, p.k, p.alpha, p.beta, o.a.data(), kBNK ? o.b_nk.data() : o.b.data(), o.c.data());
+        calls += gemm_dot2_emulation::dot_calls;
         misaligned += gemm_dot2_emulation::misaligned_reads;
       },
       [](const emulated_grid::Block&) {});
-  r.dot2_calls = calls;
+  r.dot_calls = calls;
   r.misaligned_reads = misaligned;
   return r;
 }
 
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  return hip_gemm_emulated_run::wrong_elements(p, r.operands, kOutputUnitRoundoff, kOutputAbsoluteRoundoff);
+  const auto in_value = [](gemm_dot2_elem_t x) { return value(x); };
+  const auto out_value = [](gemm_dot2_out_t x) { return value(x); };
+  return hip_gemm_emulated_run::wrong_elements(p, r.operands, kTolerance, in_value, out_value);
 }
 
 void expect_correct(const Problem& p) {
@@ -70,11 +93,11 @@ void expect_correct(const Problem& p) {
   EXPECT_EQ(wrong_elements(p, r), 0u);
   EXPECT_EQ(hip_gemm_emulated_run::first_written_guard(p, r.operands), r.operands.c.size()) << "written past C";
   EXPECT_EQ(r.misaligned_reads, 0);
-  // Every work-item of every block, every K pair of every slice: THREAD_M × THREAD_N dot2s.
+  // Every work-item of every block, every K word of every slice: THREAD_M × THREAD_N dots.
   const long long blocks = static_cast<long long>((p.m + GEMM_DOT2_BLOCK_M - 1) / GEMM_DOT2_BLOCK_M) *
                            ((p.n + GEMM_DOT2_BLOCK_N - 1) / GEMM_DOT2_BLOCK_N);
   const long long slices = (p.k + GEMM_DOT2_BLOCK_K - 1) / GEMM_DOT2_BLOCK_K;
-  EXPECT_EQ(r.dot2_calls, blocks * GEMM_DOT2_THREADS * slices * GEMM_DOT2_PAIRS * GEMM_DOT2_THREAD_M * GEMM_DOT2_THREAD_N);
+  EXPECT_EQ(r.dot_calls, blocks * GEMM_DOT2_THREADS * slices * GEMM_DOT2_KWORDS * GEMM_DOT2_THREAD_M * GEMM_DOT2_THREAD_N);
 }
 
 // The brief's sizes in every dimension: odd ones (element-wise loads: an odd K or N leaves
@@ -96,8 +119,8 @@ TEST(GemmDot2Emulated, AlignedShapesAcrossBlocksAndSlices) {
 }
 
 TEST(GemmDot2Emulated, AlphaAndBetaReadC) {
-  expect_correct({130, 136, 48, 0.5f, 2.0f});
-  expect_correct({33, 65, 17, -1.0f, 0.25f});
+  expect_correct({130, 136, 48, kAlpha1, kBeta1});
+  expect_correct({33, 65, 17, kAlpha2, kBeta2});
 }
 
 // The test has teeth: a K pair multiplied crosswise (B's word packed the wrong way round), or

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "tests/gemm_mfma_emulation.h"
@@ -44,7 +45,8 @@ constexpr int kInstructionsPerProduct = 2;  // two 32x32x4bf16 per 32x32x8 produ
 constexpr int kInstructionsPerProduct = 1;
 #endif
 
-struct Result : hip_gemm_emulated_run::Operands {
+using Operands = hip_gemm_emulated_run::Operands<unsigned short, unsigned short>;
+struct Result : Operands {
   long long mfma_calls = 0;
 };
 
@@ -55,13 +57,13 @@ Result run(const Problem& p, Fault fault = Fault::none) {
   const hip_gemm_emulated_run::Launch launch{GEMM_MFMA_BLOCK_M, GEMM_MFMA_BLOCK_N, GEMM_MFMA_THREADS, gemm_mfma_lds,
                                             sizeof gemm_mfma_lds};
   Result r;
-  static_cast<hip_gemm_emulated_run::Operands&>(r) = hip_gemm_emulated_run::run(
-      p, launch, kNaN,
+  static_cast<Operands&>(r) = hip_gemm_emulated_run::run<unsigned short>(
+      p, launch, [](std::mt19937& rng) { return to_elem(std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng)); }, kNaN,
       [&](emulated_grid::Block& block) {
         machine.wave_barriers = block.group_barrier_pointers();
         machine.waves.assign(machine.wave_barriers.size(), {});
       },
-      [&](hip_gemm_emulated_run::Operands& o) {
+      [&](Operands& o) {
         gemm_mfma(p.m, p.n, p.k, p.alpha, p.beta, o.a.data(), o.b.data(), o.c.data());
       },
       [&](const emulated_grid::Block&) {
@@ -72,14 +74,16 @@ Result run(const Problem& p, Fault fault = Fault::none) {
 }
 
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  return hip_gemm_emulated_run::wrong_elements(p, r, kOutputUnitRoundoff, kOutputAbsoluteRoundoff);
+  return hip_gemm_emulated_run::wrong_elements(p, static_cast<const Operands&>(r),
+                                               {kOutputUnitRoundoff, kOutputAbsoluteRoundoff}, from_elem, from_elem);
 }
 
 void expect_correct(const Problem& p) {
   SCOPED_TRACE(std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k));
   const Result r = run(p);
   EXPECT_EQ(wrong_elements(p, r), 0u);
-  EXPECT_EQ(hip_gemm_emulated_run::first_written_guard(p, r), r.c.size()) << "written past C";
+  EXPECT_EQ(hip_gemm_emulated_run::first_written_guard(p, static_cast<const Operands&>(r)), r.c.size())
+      << "written past C";
   // Every block, every wavefront, every K slice: (BLOCK_K / 8) × tiles products each.
   const long long blocks = static_cast<long long>((p.m + GEMM_MFMA_BLOCK_M - 1) / GEMM_MFMA_BLOCK_M) *
                            ((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);

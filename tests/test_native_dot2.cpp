@@ -1,7 +1,7 @@
-// gemm_dot2 (gfx906's packed-fp16 GEMM) without a GPU: the chooser takes it for fp16 on
+// gemm_dot2 (gfx906's packed-dot GEMM) without a GPU: the chooser takes it for fp16 and int8 on
 // gfx906 (AMD MI50, Hygon DCU), explains bf16 there by the instruction gfx906 lacks, still
-// takes gemm_mfma on the CDNA GPUs, and its table row matches the kernel's geometry and is
-// compiled by suanli_hiprtc_check for gfx906 with v_dot2_f32_f16 required.
+// takes gemm_mfma on the CDNA GPUs, and its table rows match the kernel's geometry and are
+// compiled by suanli_hiprtc_check for gfx906 with v_dot2_f32_f16 / v_dot4_i32_i8 required.
 #include <gtest/gtest.h>
 
 #include "harness/native_gemm.h"
@@ -14,10 +14,10 @@ namespace {
 using test::amd_gpu;
 using test::hygon_dcu;
 
-const NativeGemmKernel& gemm_dot2() {
+const NativeGemmKernel& gemm_dot2(const std::string& dtype = "fp16") {
   for (const auto& k : native_gemm_kernels())
-    if (k.name == "gemm_dot2") return k;
-  throw std::runtime_error("gemm_dot2 is not in the native table");
+    if (k.name == "gemm_dot2" && k.dtypes == std::vector<std::string>{dtype}) return k;
+  throw std::runtime_error("gemm_dot2 has no " + dtype + " row in the native table");
 }
 
 GemmShape shape(std::int64_t m, std::int64_t n, std::int64_t k) { return GemmShape{m, n, k, ""}; }
@@ -36,10 +36,20 @@ TEST(NativeDot2, Gfx906Fp16ChoosesDot2) {
   EXPECT_EQ(native_gemm_can_implement(gemm_dot2(), "hip", hygon_dcu(), DType::fp16, shape(4096, 4096, 4097)), std::nullopt);
 }
 
+TEST(NativeDot2, Gfx906Int8ChoosesDot4WithBAsNK) {
+  std::string why;
+  const auto choice = choose_native_gemm("hip", hygon_dcu(), DType::int8, shape(100, 33, 65), why);
+  ASSERT_TRUE(choice.has_value()) << why;
+  EXPECT_EQ(choice->kernel, &gemm_dot2("int8"));
+  EXPECT_TRUE(choice->kernel->b_nk);  // the harness uploads B as (N, K)
+  EXPECT_EQ(choice->kernel->element_bytes, 1);
+}
+
 TEST(NativeDot2, Gfx906Bf16NamesTheMissingInstruction) {
   EXPECT_EQ(chosen(hygon_dcu(), DType::bf16),
             "none: gemm_mfma needs AMD matrix cores (MFMA: gfx908, gfx90a, gfx942); gfx906 (MI50 / Hygon Z100) has no "
-            "MFMA; gemm_dot2 has no bf16 variant (fp16 only: gfx906 has neither v_dot2_f32_bf16 nor MFMA)");
+            "MFMA; gemm_dot2 has no bf16 variant (fp16 only: gfx906 has neither v_dot2_f32_bf16 nor MFMA); gemm_dot2 "
+            "has no bf16 variant (int8 only)");
   const std::string fp32 = chosen(amd_gpu("gfx906"), DType::fp32);
   EXPECT_NE(fp32.find("gemm_dot2 has no fp32 variant (fp16 only"), std::string::npos) << fp32;
 }
@@ -78,29 +88,34 @@ TEST(NativeDot2, GeometryMatchesTheKernel) {
   // 2 buffers x (16 K pairs x (128 + 4) words of A + the same of B) x 4 bytes, as the kernel says.
   EXPECT_EQ(native_gemm_shared_bytes(k), 33792u);
   EXPECT_FALSE(k.b_nk);
+  // int8: 2 buffers x (16 K quads x (128 + 4) words of A + the same of B) x 4 bytes, the same.
+  EXPECT_EQ(native_gemm_shared_bytes(gemm_dot2("int8")), 33792u);
   const std::string_view source = native_kernel_source(k.source);
   EXPECT_NE(source.find("__builtin_amdgcn_fdot2"), std::string_view::npos);
+  EXPECT_NE(source.find("__builtin_amdgcn_sdot4"), std::string_view::npos);
   // The table passes the kernel's own defaults: the compiled tile is the one the comments describe.
-  for (const Define& d : native_gemm_defines(k, "fp16", false)) {
-    if (d.name.rfind("GEMM_DOT2_", 0) != 0) continue;
-    EXPECT_NE(source.find("#define " + d.name + " " + d.value + "\n"), std::string_view::npos) << d.name << "=" << d.value;
+  for (const std::string dtype : {"fp16", "int8"}) {
+    for (const Define& d : native_gemm_defines(gemm_dot2(dtype), dtype, false)) {
+      if (d.name.rfind("GEMM_DOT2_", 0) != 0) continue;
+      EXPECT_NE(source.find("#define " + d.name + " " + d.value + "\n"), std::string_view::npos) << d.name << "=" << d.value;
+    }
   }
 }
 
 TEST(NativeDot2, CompiledForGfx906WithItsInstruction) {
-  int found = 0;
+  std::vector<std::string> dtypes;
   for (const NativeVariant& v : native_variants()) {
     if (v.kernel != "gemm_dot2") continue;
-    ++found;
+    dtypes.push_back(v.dtype);
     EXPECT_EQ(v.backend, "hip");
-    EXPECT_EQ(v.dtype, "fp16");
     EXPECT_EQ(v.config, "default");
     EXPECT_EQ(v.archs, std::vector<std::string>{"gfx906"});
-    EXPECT_EQ(native_required_instructions(v, "gfx906"), std::vector<std::string>{"v_dot2_f32_f16"});
+    EXPECT_EQ(native_required_instructions(v, "gfx906"),
+              std::vector<std::string>{v.dtype == "int8" ? "v_dot4_i32_i8" : "v_dot2_f32_f16"});
     for (const Define& d : v.defines)
-      EXPECT_TRUE(d.name.rfind("GEMM_DOT2_", 0) == 0 || d.name == "SUANLI_DTYPE_FP16") << d.name;
+      EXPECT_TRUE(d.name.rfind("GEMM_DOT2_", 0) == 0 || d.name.rfind("SUANLI_DTYPE_", 0) == 0) << d.name;
   }
-  EXPECT_EQ(found, 1);
+  EXPECT_EQ(dtypes, (std::vector<std::string>{"fp16", "int8"}));
 }
 
 }  // namespace
