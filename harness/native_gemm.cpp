@@ -13,15 +13,18 @@ namespace {
 constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles); kept for HIP too
 constexpr std::size_t kLdsBytes = 64 * 1024;  // LDS per workgroup on gfx908 / gfx90a / gfx942
 
-// The dtype checks every native kernel ends with.
+std::string joined(const std::vector<std::string>& items) {
+  std::string list;
+  for (const std::string& x : items) list += (list.empty() ? "" : ", ") + x;
+  return list;
+}
+
+// The dtype checks every native kernel ends with; `note` (if any) says why only those dtypes.
 std::optional<std::string> dtype_reason(const std::string& kernel, const std::vector<std::string>& dtypes,
-                                        const DeviceInfo& device, DType dtype) {
+                                        const DeviceInfo& device, DType dtype, const std::string& note = "") {
   const std::string name = to_string(dtype);
-  if (std::find(dtypes.begin(), dtypes.end(), name) == dtypes.end()) {
-    std::string list;
-    for (const std::string& d : dtypes) list += (list.empty() ? "" : ", ") + d;
-    return kernel + " has no " + name + " variant (" + list + " only)";
-  }
+  if (std::find(dtypes.begin(), dtypes.end(), name) == dtypes.end())
+    return kernel + " has no " + name + " variant (" + joined(dtypes) + " only" + (note.empty() ? "" : ": " + note) + ")";
   if (dtype == DType::fp16 && !device.has_fp16) return "device has no fp16 arithmetic";
   return std::nullopt;
 }
@@ -65,29 +68,31 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
 }
 
 std::optional<std::string> native_hip_target_reason(const std::string& kernel, const std::string& kernel_backend,
-                                                    const std::vector<std::string>& archs,
-                                                    const std::vector<std::string>& dtypes, const std::string& backend,
-                                                    const DeviceInfo& device, DType dtype) {
+                                                    const std::vector<std::string>& archs, const std::string& hip_needs,
+                                                    const std::vector<std::string>& dtypes, const std::string& dtypes_note,
+                                                    const std::string& backend, const DeviceInfo& device, DType dtype) {
   const std::string arch = device.arch.empty() ? "unknown" : gfx_processor(device.arch);
   if (backend != kernel_backend)
     return "no native " + kernel_backend + " kernel for this device (" + backend + " backend, arch " + arch + ")";
   if (std::find(archs.begin(), archs.end(), arch) == archs.end()) {
-    std::string list;
-    for (const std::string& a : archs) list += (list.empty() ? "" : ", ") + a;
-    const std::string needs = kernel + " needs AMD matrix cores (MFMA: " + list + ")";
+    std::string needs = kernel + " needs " + hip_needs;
+    if (const std::size_t at = needs.find("{archs}"); at != std::string::npos) needs.replace(at, 7, joined(archs));
+    // gfx906 is in the list of every kernel that runs there (gemm_dot2), so this names what
+    // the MFMA kernels lack.
     if (arch == "gfx906") return needs + "; gfx906 (MI50 / Hygon Z100) has no MFMA";
     if (arch == "gfx926" || arch == "gfx928" || arch == "gfx936" || arch == "gfx938")
       return needs + "; Hygon " + arch + ": matrix instructions not supported by this compiler (hiprtc 5.2)";
     return needs + "; device arch is " + arch;
   }
-  return dtype_reason(kernel, dtypes, device, dtype);
+  return dtype_reason(kernel, dtypes, device, dtype, dtypes_note);
 }
 
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype, const GemmShape& s) {
   const bool hip = k.backend == "hip";
   const std::string lower_lacks = k.tma ? "wgmma, TMA" : "cp.async, bf16 mma.sync";
-  if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
+  if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.hip_needs, k.dtypes, k.dtypes_note, backend,
+                                                device, dtype)
                      : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes, lower_lacks, backend, device,
                                                  dtype))
     return why;
@@ -133,7 +138,7 @@ nlohmann::json native_gemm_kernel_json(const NativeGemmChoice& choice, const Cas
            {{"name", "default"}, {"block_m", t.block_m}, {"block_n", t.block_n}, {"block_k", t.block_k},
             {"warps_m", t.warps_m}, {"warps_n", t.warps_n}, {"stages", t.stages}, {"group_m", t.group_m}}},
           {"load_path", k.tma ? "TMA boxes, 128-byte swizzle, zero-filled past the edges (any M, N; 16-byte rows)"
-                        : k.row_align_define.empty() ? "8-byte runs where inside and aligned, else element-wise (any K, N)"
+                        : k.row_align_define.empty() ? "one path for any K, N: wide loads where inside and aligned, else element-wise"
                         : choice.row_aligned ? "cp.async 16-byte (K, N multiples of " + std::to_string(k.row_align_elements) + ")"
                                              : std::string("element-wise (any K, N)")},
           {"shared_bytes", native_gemm_shared_bytes(k)},

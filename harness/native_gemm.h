@@ -61,12 +61,14 @@ const Kernel* first_native_kernel(const std::vector<Kernel>& table, const std::s
   return nullptr;
 }
 // The same for a native HIP kernel: the plugin is "hip", the device's gfx processor (target
-// features such as ":sramecc+:xnack-" stripped) one of `archs`, with a reason naming what
-// is missing on the known others (gfx906 and Hygon's DCUs), then dtype and fp16 as above.
+// features such as ":sramecc+:xnack-" stripped) one of `archs`, else a reason from `hip_needs`
+// (what the archs have, "{archs}" their list) naming what is missing on the known others
+// (gfx906 and Hygon's DCUs); then dtype (with `dtypes_note`, why only those, when not empty)
+// and fp16 as above.
 std::optional<std::string> native_hip_target_reason(const std::string& kernel, const std::string& kernel_backend,
-                                                    const std::vector<std::string>& archs,
-                                                    const std::vector<std::string>& dtypes, const std::string& backend,
-                                                    const DeviceInfo& device, DType dtype);
+                                                    const std::vector<std::string>& archs, const std::string& hip_needs,
+                                                    const std::vector<std::string>& dtypes, const std::string& dtypes_note,
+                                                    const std::string& backend, const DeviceInfo& device, DType dtype);
 
 // Why kernel `k` cannot run (dtype, shape) on this device of plugin `backend`, or nullopt.
 std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, const std::string& backend,

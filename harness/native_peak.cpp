@@ -103,7 +103,8 @@ const PeakFragmentLayout& peak_fragment_layout(const std::string& name) {
 
 std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, const std::string& backend,
                                                      const DeviceInfo& device, DType dtype) {
-  if (auto why = k.backend == "hip" ? native_hip_target_reason(k.name, k.backend, k.archs, k.dtypes, backend, device, dtype)
+  if (auto why = k.backend == "hip" ? native_hip_target_reason(k.name, k.backend, k.archs, k.hip_needs, k.dtypes, "",
+                                                                backend, device, dtype)
                                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes,
                                                                 k.lower_lacks, backend, device, dtype))
     return why;

@@ -54,6 +54,9 @@ const std::vector<std::string> kMfmaArchs = {"gfx908", "gfx90a", "gfx942"};
 const std::vector<std::string> kMfmaRequires = {"v_mfma_f32_32x32x8{t}"};
 const std::vector<std::string> kMfmaGfx908Bf16Requires = {"v_mfma_f32_32x32x4bf16"};
 
+// Vega 20 (MI50 / MI60, Radeon VII, Hygon DCU Z100): no MFMA; its fp16 GEMM is gemm_dot2.
+const std::vector<std::string> kDot2Archs = {"gfx906"};
+
 // What proves a wgmma kernel's path was generated: the instruction, the TMA copy, the
 // mbarrier wait and the register hand-over between warpgroups.
 std::vector<std::string> wgmma_requires(const std::string& instruction) {
@@ -183,6 +186,50 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
        .element_bytes = 2,
        .ptx_requires = kMfmaRequires,
        .ptx_requires_aligned = {}},
+      {.name = "gemm_dot2",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kDot2Archs,
+       .dtypes = {"fp16"},
+       .source = "gemm_dot2",
+       .source_path = "kernels/hip/gemm_dot2.hip",
+       // 2 x 2 wavefronts of 8 x 8 lanes, 8 x 8 outputs per lane; two LDS buffers; A and B both
+       // kept as K-pair rows (block_k / 2 rows of 32-bit words), rows padded by 4 words (see the
+       // kernel): in 16-bit elements, (block_k, block_m + 4) and (block_k, block_n + 4) per stage.
+       .tile = NativeGemmTile{.block_m = 128, .block_n = 128, .block_k = 32, .warps_m = 2, .warps_n = 2, .stages = 2,
+                              .group_m = 0, .pad = 4, .b_k_contiguous = false, .b_pad = -1, .a_k_rows = true},
+       .define_prefix = "GEMM_DOT2",
+       .wave_size = 64,
+       .row_align_define = "",
+       .row_align_elements = 1,
+       .element_bytes = 2,
+       .ptx_requires = {"v_dot2_f32_f16"},
+       .ptx_requires_aligned = {},
+       .b_nk = false,
+       .hip_needs = "v_dot2_f32_f16, the packed fp16 dot of Vega 20 (written for {archs}; CDNA runs gemm_mfma)",
+       .dtypes_note = "gfx906 has neither v_dot2_f32_bf16 nor MFMA"},
+      // The same source for int8 on v_dot4_i32_i8 (int32 accumulate and output): 64 K columns
+      // per stage keep 16 LDS rows of K-quad words; B given as (N, K), so its quads load and
+      // store as A's (no two-row gather); LDS bytes as fp16's (33,792).
+      {.name = "gemm_dot2",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kDot2Archs,
+       .dtypes = {"int8"},
+       .source = "gemm_dot2",
+       .source_path = "kernels/hip/gemm_dot2.hip",
+       .tile = NativeGemmTile{.block_m = 128, .block_n = 128, .block_k = 64, .warps_m = 2, .warps_n = 2, .stages = 2,
+                              .group_m = 0, .pad = 4, .b_k_contiguous = false, .b_pad = -1, .a_k_rows = true},
+       .define_prefix = "GEMM_DOT2",
+       .wave_size = 64,
+       .row_align_define = "",
+       .row_align_elements = 1,
+       .element_bytes = 1,
+       .ptx_requires = {"v_dot4_i32_i8"},
+       .ptx_requires_aligned = {},
+       .b_nk = true,
+       .hip_needs = "v_dot4_i32_i8, the packed int8 dot of Vega 20 (written for {archs})",
+       .dtypes_note = ""},
   };
   return kernels;
 }
@@ -303,12 +350,14 @@ int native_gemm_threads(const NativeGemmKernel& k) {
 }
 
 std::size_t native_gemm_shared_bytes(const NativeGemmKernel& k) {
-  // The kernels pad A's shared rows by `pad` elements and B's by `b_pad` (-1: `pad`); B is
-  // (block_k, block_n) or, K-contiguous, (block_n, block_k) (their bank-conflict notes).
+  // The kernels pad A's shared rows by `pad` elements and B's by `b_pad` (-1: `pad`); A is
+  // (block_m, block_k) or, K-major, (block_k, block_m); B is (block_k, block_n) or,
+  // K-contiguous, (block_n, block_k) (their bank-conflict notes).
   const NativeGemmTile& t = k.tile;
   const int b_pad = t.b_pad < 0 ? t.pad : t.b_pad;
+  const int a_elements = t.a_k_rows ? t.block_k * (t.block_m + t.pad) : t.block_m * (t.block_k + t.pad);
   const int b_elements = t.b_k_contiguous ? t.block_n * (t.block_k + b_pad) : t.block_k * (t.block_n + b_pad);
-  const auto per_stage = static_cast<std::size_t>(t.block_m * (t.block_k + t.pad) + b_elements);
+  const auto per_stage = static_cast<std::size_t>(a_elements + b_elements);
   const std::size_t ring = static_cast<std::size_t>(t.stages) * per_stage * static_cast<std::size_t>(k.element_bytes);
   // TMA kernels: the 1024-byte alignment of the swizzled tiles, and a full and an empty
   // mbarrier per stage.

@@ -15,8 +15,8 @@
 
 namespace suanli {
 
-// Tunables of a native GEMM (the #ifndef defaults of kernels/cuda/gemm_mma_sync.cu and
-// kernels/hip/gemm_mfma.hip), passed as <define_prefix>_BLOCK_M and so on.
+// Tunables of a native GEMM (the #ifndef defaults of kernels/cuda/gemm_mma_sync.cu,
+// kernels/hip/gemm_mfma.hip and kernels/hip/gemm_dot2.hip), passed as <define_prefix>_BLOCK_M and so on.
 struct NativeGemmTile {
   int block_m = 128, block_n = 128, block_k = 32;  // output tile per block, K slice per stage
   int warps_m = 2, warps_n = 4;                    // warps (HIP: wavefronts) per block along M and N
@@ -27,6 +27,9 @@ struct NativeGemmTile {
   int pad = 8;
   bool b_k_contiguous = false;
   int b_pad = -1;  // B's row padding when it differs from A's (-1: pad)
+  // A stored K-major, (block_k, block_m + pad) elements per stage: the dot2 kernel's rows of
+  // K-pair words (kernels/hip/gemm_dot2.hip).
+  bool a_k_rows = false;
 };
 
 struct NativeGemmKernel {
@@ -63,6 +66,10 @@ struct NativeGemmKernel {
   bool tma = false;
   // Warps that only load (a producer warpgroup), beside the warps_m × warps_n that multiply.
   int producer_warps = 0;
+  // hip: what the kernel's archs have that others lack, for can_implement's reason on another
+  // arch ("{archs}": the list), and why it has only its dtypes ("": nothing to add).
+  std::string hip_needs = "AMD matrix cores (MFMA: {archs})";
+  std::string dtypes_note = "";
 };
 
 // Every native GEMM kernel of every backend.
@@ -97,6 +104,7 @@ struct NativePeakKernel {
   std::string lower_lacks = "bf16 mma.sync.m16n8k16";
   // Dynamic shared memory per warp (warpgroup); when set, plus 1024 bytes of alignment slack.
   int shared_bytes_per_warp = 0;
+  std::string hip_needs = "AMD matrix cores (MFMA: {archs})";  // as NativeGemmKernel's
 };
 
 // Dynamic shared memory of a block of `k` (0 for the register-only kernels).

@@ -1,7 +1,8 @@
 // A software model of what kernels/hip/gemm_mfma.hip needs from an AMD GPU, so that the
-// kernel source itself runs on the host (tests/test_gemm_mfma_emulated.cpp): one std::thread
-// per work-item, a block barrier for __syncthreads, a wavefront barrier (64 lanes) for the
-// MFMA builtins, which are wavefront-collective, and the builtins written from the CDNA
+// kernel source itself runs on the host (tests/test_gemm_mfma_emulated.cpp): the HIP kernel
+// language of tests/hip_kernel_emulation.h (one std::thread per work-item, a block barrier
+// for __syncthreads), a wavefront barrier (64 lanes) for the MFMA builtins, which are
+// wavefront-collective, and the builtins written from the CDNA
 // register layout (AMD Matrix Instruction Calculator), for one block:
 //   32x32x8 (f16, bf16_1k): lane l element e holds A[l % 32][4(l / 32) + e], B[4(l / 32) + e][l % 32]
 //   32x32x4 bf16 (gfx908):  lane l element e holds A[l % 32][2(l / 32) + e], B[2(l / 32) + e][l % 32]
@@ -11,25 +12,18 @@
 #pragma once
 
 #include <barrier>
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
 
-#include "harness/host_data.h"
+#include "tests/hip_kernel_emulation.h"
 
 #define GEMM_MFMA_HOST_EMULATION 1
-#define __device__
-#define __global__
-#define __launch_bounds__(n)
-#define __shared__
 
 namespace gemm_mfma_emulation {
 
-struct Dim3 {
-  unsigned x = 0, y = 0, z = 0;
-};
+using hip_emulation::elem_bits_to_float;
 
 // 16 fp32 accumulators of a lane.
 struct Acc16 {
@@ -46,21 +40,12 @@ struct Frag2 {
   short e[2];
 };
 
-#if defined(SUANLI_DTYPE_FP16)
-inline float elem_bits_to_float(unsigned short h) { return suanli::half_bits_to_float(h); }
-inline unsigned short float_to_elem_bits(float f) { return suanli::float_to_half_bits(f); }
-#else
-inline float elem_bits_to_float(unsigned short h) { return suanli::bf16_bits_to_float(h); }
-inline unsigned short float_to_elem_bits(float f) { return suanli::float_to_bf16_bits(f); }
-#endif
-
 // What a fault injection changes, to prove the test catches a wrong layout: B's two K groups
 // taken from the wrong half-wavefront, or D's rows and columns exchanged.
 enum class Fault { none, b_k_groups_swapped, d_transposed };
 
-// One block's shared state. Blocks run one after another.
+// One block's wavefront state. Blocks run one after another.
 struct Machine {
-  std::barrier<>* block_barrier = nullptr;
   std::vector<std::barrier<>*> wave_barriers;
   // Per-wavefront exchange slots of the MFMA: every lane's A and B elements.
   struct Wave {
@@ -73,19 +58,15 @@ struct Machine {
 };
 inline Machine machine;
 
-struct ThreadState {
-  Dim3 thread, block, grid;
-  int lane = 0, wave = 0;
-};
-inline thread_local ThreadState self;
-
-inline void wave_sync() { machine.wave_barriers[static_cast<std::size_t>(self.wave)]->arrive_and_wait(); }
+inline void wave_sync() {
+  machine.wave_barriers[static_cast<std::size_t>(hip_emulation::self.wave)]->arrive_and_wait();
+}
 
 // The wavefront's D += A(32 × kpl·2) · B, kpl elements per lane: every lane deposits its
 // fragments, then computes its own 16 accumulators from everyone's.
 inline Acc16 mfma_32x32(const unsigned short* a, const unsigned short* b, int kpl, Acc16 c) {
-  auto& w = machine.waves[static_cast<std::size_t>(self.wave)];
-  const int l = self.lane;
+  auto& w = machine.waves[static_cast<std::size_t>(hip_emulation::self.wave)];
+  const int l = hip_emulation::self.lane;
   for (int e = 0; e < kpl; ++e) {
     w.a[l][e] = a[e];
     w.b[l][e] = b[e];
@@ -124,17 +105,11 @@ inline Acc16 mfma_32x32x4bf16(Frag2 a, Frag2 b, Acc16 c, int, int, int) {
 typedef gemm_mfma_emulation::Acc16 gemm_acc_t;
 typedef gemm_mfma_emulation::Frag4 gemm_frag_t;
 typedef gemm_mfma_emulation::Frag2 gemm_frag2_t;
-#define threadIdx (gemm_mfma_emulation::self.thread)
-#define blockIdx (gemm_mfma_emulation::self.block)
-#define gridDim (gemm_mfma_emulation::self.grid)
 // The builtins, by their names in the kernel (the fp16 and bf16_1k forms differ only in how
 // the host decodes the bits, which SUANLI_DTYPE_* selects).
 #define __builtin_amdgcn_mfma_f32_32x32x8f16 gemm_mfma_emulation::mfma_32x32x8
 #define __builtin_amdgcn_mfma_f32_32x32x8bf16_1k gemm_mfma_emulation::mfma_32x32x8
 #define __builtin_amdgcn_mfma_f32_32x32x4bf16 gemm_mfma_emulation::mfma_32x32x4bf16
-
-inline void __syncthreads() { gemm_mfma_emulation::machine.block_barrier->arrive_and_wait(); }
-inline int lane_id() { return gemm_mfma_emulation::self.lane; }
 
 inline unsigned long long load_u64(const unsigned short* p) {
   unsigned long long v = 0;
@@ -148,5 +123,3 @@ inline gemm_frag_t load_frag(const unsigned short* p) {
   return f;
 }
 inline bool aligned_u64(const unsigned short* p) { return reinterpret_cast<std::uintptr_t>(p) % 8 == 0; }
-inline float from_elem(unsigned short bits) { return gemm_mfma_emulation::elem_bits_to_float(bits); }
-inline unsigned short to_elem(float x) { return gemm_mfma_emulation::float_to_elem_bits(x); }

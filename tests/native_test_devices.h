@@ -1,5 +1,5 @@
-// The devices the native-tier unit tests ask about: a CUDA or AMD GPU of a given arch (as
-// the CUDA / HIP plugins describe one) and this machine's PoCL CPU device (as the OpenCL
+// The devices the native-tier unit tests ask about: a CUDA or AMD GPU or Hygon DCU of a given
+// arch (as the CUDA / HIP plugins describe one) and this machine's PoCL CPU device (as the OpenCL
 // plugin does).
 #pragma once
 
@@ -36,6 +36,15 @@ inline DeviceInfo amd_gpu(const std::string& arch, int cus = 110) {
   d.max_work_group_size = 1024;
   d.has_fp64 = true;
   d.has_fp16 = true;
+  return d;
+}
+
+// A Hygon DCU as the HIP plugin describes one: vendor Hygon (from the PCI ID), and the gfx
+// processor its runtime reports; gfx906 for the Z100 generation (no matrix cores).
+inline DeviceInfo hygon_dcu(const std::string& arch = "gfx906", int cus = 64) {
+  DeviceInfo d = amd_gpu(arch, cus);
+  d.name = "Hygon Test DCU";
+  d.vendor = "Hygon";
   return d;
 }
 

@@ -1,7 +1,7 @@
 // kernels/hip/gemm_mfma.hip run on the host: the kernel source itself, compiled as C++
 // against a software model of the wavefront and its MFMA builtins (tests/gemm_mfma_emulation.h),
-// one std::thread per work-item. Built per dtype and MFMA path (SUANLI_DTYPE_*, __gfx908__
-// for gfx908's two-instruction bf16 product, from CMake). It proves the tiling, the LDS
+// one std::thread per work-item (tests/hip_gemm_emulated_run.h). Built per dtype and MFMA path
+// (SUANLI_DTYPE_*, __gfx908__ for gfx908's two-instruction bf16 product, from CMake). It proves the tiling, the LDS
 // double buffering, the fragment and accumulator indexing, zero-filled edges and guarded
 // stores on odd shapes against an fp64 reference — not the hardware, which only an AMD GPU
 // run shows (none yet).
@@ -10,11 +10,9 @@
 #include <cmath>
 #include <random>
 #include <string>
-#include <vector>
 
-#include "tests/emulated_grid.h"
 #include "tests/gemm_mfma_emulation.h"
-#include "tests/gemm_reference_check.h"
+#include "tests/hip_gemm_emulated_run.h"
 
 // The dynamic LDS of the running block. The kernel declares it extern inside its extern "C"
 // body, which gives it C language linkage.
@@ -28,6 +26,7 @@ namespace {
 
 using gemm_mfma_emulation::Fault;
 using gemm_mfma_emulation::machine;
+using hip_gemm_emulated_run::Problem;
 
 #if defined(SUANLI_DTYPE_FP16)
 constexpr double kOutputUnitRoundoff = 1.0 / 2048;  // fp16: 2^-11
@@ -45,69 +44,46 @@ constexpr int kInstructionsPerProduct = 2;  // two 32x32x4bf16 per 32x32x8 produ
 #else
 constexpr int kInstructionsPerProduct = 1;
 #endif
-constexpr std::size_t kGuard = 64;  // elements after C that must stay untouched
-constexpr unsigned short kGuardBits = 0x1234;
 
-struct Problem {
-  int m, n, k;
-  float alpha = 1.0f, beta = 0.0f;
-};
-
-struct Result {
-  std::vector<unsigned short> a, b, c_in, c;
+using Operands = hip_gemm_emulated_run::Operands<unsigned short, unsigned short>;
+struct Result : Operands {
   long long mfma_calls = 0;
 };
 
-Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
+Result run(const Problem& p, Fault fault = Fault::none) {
   static_assert(sizeof(gemm_mfma_lds) >= 2 * (GEMM_MFMA_A_STAGE + GEMM_MFMA_B_STAGE) * 2);
-  Result r;
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  gemm_reference_check::make_operands(
-      p.m, p.n, p.k, p.beta != 0.0f, [&] { return gemm_mfma_emulation::float_to_elem_bits(uniform(rng)); }, kNaN,
-      kGuardBits, kGuard, r.a, r.b, r.c_in, r.c);
-
   machine.fault = fault;
-  const unsigned grid_x = static_cast<unsigned>((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);
-  const unsigned grid_y = static_cast<unsigned>((p.m + GEMM_MFMA_BLOCK_M - 1) / GEMM_MFMA_BLOCK_M);
-  emulated_grid::run(
-      grid_x, grid_y, GEMM_MFMA_THREADS, 64,
+  long long calls = 0;
+  const hip_gemm_emulated_run::Launch launch{GEMM_MFMA_BLOCK_M, GEMM_MFMA_BLOCK_N, GEMM_MFMA_THREADS, gemm_mfma_lds,
+                                            sizeof gemm_mfma_lds};
+  Result r;
+  static_cast<Operands&>(r) = hip_gemm_emulated_run::run<unsigned short>(
+      p, launch, [](std::mt19937& rng) { return to_elem(std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng)); }, kNaN,
       [&](emulated_grid::Block& block) {
-        // LDS starts as garbage on a GPU: 0x7f7f here (fp16 NaN, bf16 3.4e38), so a read of
-        // anything the kernel did not store shows up in C.
-        std::memset(gemm_mfma_lds, 0x7f, sizeof gemm_mfma_lds);
-        machine.block_barrier = &block.block_barrier;
         machine.wave_barriers = block.group_barrier_pointers();
         machine.waves.assign(machine.wave_barriers.size(), {});
       },
-      [&](const emulated_grid::Block& block, unsigned tid) {
-        gemm_mfma_emulation::self = {};
-        gemm_mfma_emulation::self.thread = {tid, 0, 0};
-        gemm_mfma_emulation::self.block = {block.x, block.y, 0};
-        gemm_mfma_emulation::self.grid = {grid_x, grid_y, 1};
-        gemm_mfma_emulation::self.lane = static_cast<int>(tid % 64);
-        gemm_mfma_emulation::self.wave = static_cast<int>(tid / 64);
-        gemm_mfma(p.m, p.n, p.k, p.alpha, p.beta, r.a.data(), r.b.data(), r.c.data());
+      [&](Operands& o) {
+        gemm_mfma(p.m, p.n, p.k, p.alpha, p.beta, o.a.data(), o.b.data(), o.c.data());
       },
       [&](const emulated_grid::Block&) {
-        for (const auto& w : machine.waves) r.mfma_calls += w.calls;
+        for (const auto& w : machine.waves) calls += w.calls;
       });
+  r.mfma_calls = calls;
   return r;
 }
 
-// Elements of C off from the fp64 reference by more than the dtype's rounding and the fp32
-// accumulation bound (tests/gemm_reference_check.h).
 std::size_t wrong_elements(const Problem& p, const Result& r) {
-  const gemm_reference_check::Gemm<unsigned short, unsigned short> g{p.m, p.n, p.k, p.alpha, p.beta, r.a, r.b, r.c_in, r.c};
-  return gemm_reference_check::wrong_elements(g, {kOutputUnitRoundoff, kOutputAbsoluteRoundoff}, from_elem, from_elem);
+  return hip_gemm_emulated_run::wrong_elements(p, static_cast<const Operands&>(r),
+                                               {kOutputUnitRoundoff, kOutputAbsoluteRoundoff}, from_elem, from_elem);
 }
 
 void expect_correct(const Problem& p) {
   SCOPED_TRACE(std::to_string(p.m) + "x" + std::to_string(p.n) + "x" + std::to_string(p.k));
   const Result r = run(p);
   EXPECT_EQ(wrong_elements(p, r), 0u);
-  const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
-  for (std::size_t i = mn; i < r.c.size(); ++i) ASSERT_EQ(r.c[i], kGuardBits) << "written past C at " << i;
+  EXPECT_EQ(hip_gemm_emulated_run::first_written_guard(p, static_cast<const Operands&>(r)), r.c.size())
+      << "written past C";
   // Every block, every wavefront, every K slice: (BLOCK_K / 8) × tiles products each.
   const long long blocks = static_cast<long long>((p.m + GEMM_MFMA_BLOCK_M - 1) / GEMM_MFMA_BLOCK_M) *
                            ((p.n + GEMM_MFMA_BLOCK_N - 1) / GEMM_MFMA_BLOCK_N);

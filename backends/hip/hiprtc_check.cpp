@@ -4,9 +4,10 @@
 // non-zero on any compile error, or on a register spill in a config the harness would
 // run on a GPU (a CPU row compiled for a GPU target is reported, not failed).
 //
-// Native kernels (kernels/native_catalog.h, backend "hip": the MFMA GEMM and peak) are
-// compiled for each arch of their table entry (gfx908, gfx90a, gfx942), fail on an error or
-// any spill, and their machine code must contain the MFMA instruction they exist for: hiprtc
+// Native kernels (kernels/native_catalog.h, backend "hip": the MFMA GEMM and peak for gfx908,
+// gfx90a, gfx942; the dot2 GEMM for gfx906) are compiled for each arch of their table entry,
+// fail on an error or any spill, and their machine code must contain the instruction they
+// exist for (v_mfma_*, v_dot2_f32_f16): hiprtc
 // returns only a code object, no ISA text, so comgr disassembles it in-process
 // (disassemble_code_object) and the mnemonic is searched in that text. An arch this
 // hiprtc's comgr does not know (gfx942 for ROCm 5.2) is reported as such, not failed:
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%d compiled, %d failed or spilled\n", compiled, failures);
 
-  std::printf("\nnative (MFMA) kernels:\n");
+  std::printf("\nnative kernels (MFMA, dot2):\n");
   const std::vector<std::string> named = split(archs_arg);
   NativeTotals native;
   for (const suanli::NativeVariant& v : suanli::native_variants()) {
