@@ -39,6 +39,16 @@ void make_operands(int m, int n, int k, bool read_c, const Draw& draw, Out nan, 
   c.resize(size(m, n) + guard, guard_bits);
 }
 
+// b (K, N) row-major as (N, K) row-major: the "TN" B that int8 and wgmma kernels read.
+template <typename T>
+std::vector<T> b_as_nk(const std::vector<T>& b, int k, int n) {
+  std::vector<T> out(b.size());
+  for (std::size_t kk = 0; kk < static_cast<std::size_t>(k); ++kk)
+    for (std::size_t nn = 0; nn < static_cast<std::size_t>(n); ++nn)
+      out[nn * static_cast<std::size_t>(k) + kk] = b[kk * static_cast<std::size_t>(n) + nn];
+  return out;
+}
+
 struct Tolerance {
   double unit_roundoff = 0;        // of the output rounding, relative
   double absolute_roundoff = 0;    // for the output dtype's subnormals

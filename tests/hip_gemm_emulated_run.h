@@ -52,13 +52,7 @@ Operands<In, Out> run(const Problem& p, const Launch& launch, Draw draw, Out nan
   gemm_reference_check::make_operands(
       p.m, p.n, p.k, p.beta != 0.0f, [&] { return draw(rng); }, nan, static_cast<Out>(kGuardBits), kGuard, r.a, r.b,
       r.c_in, r.c);
-  if (launch.b_nk) {
-    r.b_nk.resize(r.b.size());
-    for (int l = 0; l < p.k; ++l)
-      for (int j = 0; j < p.n; ++j)
-        r.b_nk[static_cast<std::size_t>(j) * static_cast<std::size_t>(p.k) + static_cast<std::size_t>(l)] =
-            r.b[static_cast<std::size_t>(l) * static_cast<std::size_t>(p.n) + static_cast<std::size_t>(j)];
-  }
+  if (launch.b_nk) r.b_nk = gemm_reference_check::b_as_nk(r.b, p.k, p.n);
   const auto grid_x = static_cast<unsigned>((p.n + launch.block_n - 1) / launch.block_n);
   const auto grid_y = static_cast<unsigned>((p.m + launch.block_m - 1) / launch.block_m);
   emulated_grid::run(

@@ -88,11 +88,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 7) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   gemm_reference_check::make_operands(p.m, p.n, p.k, p.beta != 0.0f, [&] { return to_bits(uniform(rng)); }, kNaN,
                                       kGuardBits, kGuard, r.a, r.b, r.c_in, r.c);
-  r.b_device = r.b;
-  if (GEMM_MMA_B_NK)
-    for (std::size_t kk = 0; kk < static_cast<std::size_t>(p.k); ++kk)
-      for (std::size_t nn = 0; nn < static_cast<std::size_t>(p.n); ++nn)
-        r.b_device[nn * static_cast<std::size_t>(p.k) + kk] = r.b[kk * static_cast<std::size_t>(p.n) + nn];
+  r.b_device = GEMM_MMA_B_NK ? gemm_reference_check::b_as_nk(r.b, p.k, p.n) : r.b;
 
   machine = {};
   machine.fault = fault;

@@ -99,10 +99,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 11) {
     for (auto& x : r.c_in) x = uniform(rng);
   std::copy(r.c_in.begin(), r.c_in.end(), r.c.begin());
 #endif
-  r.b_device.resize(r.b.size());
-  for (std::size_t kk = 0; kk < static_cast<std::size_t>(p.k); ++kk)
-    for (std::size_t nn = 0; nn < static_cast<std::size_t>(p.n); ++nn)
-      r.b_device[nn * static_cast<std::size_t>(p.k) + kk] = r.b[kk * static_cast<std::size_t>(p.n) + nn];
+  r.b_device = gemm_reference_check::b_as_nk(r.b, p.k, p.n);
   const TensorMap2d a_map = encode(r.a, p.m, p.k, GEMM_WGMMA_BLOCK_M);
   const TensorMap2d b_map = encode(r.b_device, p.n, p.k, GEMM_WGMMA_BLOCK_N);
 
