@@ -33,7 +33,8 @@ std::optional<std::string> native_attention_can_implement(const NativeAttentionK
   if (!head_dim) return k.name + " is compiled for D up to " + std::to_string(k.head_dims.back()) + "; " + d_text;
   if (s.d < 1) return k.name + " needs D of at least 1; " + d_text;
   if (s.d % k.d_multiple != 0)
-    return k.name + " needs D a multiple of " + std::to_string(k.d_multiple) + " (rows of 16-byte chunks); " + d_text;
+    return k.name + " needs D a multiple of " + std::to_string(k.d_multiple) + " (rows of " +
+           std::to_string(k.d_multiple * k.element_bytes) + "-byte chunks); " + d_text;
   if (s.s_q < 1 || s.s_kv < 1 || s.h < 1 || s.h_kv < 1 || s.b < 1 || s.h % s.h_kv != 0)
     return "B, H, Hkv, Sq and Skv must be at least 1 and Hkv must divide H";
   if (s.h > kMaxGridYZ || s.b > kMaxGridYZ)

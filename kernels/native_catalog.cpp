@@ -254,8 +254,8 @@ const std::vector<NativeAttentionKernel>& native_attention_kernels() {
        .ptx_requires = {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
                         "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", "cp.async.cg.shared.global", "shfl.sync.bfly",
                         "ex2.approx"}},
-      // 2 wavefronts of 32 query rows; 64-key tiles of K and Vᵀ in LDS; any D up to the bound
-      // (guarded 4-element loads). Proof of the path: the MFMA, the cross-lane exchange of the
+      // 2 wavefronts of 32 query rows; 64-key tiles of K and Vᵀ in LDS; D a multiple of 4
+      // (branch-free 8-byte loads). Proof of the path: the MFMA, the cross-lane exchange of the
       // row maximum and the hardware exp2.
       {.name = "attention_mfma",
        .backend = "hip",
@@ -267,7 +267,7 @@ const std::vector<NativeAttentionKernel>& native_attention_kernels() {
        .head_dims = {64, 128},
        .warps = 2,
        .block_kv = 64,
-       .d_multiple = 1,
+       .d_multiple = 4,
        .element_bytes = 2,
        .ptx_requires = {"v_mfma_f32_32x32x8{t}", "ds_bpermute_b32", "v_exp_f32"},
        .define_prefix = "ATTN_MFMA",

@@ -125,7 +125,7 @@ struct NativeAttentionKernel {
   std::vector<int> head_dims;  // <prefix>_HEAD_DIM variants, ascending
   int warps = 4;            // <prefix>_WARPS: warps (HIP: wavefronts) of rows_per_warp query rows
   int block_kv = 64;        // <prefix>_BLOCK_KV: keys per tile
-  int d_multiple = 8;       // D must be a multiple: rows of 16-byte chunks for cp.async
+  int d_multiple = 8;       // D must be a multiple: rows of whole d_multiple-element loads (cp.async: 16 bytes)
   int element_bytes = 2;
   std::vector<std::string> ptx_requires;  // "{t}": the PTX type name (hip: the MFMA mnemonic's)
   std::string define_prefix = "ATTN_MMA";  // of the tunables' -D names

@@ -17,6 +17,13 @@
 
 namespace attention_emulated_check {
 
+// The dtype of the build (SUANLI_DTYPE_FP16 or _BF16, as the kernel under test is compiled).
+#if defined(SUANLI_DTYPE_FP16)
+constexpr suanli::DType kDType = suanli::DType::fp16;
+#else
+constexpr suanli::DType kDType = suanli::DType::bf16;
+#endif
+
 constexpr unsigned short kGuardBits = 0x1234;
 constexpr std::size_t kGuard = 64;  // elements after O that must stay untouched
 
@@ -25,6 +32,14 @@ inline suanli::AttentionShape shape(std::int64_t b, std::int64_t h, std::int64_t
   suanli::AttentionShape s;
   s.b = b, s.h = h, s.h_kv = h_kv, s.s_q = s_q, s.s_kv = s_kv, s.d = d, s.causal = causal;
   return s;
+}
+
+// The causal cases both kernels run (64-row query blocks), bottom-right aligned: with Sq > Skv
+// the first rows see no key (zeros) and with Sq = 130, Skv = 3 the first query tile of 64
+// rows sees none at all (its block skips the walk); with Sq < Skv every row sees the prefix.
+inline std::vector<suanli::AttentionShape> causal_cases(std::int64_t full_d, std::int64_t partial_d) {
+  return {shape(1, 2, 2, 65, 65, full_d, true), shape(1, 1, 1, 130, 3, partial_d, true),
+          shape(1, 1, 1, 20, 140, partial_d, true)};
 }
 
 // q: (B, H, Sq, D), k and v: (B, Hkv, Skv, D); o: (B, H, Sq, D) as the harness's NaN poison,

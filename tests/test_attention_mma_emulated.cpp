@@ -28,13 +28,8 @@ namespace {
 using mma_sync_emulation::Fault;
 using mma_sync_emulation::machine;
 using suanli::AttentionShape;
-using suanli::DType;
 
-#if defined(SUANLI_DTYPE_FP16)
-constexpr DType kDType = DType::fp16;
-#else
-constexpr DType kDType = DType::bf16;
-#endif
+using attention_emulated_check::kDType;
 struct Outcome {
   suanli::VerifyResult check;
   bool out_of_range_read = false, misaligned = false, guard_intact = true;
@@ -104,13 +99,9 @@ TEST(AttentionMmaEmulated, GroupedHeadsAndPartialTiles) {
   expect_correct(shape(2, 2, 1, 17, 150, kPartialD, false));
 }
 
-// Causal, bottom-right aligned: with Sq > Skv the first rows see no key (zeros) and with
-// Sq = 130, Skv = 3 the first query tile of 64 rows sees none at all (its block skips the
-// walk); with Sq < Skv every row sees the prefix.
+// Causal, bottom-right aligned: Sq > Skv (rows and a whole block seeing no key), Sq < Skv.
 TEST(AttentionMmaEmulated, CausalMasks) {
-  expect_correct(shape(1, 2, 2, 65, 65, kFullD, true));
-  expect_correct(shape(1, 1, 1, 130, 3, kPartialD, true));
-  expect_correct(shape(1, 1, 1, 20, 140, kPartialD, true));
+  for (const AttentionShape& s : attention_emulated_check::causal_cases(kFullD, kPartialD)) expect_correct(s);
 }
 
 TEST(AttentionMmaEmulated, SingleRowAndKey) { expect_correct(shape(1, 1, 1, 1, 1, 8, false)); }

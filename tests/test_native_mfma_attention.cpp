@@ -43,7 +43,7 @@ TEST(NativeMfmaAttention, CdnaArchsChooseIt) {
       EXPECT_EQ(choice->head_dim, 128);
     }
   }
-  // Any D up to the bound (guarded loads): no multiple-of-8 rule as for cp.async.
+  // D a multiple of 4 (8-byte loads), not of 8 as cp.async wants.
   std::string why;
   const auto choice = choose_native_attention("hip", amd_gpu("gfx942"), DType::fp16, shape(1, 1, 1, 17, 20), why);
   ASSERT_TRUE(choice) << why;
@@ -64,12 +64,14 @@ TEST(NativeMfmaAttention, OtherArchsAndBackendsGetTheReason) {
   EXPECT_EQ(why, needs + "device arch is gfx1100");
 }
 
-TEST(NativeMfmaAttention, HeadDimAboveTheBoundIsRefused) {
+TEST(NativeMfmaAttention, HeadDimAboveTheBoundOrUnalignedIsRefused) {
   EXPECT_EQ(why_not("hip", amd_gpu("gfx90a"), DType::fp16, shape(1, 1, 1, 17, 256)),
             "attention_mfma is compiled for D up to 128; D = 256");
   EXPECT_EQ(why_not("hip", amd_gpu("gfx90a"), DType::fp16, shape(1, 1, 1, 17, 129)),
             "attention_mfma is compiled for D up to 128; D = 129");
   EXPECT_EQ(native_attention_head_dim(attention_mfma(), 65), 128);
+  EXPECT_EQ(why_not("hip", amd_gpu("gfx90a"), DType::fp16, shape(1, 1, 1, 17, 30)),
+            "attention_mfma needs D a multiple of 4 (rows of 8-byte chunks); D = 30");
 }
 
 TEST(NativeMfmaAttention, GeometryMatchesTheKernel) {

@@ -39,9 +39,9 @@
 //     buffer, two barriers per tile (simple first: no performance was measurable here);
 //   - keys past Skv and masked keys get Sᵀ = -inf, hence P = 0 exactly.
 //
-// Head dim: D <= ATTN_MFMA_HEAD_DIM (64 or 128), any D (loads are guarded 4-element runs,
-// 8-byte when aligned). Columns D .. HEAD_DIM are zero in LDS and in the Q fragments, so
-// they add nothing to Sᵀ, and the matching O columns are never stored.
+// Head dim: D <= ATTN_MFMA_HEAD_DIM (64 or 128) and D % 4 == 0 (rows of whole 8-byte runs:
+// branch-free loads, see load_run4). Columns D .. HEAD_DIM are zero in LDS and in the Q
+// fragments, so they add nothing to Sᵀ, and the matching O columns are never stored.
 //
 // Causal work balance: block x takes query tile (gridDim.x - 1 - x), longest first, as the
 // CUDA kernel does.
@@ -52,7 +52,7 @@
 // 8-byte aligned and moves consecutive rows off the same banks (as in gemm_mfma.hip).
 //
 // The fragment types, conversions, mfma_32x32x8 (per dtype and arch; gfx908 bf16: two
-// 32x32x4) and load_run come from kernels/hip/mfma_common.hip, prepended by the catalog.
+// 32x32x4) and load_u64 come from kernels/hip/mfma_common.hip, prepended by the catalog.
 // GEMM_MFMA_HOST_EMULATION runs this file on the host against tests/gemm_mfma_emulation.h
 // (tests/test_attention_mfma_emulated.cpp).
 
@@ -98,6 +98,17 @@ __device__ inline float other_half(float v) {
   return __builtin_bit_cast(float, __builtin_amdgcn_ds_bpermute(from, __builtin_bit_cast(int, v)));
 }
 
+// Four elements of row `row` of a (rows, cols) matrix from column `col`, zeros outside it.
+// cols % 4 == 0, so a run is wholly inside or outside, 8-byte aligned, and one load (of the
+// matrix's first run when outside) and a select do: no branch. load_run's element-wise
+// fallback (any cols, branches per run) left hiprtc holding an exec mask per unrolled run:
+// SGPR spills at every head-dim bound.
+__device__ inline unsigned long long load_run4(const unsigned short* m, int rows, int cols, int row, int col) {
+  const bool in = row < rows && col < cols;
+  const unsigned long long v = load_u64(m + (in ? static_cast<long long>(row) * cols + col : 0));
+  return in ? v : 0;
+}
+
 // Keys first .. first + BLOCK_KV of one head into LDS: k_s (BLOCK_KV, K_PITCH) as stored,
 // v_s (HEAD_DIM, V_PITCH) transposed. Keys past seq and columns past D are zeros.
 // k_head, v_head: (seq, D).
@@ -109,8 +120,8 @@ __device__ inline void stage_kv(unsigned short* k_s, unsigned short* v_s, const 
     const int run = tid + i * ATTN_MFMA_THREADS;
     const int r = run / runs_per_row;
     const int c = (run % runs_per_row) * 4;
-    store_u64(k_s + r * ATTN_MFMA_K_PITCH + c, load_run(k_head, seq, D, first + r, c));
-    const unsigned long long vr = load_run(v_head, seq, D, first + r, c);
+    store_u64(k_s + r * ATTN_MFMA_K_PITCH + c, load_run4(k_head, seq, D, first + r, c));
+    const unsigned long long vr = load_run4(v_head, seq, D, first + r, c);
     for (int e = 0; e < 4; ++e) v_s[(c + e) * ATTN_MFMA_V_PITCH + r] = static_cast<unsigned short>(vr >> (16 * e));
   }
 }
@@ -124,7 +135,7 @@ __device__ inline gemm_frag_t frag_of(float x0, float x1, float x2, float x3) {
   return __builtin_bit_cast(gemm_frag_t, bits);
 }
 
-// B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM); scale: the softmax scale
+// B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM, D % 4 == 0); scale: the softmax scale
 // (1/√D by default); causal: 0 or 1. q, k, v: read; o: written, never read. Elements are the
 // 16-bit patterns of the dtype. The argument list is attention_mma_sync's.
 extern "C" __global__ void __launch_bounds__(ATTN_MFMA_THREADS)
@@ -172,7 +183,7 @@ attention_mfma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int c
   // q_frag[kd]: Qᵀ's B fragment of head-dim step kd: columns 8·kd + frag_k .. +3 of the row.
   gemm_frag_t q_frag[ATTN_MFMA_D_STEPS];
   for (int kd = 0; kd < ATTN_MFMA_D_STEPS; ++kd)
-    q_frag[kd] = __builtin_bit_cast(gemm_frag_t, load_run(q_head, Sq, D, row, kd * 8 + frag_k));
+    q_frag[kd] = __builtin_bit_cast(gemm_frag_t, load_run4(q_head, Sq, D, row, kd * 8 + frag_k));
 
   // o_acc[t]: Oᵀ rows (head-dim columns) 32·t .. +32 of the wavefront's 32 queries.
   gemm_acc_t o_acc[ATTN_MFMA_O_TILES];

@@ -37,8 +37,8 @@
 // Dynamic LDS: 2 × (BLOCK_M + BLOCK_N) × (BLOCK_K + PAD) × 2 bytes (36,864 bytes at the
 // defaults), passed at launch (kernels/native_catalog.cpp computes the same number).
 //
-// The fragment types, element conversions, mfma_32x32x8 (per dtype and arch) and load_run come
-// from kernels/hip/mfma_common.hip, which the native catalog prepends (shared with
+// The fragment types, element conversions and mfma_32x32x8 (per dtype and arch) come from
+// kernels/hip/mfma_common.hip, which the native catalog prepends (shared with
 // attention_mfma.hip).
 //
 // The HIP backend prepends kernels/dialect/hip.h to this file as to every kernel: harmless,
@@ -105,6 +105,18 @@ static_assert(GEMM_MFMA_STAGES == 2, "the kernel double-buffers LDS: exactly 2 s
 static_assert(GEMM_MFMA_PAD % 4 == 0, "rows must stay 8-byte aligned");
 
 // ---- Tile loads (one slice, global -> registers -> LDS) ----
+
+// Four elements of a row starting at column `col` of a (rows, cols) row-major matrix; zero
+// outside it. One 8-byte load when the run is inside and aligned.
+__device__ inline unsigned long long load_run(const unsigned short* m, int rows, int cols, int row, int col) {
+  if (row >= rows) return 0;
+  const unsigned short* p = m + static_cast<long long>(row) * cols + col;
+  if (col + 4 <= cols && aligned_u64(p)) return load_u64(p);
+  unsigned long long v = 0;
+  for (int e = 0; e < 4; ++e)
+    if (col + e < cols) v |= static_cast<unsigned long long>(p[e]) << (16 * e);
+  return v;
+}
 
 // The slice k0 .. k0 + BLOCK_K of this block: A rows m0 .., B columns n0 .., into registers.
 // A run: row r of the tile, K columns c .. c+3; B run: K row r, columns c .. c+3.

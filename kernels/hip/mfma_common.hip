@@ -4,8 +4,7 @@
 //   - the dtype and arch checks (fp16 / bf16; CDNA matrix cores);
 //   - the fragment and accumulator types, 16-bit element loads and conversions (the host
 //     emulation, GEMM_MFMA_HOST_EMULATION, supplies its own: tests/gemm_mfma_emulation.h);
-//   - mfma_32x32x8, the product in the register layout below, per dtype and arch;
-//   - load_run, a guarded 4-element row read.
+//   - mfma_32x32x8, the product in the register layout below, per dtype and arch.
 //
 // Register layout (AMD Matrix Instruction Calculator, CDNA "32x32x8" with one block),
 // lane l = 0..63, element e = 0..3 of the lane's 4-wide 16-bit vector:
@@ -76,18 +75,3 @@ __device__ inline void mfma_32x32x8(gemm_acc_t& acc, gemm_frag_t a, gemm_frag_t 
   acc = __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(a, b, acc, 0, 0, 0);
 #endif
 }
-
-// ---- Global loads ----
-
-// Four elements of a row starting at column `col` of a (rows, cols) row-major matrix; zero
-// outside it. One 8-byte load when the run is inside and aligned.
-__device__ inline unsigned long long load_run(const unsigned short* m, int rows, int cols, int row, int col) {
-  if (row >= rows) return 0;
-  const unsigned short* p = m + static_cast<long long>(row) * cols + col;
-  if (col + 4 <= cols && aligned_u64(p)) return load_u64(p);
-  unsigned long long v = 0;
-  for (int e = 0; e < 4; ++e)
-    if (col + e < cols) v |= static_cast<unsigned long long>(p[e]) << (16 * e);
-  return v;
-}
-
