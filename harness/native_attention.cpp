@@ -10,7 +10,7 @@
 namespace suanli {
 namespace {
 
-constexpr std::int64_t kMaxGridYZ = 65535;  // CUDA's limit on gridDim.y (heads) and .z (batch)
+constexpr std::int64_t kMaxGridYZ = 65535;  // CUDA's limit on gridDim.y (heads) and .z (batch); kept for HIP too
 constexpr auto kIntMax = static_cast<std::int64_t>(std::numeric_limits<std::int32_t>::max());
 
 }  // namespace
@@ -23,24 +23,28 @@ std::optional<int> native_attention_head_dim(const NativeAttentionKernel& k, std
 
 std::optional<std::string> native_attention_can_implement(const NativeAttentionKernel& k, const std::string& backend,
                                                           const DeviceInfo& device, DType dtype, const AttentionShape& s) {
-  if (auto why = native_cuda_target_reason(k.name, k.backend, k.min_sm, {}, k.dtypes, "cp.async, bf16 mma.sync", backend, device,
-                                           dtype))
+  const bool hip = k.backend == "hip";
+  if (auto why = hip ? native_hip_target_reason(k.name, k.backend, k.archs, k.hip_needs, k.dtypes, "", backend, device, dtype)
+                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, {}, k.dtypes, "cp.async, bf16 mma.sync", backend,
+                                                 device, dtype))
     return why;
   const std::string d_text = "D = " + std::to_string(s.d);
   const std::optional<int> head_dim = native_attention_head_dim(k, s.d);
   if (!head_dim) return k.name + " is compiled for D up to " + std::to_string(k.head_dims.back()) + "; " + d_text;
-  if (s.d < 1 || s.d % k.d_multiple != 0)
-    return k.name + " needs D a multiple of " + std::to_string(k.d_multiple) + " (rows of 16-byte chunks); " + d_text;
+  if (s.d < 1) return k.name + " needs D of at least 1; " + d_text;
+  if (s.d % k.d_multiple != 0)
+    return k.name + " needs D a multiple of " + std::to_string(k.d_multiple) + " (rows of " +
+           std::to_string(k.d_multiple * k.element_bytes) + "-byte chunks); " + d_text;
   if (s.s_q < 1 || s.s_kv < 1 || s.h < 1 || s.h_kv < 1 || s.b < 1 || s.h % s.h_kv != 0)
     return "B, H, Hkv, Sq and Skv must be at least 1 and Hkv must divide H";
   if (s.h > kMaxGridYZ || s.b > kMaxGridYZ)
     return k.name + " launches one block row per head and batch entry: at most " + std::to_string(kMaxGridYZ) + " of each";
   if (s.s_q > kIntMax || s.s_kv > kIntMax) return k.name + " takes the sequence lengths as 32-bit ints";
   const std::size_t smem = native_attention_shared_bytes(k, *head_dim);
-  const int sm = sm_version(device.arch).value_or(0);
-  if (smem > cuda_shared_optin_bytes(sm))
+  const std::size_t smem_limit = hip ? kHipLdsBytes : cuda_shared_optin_bytes(sm_version(device.arch).value_or(0));
+  if (smem > smem_limit)
     return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + device.arch + " allows " +
-           std::to_string(cuda_shared_optin_bytes(sm));
+           std::to_string(smem_limit);
   if (device.max_work_group_size > 0 && native_attention_threads(k) > device.max_work_group_size)
     return k.name + " needs " + std::to_string(native_attention_threads(k)) + " threads per block";
   return std::nullopt;
@@ -66,7 +70,8 @@ nlohmann::json native_attention_kernel_json(const NativeAttentionChoice& choice,
           {"source", k.source_path},
           {"config",
            {{"name", "hd" + std::to_string(choice.head_dim)}, {"head_dim", choice.head_dim},
-            {"block_q", native_attention_block_q(k)}, {"block_kv", k.block_kv}, {"warps", k.warps}}},
+            {"block_q", native_attention_block_q(k)}, {"block_kv", k.block_kv}, {"warps", k.warps},
+            {"wave_size", k.wave_size}}},
           {"shared_bytes", native_attention_shared_bytes(k, choice.head_dim)},
           {"defines", defs}};
 }

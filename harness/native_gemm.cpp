@@ -11,7 +11,6 @@ namespace suanli {
 namespace {
 
 constexpr std::int64_t kMaxGridY = 65535;  // CUDA's limit on gridDim.y (M tiles); kept for HIP too
-constexpr std::size_t kLdsBytes = 64 * 1024;  // LDS per workgroup on gfx908 / gfx90a / gfx942
 
 std::string joined(const std::vector<std::string>& items) {
   std::string list;
@@ -106,7 +105,7 @@ std::optional<std::string> native_gemm_can_implement(const NativeGemmKernel& k, 
   if (!k.tma && (s.m + k.tile.block_m - 1) / k.tile.block_m > kMaxGridY)
     return k.name + ": M = " + std::to_string(s.m) + " needs more than " + std::to_string(kMaxGridY) + " row blocks";
   const std::size_t smem = native_gemm_shared_bytes(k);
-  const std::size_t smem_limit = hip ? kLdsBytes : cuda_shared_optin_bytes(*sm_version(device.arch));
+  const std::size_t smem_limit = hip ? kHipLdsBytes : cuda_shared_optin_bytes(*sm_version(device.arch));
   if (smem > smem_limit)
     return k.name + " needs " + std::to_string(smem) + " bytes of shared memory per block; " + arch + " allows " +
            std::to_string(smem_limit);

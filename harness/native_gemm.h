@@ -29,6 +29,9 @@ std::optional<int> sm_version(const std::string& arch);
 // "Technical Specifications per Compute Capability"; the smallest of sm_80+ when not listed).
 std::size_t cuda_shared_optin_bytes(int sm);
 
+// LDS a workgroup may use on gfx908 / gfx90a / gfx942 (and gfx906): the limit of the HIP kernels.
+constexpr std::size_t kHipLdsBytes = 64 * 1024;
+
 // The checks every native CUDA kernel starts with: the plugin `backend` is the kernel's, the
 // arch an sm_ arch of at least `min_sm` (`lower_lacks`: what older archs miss, for the
 // reason) and, when `archs` names any, one of them (wgmma: "sm_90a"), `dtype` one of the

@@ -30,6 +30,8 @@ constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"attention_mma_sync", "mma_sync_common"},
     {"gemm_wgmma", "wgmma_common"},
     {"peak_wgmma", "wgmma_common"},
+    {"gemm_mfma", "mfma_common"},
+    {"attention_mfma", "mfma_common"},
 };
 
 // Every embedded file by name, each with its prelude in front.
@@ -52,7 +54,8 @@ const std::vector<std::string> kMfmaArchs = {"gfx908", "gfx90a", "gfx942"};
 // The MFMA instruction each HIP variant must contain: "{t}" is "f16" or "bf16_1k"
 // (hip_isa_type_name); gfx908 has no "_1k" bf16 MFMA and runs two 32x32x4 ones instead.
 const std::vector<std::string> kMfmaRequires = {"v_mfma_f32_32x32x8{t}"};
-const std::vector<std::string> kMfmaGfx908Bf16Requires = {"v_mfma_f32_32x32x4bf16"};
+constexpr const char* kMfmaBf16_1k = "v_mfma_f32_32x32x8bf16_1k";
+constexpr const char* kMfmaGfx908Bf16 = "v_mfma_f32_32x32x4bf16";
 
 // Vega 20 (MI50 / MI60, Radeon VII, Hygon DCU Z100): no MFMA; its fp16 GEMM is gemm_dot2.
 const std::vector<std::string> kDot2Archs = {"gfx906"};
@@ -236,28 +239,64 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
 
 const std::vector<NativeAttentionKernel>& native_attention_kernels() {
   static const std::vector<NativeAttentionKernel> kernels = {
-      {"attention_mma_sync", "cuda", 80, {"fp16", "bf16"}, "attention_mma_sync", "kernels/cuda/attention_mma_sync.cu",
-       {64, 128}, 4, 64, 8, 2,
-       {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
-        "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", "cp.async.cg.shared.global", "shfl.sync.bfly", "ex2.approx"}},
+      {.name = "attention_mma_sync",
+       .backend = "cuda",
+       .min_sm = 80,
+       .archs = {},
+       .dtypes = {"fp16", "bf16"},
+       .source = "attention_mma_sync",
+       .source_path = "kernels/cuda/attention_mma_sync.cu",
+       .head_dims = {64, 128},
+       .warps = 4,
+       .block_kv = 64,
+       .d_multiple = 8,
+       .element_bytes = 2,
+       .ptx_requires = {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32", "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
+                        "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16", "cp.async.cg.shared.global", "shfl.sync.bfly",
+                        "ex2.approx"}},
+      // 2 wavefronts of 32 query rows; 64-key tiles of K and Vᵀ in LDS; D a multiple of 4
+      // (branch-free 8-byte loads). Proof of the path: the MFMA, the cross-lane exchange of the
+      // row maximum and the hardware exp2.
+      {.name = "attention_mfma",
+       .backend = "hip",
+       .min_sm = 0,
+       .archs = kMfmaArchs,
+       .dtypes = {"fp16", "bf16"},
+       .source = "attention_mfma",
+       .source_path = "kernels/hip/attention_mfma.hip",
+       .head_dims = {64, 128},
+       .warps = 2,
+       .block_kv = 64,
+       .d_multiple = 4,
+       .element_bytes = 2,
+       .ptx_requires = {"v_mfma_f32_32x32x8{t}", "ds_bpermute_b32", "v_exp_f32"},
+       .define_prefix = "ATTN_MFMA",
+       .wave_size = 64,
+       .rows_per_warp = 32,
+       .lds_k_and_v_transposed = true},
   };
   return kernels;
 }
 
-int native_attention_threads(const NativeAttentionKernel& k) { return k.warps * 32; }
+int native_attention_threads(const NativeAttentionKernel& k) { return k.warps * k.wave_size; }
 
-int native_attention_block_q(const NativeAttentionKernel& k) { return k.warps * 16; }
+int native_attention_block_q(const NativeAttentionKernel& k) { return k.warps * k.rows_per_warp; }
 
 std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int head_dim) {
-  // The kernel pads every shared row by 8 elements; Q, then two K and two V tiles.
-  const auto rows = static_cast<std::size_t>(native_attention_block_q(k) + 4 * k.block_kv);
-  return rows * static_cast<std::size_t>(head_dim + 8) * static_cast<std::size_t>(k.element_bytes);
+  const auto hd = static_cast<std::size_t>(head_dim), kv = static_cast<std::size_t>(k.block_kv);
+  const auto bytes = static_cast<std::size_t>(k.element_bytes);
+  // attention_mfma: K (block_kv, head_dim + 4) and Vᵀ (head_dim, block_kv + 4).
+  if (k.lds_k_and_v_transposed) return (kv * (hd + 4) + hd * (kv + 4)) * bytes;
+  // attention_mma_sync pads every shared row by 8 elements; Q, then two K and two V tiles.
+  const auto rows = static_cast<std::size_t>(native_attention_block_q(k)) + 4 * kv;
+  return rows * (hd + 8) * bytes;
 }
 
 std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, const std::string& dtype, int head_dim) {
-  return {{"ATTN_MMA_HEAD_DIM", std::to_string(head_dim)},
-          {"ATTN_MMA_WARPS", std::to_string(k.warps)},
-          {"ATTN_MMA_BLOCK_KV", std::to_string(k.block_kv)},
+  const std::string& p = k.define_prefix;
+  return {{p + "_HEAD_DIM", std::to_string(head_dim)},
+          {p + "_WARPS", std::to_string(k.warps)},
+          {p + "_BLOCK_KV", std::to_string(k.block_kv)},
           {dtype_define(dtype), "1"}};
 }
 
@@ -407,7 +446,11 @@ std::vector<std::string> typed(const std::vector<std::string>& names, const std:
 void add_targets(NativeVariant& v, const std::vector<std::string>& archs) {
   v.archs = archs;
   if (v.backend != "hip") return;
-  if (v.dtype == "bf16") v.isa_requires_by_arch.push_back({"gfx908", kMfmaGfx908Bf16Requires});
+  if (v.dtype != "bf16") return;
+  // The variant's list with gfx908's MFMA in place of the "_1k" one (other instructions kept).
+  std::vector<std::string> gfx908;
+  for (const std::string& p : v.ptx_requires) gfx908.push_back(p == kMfmaBf16_1k ? kMfmaGfx908Bf16 : p);
+  v.isa_requires_by_arch.push_back({"gfx908", gfx908});
 }
 
 }  // namespace
@@ -433,8 +476,8 @@ std::vector<NativeVariant> native_variants() {
     for (const std::string& dtype : k.dtypes) {
       for (const int head_dim : k.head_dims) {
         NativeVariant v{k.name, k.backend, k.source, dtype, "hd" + std::to_string(head_dim),
-                        native_attention_defines(k, dtype, head_dim), {}, {}, {}};
-        for (const std::string& p : k.ptx_requires) v.ptx_requires.push_back(replaced(p, "{t}", ptx_type_name(dtype)));
+                        native_attention_defines(k, dtype, head_dim), typed(k.ptx_requires, k.backend, dtype), {}, {}};
+        add_targets(v, k.archs);
         out.push_back(std::move(v));
       }
     }

@@ -110,28 +110,39 @@ struct NativePeakKernel {
 // Dynamic shared memory of a block of `k` (0 for the register-only kernels).
 std::size_t native_peak_shared_bytes(const NativePeakKernel& k);
 
-// Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu): one
-// compile per dtype and head-dim bound; a case runs the smallest bound that holds its D.
+// Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu,
+// kernels/hip/attention_mfma.hip): one compile per dtype and head-dim bound; a case runs the
+// smallest bound that holds its D. Both take the same arguments on the same grid
+// (ceil(Sq / block_q), H, B).
 struct NativeAttentionKernel {
   std::string name;         // also the entry point: "attention_mma_sync"
-  std::string backend;      // "cuda"
-  int min_sm = 0;           // lowest compute capability x 10
+  std::string backend;      // "cuda" or "hip"
+  int min_sm = 0;           // cuda: lowest compute capability x 10
+  std::vector<std::string> archs;  // hip: the gfx processors it is written for
   std::vector<std::string> dtypes;
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
-  std::vector<int> head_dims;  // ATTN_MMA_HEAD_DIM variants, ascending
-  int warps = 4;            // ATTN_MMA_WARPS: 16 query rows each
-  int block_kv = 64;        // ATTN_MMA_BLOCK_KV: keys per tile
-  int d_multiple = 8;       // D must be a multiple: rows of 16-byte chunks for cp.async
+  std::vector<int> head_dims;  // <prefix>_HEAD_DIM variants, ascending
+  int warps = 4;            // <prefix>_WARPS: warps (HIP: wavefronts) of rows_per_warp query rows
+  int block_kv = 64;        // <prefix>_BLOCK_KV: keys per tile
+  int d_multiple = 8;       // D must be a multiple: rows of whole d_multiple-element loads (cp.async: 16 bytes)
   int element_bytes = 2;
-  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name
+  std::vector<std::string> ptx_requires;  // "{t}": the PTX type name (hip: the MFMA mnemonic's)
+  std::string define_prefix = "ATTN_MMA";  // of the tunables' -D names
+  int wave_size = 32;       // threads per warp / wavefront
+  int rows_per_warp = 16;   // query rows of one warp: 16 (mma m16) or 32 (MFMA 32x32)
+  // Shared memory: false, Q and double-buffered K and V tiles, rows padded to head_dim + 8
+  // (attention_mma_sync); true, one K tile (block_kv, head_dim + 4) and one Vᵀ tile
+  // (head_dim, block_kv + 4), Q in registers (attention_mfma).
+  bool lds_k_and_v_transposed = false;
+  std::string hip_needs = "AMD matrix cores (MFMA: {archs})";  // as NativeGemmKernel's
 };
 
 // Every native attention kernel of every backend.
 const std::vector<NativeAttentionKernel>& native_attention_kernels();
 
-// Threads per block, query rows per block, dynamic shared memory per block (Q, two K and
-// two V tiles at head_dim + 8 elements per row).
+// Threads per block, query rows per block, dynamic shared memory per block (the layout of
+// lds_k_and_v_transposed).
 int native_attention_threads(const NativeAttentionKernel& k);
 int native_attention_block_q(const NativeAttentionKernel& k);
 std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int head_dim);

@@ -1,4 +1,4 @@
-// A software model of what kernels/hip/gemm_mfma.hip needs from an AMD GPU, so that the
+// A software model of what kernels/hip/gemm_mfma.hip (and attention_mfma.hip) needs from an AMD GPU, so that the
 // kernel source itself runs on the host (tests/test_gemm_mfma_emulated.cpp): the HIP kernel
 // language of tests/hip_kernel_emulation.h (one std::thread per work-item, a block barrier
 // for __syncthreads), a wavefront barrier (64 lanes) for the MFMA builtins, which are
@@ -42,7 +42,9 @@ struct Frag2 {
 
 // What a fault injection changes, to prove the test catches a wrong layout: B's two K groups
 // taken from the wrong half-wavefront, or D's rows and columns exchanged.
-enum class Fault { none, b_k_groups_swapped, d_transposed };
+// For attention_mfma: the cross-lane exchange returning the lane's own value (a row reduction
+// over half its keys).
+enum class Fault { none, b_k_groups_swapped, d_transposed, bpermute_skipped };
 
 // One block's wavefront state. Blocks run one after another.
 struct Machine {
@@ -51,7 +53,8 @@ struct Machine {
   struct Wave {
     unsigned short a[64][4];
     unsigned short b[64][4];
-    long long calls;  // instructions issued, counted by lane 0
+    int exchange[64];  // ds_bpermute's source values
+    long long calls;   // MFMA instructions issued, counted by lane 0
   };
   std::vector<Wave> waves;
   Fault fault = Fault::none;
@@ -98,6 +101,17 @@ inline Acc16 mfma_32x32x4bf16(Frag2 a, Frag2 b, Acc16 c, int, int, int) {
   return mfma_32x32(ab, bb, 2, c);
 }
 
+// ds_bpermute_b32: every lane deposits `value`, then reads the one of lane address / 4.
+inline int ds_bpermute(int address, int value) {
+  auto& w = machine.waves[static_cast<std::size_t>(hip_emulation::self.wave)];
+  const int l = hip_emulation::self.lane;
+  w.exchange[l] = value;
+  wave_sync();
+  const int out = machine.fault == Fault::bpermute_skipped ? value : w.exchange[(address / 4) % 64];
+  wave_sync();
+  return out;
+}
+
 }  // namespace gemm_mfma_emulation
 
 // ---- The names the kernel uses ----
@@ -110,6 +124,7 @@ typedef gemm_mfma_emulation::Frag2 gemm_frag2_t;
 #define __builtin_amdgcn_mfma_f32_32x32x8f16 gemm_mfma_emulation::mfma_32x32x8
 #define __builtin_amdgcn_mfma_f32_32x32x8bf16_1k gemm_mfma_emulation::mfma_32x32x8
 #define __builtin_amdgcn_mfma_f32_32x32x4bf16 gemm_mfma_emulation::mfma_32x32x4bf16
+#define __builtin_amdgcn_ds_bpermute gemm_mfma_emulation::ds_bpermute
 
 inline unsigned long long load_u64(const unsigned short* p) {
   unsigned long long v = 0;

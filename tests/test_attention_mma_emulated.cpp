@@ -11,10 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/attention_shapes.h"
-#include "harness/dtype.h"
-#include "harness/host_data.h"
-#include "harness/verify_attention.h"
+#include "tests/attention_emulated_check.h"
 #include "tests/mma_sync_emulation.h"
 
 // The dynamic shared memory of the running block (C linkage: the kernel declares it extern
@@ -31,46 +28,24 @@ namespace {
 using mma_sync_emulation::Fault;
 using mma_sync_emulation::machine;
 using suanli::AttentionShape;
-using suanli::DType;
 
-#if defined(SUANLI_DTYPE_FP16)
-constexpr DType kDType = DType::fp16;
-#else
-constexpr DType kDType = DType::bf16;
-#endif
-constexpr unsigned short kGuardBits = 0x1234;
-constexpr std::size_t kGuard = 64;  // elements after O that must stay untouched
-
+using attention_emulated_check::kDType;
 struct Outcome {
   suanli::VerifyResult check;
   bool out_of_range_read = false, misaligned = false, guard_intact = true;
 };
 
-AttentionShape shape(std::int64_t b, std::int64_t h, std::int64_t h_kv, std::int64_t s_q, std::int64_t s_kv,
-                     std::int64_t d, bool causal) {
-  AttentionShape s;
-  s.b = b, s.h = h, s.h_kv = h_kv, s.s_q = s_q, s.s_kv = s_kv, s.d = d, s.causal = causal;
-  return s;
-}
+using attention_emulated_check::shape;
 
 const unsigned char* begin_of(const std::vector<unsigned char>& v) { return v.data(); }
 const unsigned char* end_of(const std::vector<unsigned char>& v) { return v.data() + v.size(); }
 
-// scale_multiple: the softmax scale in units of the workload's 1/√D. At 1 the scores of
-// this random data spread little (softmax close to uniform, O close to the mean of V), so a
-// larger multiple sharpens the softmax and makes a wrong score or maximum show plainly.
 Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_multiple = 1.0, std::uint64_t seed = 11) {
   static_assert(sizeof(attention_smem) >= (ATTN_MMA_BLOCK_Q + 4 * ATTN_MMA_BLOCK_KV) * ATTN_MMA_PITCH * 2);
-  const auto q_count = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d);
-  const auto kv_count = static_cast<std::size_t>(s.b * s.h_kv * s.s_kv * s.d);
-  // q: (B, H, Sq, D), k and v: (B, Hkv, Skv, D), o: (B, H, Sq, D)
-  const suanli::HostMatrix q = suanli::random_matrix(kDType, q_count, seed * 5 + 1);
-  const suanli::HostMatrix k = suanli::random_matrix(kDType, kv_count, seed * 5 + 2);
-  const suanli::HostMatrix v = suanli::random_matrix(kDType, kv_count, seed * 5 + 3);
-  // O starts as the harness's NaN poison, then a guard past its end.
-  std::vector<unsigned short> o(q_count + kGuard, kGuardBits);
-  const auto poison = suanli::nan_pattern(suanli::gemm_input_format(kDType));
-  for (std::size_t i = 0; i < q_count; ++i) std::memcpy(&o[i], poison.data(), 2);
+  attention_emulated_check::Inputs in = attention_emulated_check::make_inputs(kDType, s, scale_multiple, seed);
+  const suanli::HostMatrix& q = in.q;
+  const suanli::HostMatrix& k = in.k;
+  const suanli::HostMatrix& v = in.v;
 
   machine = {};
   machine.fault = fault;
@@ -78,29 +53,22 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
   const mma_sync_emulation::Dim3 grid{static_cast<unsigned>((s.s_q + ATTN_MMA_BLOCK_Q - 1) / ATTN_MMA_BLOCK_Q),
                                       static_cast<unsigned>(s.h), static_cast<unsigned>(s.b)};
   const auto i32 = [](std::int64_t x) { return static_cast<int>(x); };
-  const float scale = static_cast<float>(scale_multiple / std::sqrt(static_cast<double>(s.d)));
   for (unsigned z = 0; z < grid.z; ++z)
     for (unsigned y = 0; y < grid.y; ++y)
       for (unsigned x = 0; x < grid.x; ++x)
         mma_sync_emulation::run_block(ATTN_MMA_THREADS, {x, y, z}, grid, attention_smem, sizeof attention_smem, [&] {
-          attention_mma_sync(i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d), scale, s.causal ? 1 : 0,
+          attention_mma_sync(i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d), in.scale, s.causal ? 1 : 0,
                              reinterpret_cast<const mma_elem_t*>(q.bytes.data()),
                              reinterpret_cast<const mma_elem_t*>(k.bytes.data()),
-                             reinterpret_cast<const mma_elem_t*>(v.bytes.data()), reinterpret_cast<mma_elem_t*>(o.data()));
+                             reinterpret_cast<const mma_elem_t*>(v.bytes.data()), reinterpret_cast<mma_elem_t*>(in.o.data()));
         });
 
   Outcome out;
   out.out_of_range_read = machine.out_of_range_read;
   out.misaligned = machine.misaligned;
-  for (std::size_t i = q_count; i < o.size(); ++i) out.guard_intact = out.guard_intact && o[i] == kGuardBits;
-  std::vector<unsigned char> o_bytes(q_count * 2);
-  std::memcpy(o_bytes.data(), o.data(), o_bytes.size());
-  const std::vector<double> o_values = suanli::decode(kDType, o_bytes);
-  suanli::AttentionCheckInput check{kDType, s, static_cast<double>(scale), &q.values, &k.values, &v.values, &o_values,
-                                    seed ^ 0xa77eULL, 256};
-  // The workload's allowance for this kernel: P is rounded to the input type for P·V.
-  check.u_intermediate = suanli::format_unit_roundoff(suanli::gemm_output_format(kDType));
-  out.check = suanli::verify_attention(check);
+  const attention_emulated_check::Judged judged = attention_emulated_check::judge(kDType, s, in, seed);
+  out.check = judged.check;
+  out.guard_intact = judged.guard_intact;
   return out;
 }
 
@@ -131,13 +99,9 @@ TEST(AttentionMmaEmulated, GroupedHeadsAndPartialTiles) {
   expect_correct(shape(2, 2, 1, 17, 150, kPartialD, false));
 }
 
-// Causal, bottom-right aligned: with Sq > Skv the first rows see no key (zeros) and with
-// Sq = 130, Skv = 3 the first query tile of 64 rows sees none at all (its block skips the
-// walk); with Sq < Skv every row sees the prefix.
+// Causal, bottom-right aligned: Sq > Skv (rows and a whole block seeing no key), Sq < Skv.
 TEST(AttentionMmaEmulated, CausalMasks) {
-  expect_correct(shape(1, 2, 2, 65, 65, kFullD, true));
-  expect_correct(shape(1, 1, 1, 130, 3, kPartialD, true));
-  expect_correct(shape(1, 1, 1, 20, 140, kPartialD, true));
+  for (const AttentionShape& s : attention_emulated_check::causal_cases(kFullD, kPartialD)) expect_correct(s);
 }
 
 TEST(AttentionMmaEmulated, SingleRowAndKey) { expect_correct(shape(1, 1, 1, 1, 1, 8, false)); }

@@ -20,6 +20,7 @@ extern "C" {
 alignas(16) unsigned char gemm_mfma_lds[64 * 1024];
 }
 
+#include "kernels/hip/mfma_common.hip"
 #include "kernels/hip/gemm_mfma.hip"
 
 namespace {

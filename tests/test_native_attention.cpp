@@ -65,7 +65,10 @@ TEST(NativeAttention, HeadDimPicksTheSmallestBoundAndNeedsWholeChunks) {
   EXPECT_EQ(choice->kernel, &k);
   EXPECT_EQ(choice->head_dim, 128);
   EXPECT_FALSE(choose_native_attention("opencl", pocl_cpu(), DType::fp16, shape(1, 1, 1, 17, 64), why));
-  EXPECT_EQ(why, "no native cuda kernel for this device (opencl backend, arch skylake-avx512)");
+  // No opencl kernels: every kernel's reason (attention_mfma's in tests/test_native_mfma_attention.cpp).
+  EXPECT_EQ(why,
+            "no native cuda kernel for this device (opencl backend, arch skylake-avx512); "
+            "no native hip kernel for this device (opencl backend, arch skylake-avx512)");
 }
 
 TEST(NativeAttention, GridLimitsAreReasonsNotLaunchErrors) {
