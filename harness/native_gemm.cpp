@@ -58,11 +58,8 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
   if (*sm < min_sm) return kernel + " needs sm_" + std::to_string(min_sm) + " or later (" + lower_lacks + "); device is " + arch;
   // A kernel written for named archs only (wgmma: sm_90a; it is neither on sm_90 without
   // the "a" features nor on Blackwell).
-  if (!archs.empty() && std::find(archs.begin(), archs.end(), device.arch) == archs.end()) {
-    std::string list;
-    for (const std::string& a : archs) list += (list.empty() ? "" : ", ") + a;
-    return kernel + " runs on " + list + " only (" + lower_lacks + ": Hopper's arch-specific features); device is " + arch;
-  }
+  if (!archs.empty() && std::find(archs.begin(), archs.end(), device.arch) == archs.end())
+    return kernel + " runs on " + joined(archs) + " only (" + lower_lacks + ": Hopper's arch-specific features); device is " + arch;
   return dtype_reason(kernel, dtypes, device, dtype);
 }
 
