@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 
+#include "harness/attention_inputs.h"
 #include "harness/attention_unfused.h"
 #include "harness/case_record.h"
 #include "harness/tuning_apply.h"
@@ -191,12 +192,11 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const st
   }
 
   run_guarded(rec, [&] {
-    const auto q_count = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d);
-    const auto kv_count = static_cast<std::size_t>(s.b * s.h_kv * s.s_kv * s.d);
-    // q: (B, H, Sq, D), k and v: (B, Hkv, Skv, D), o: (B, H, Sq, D); distinct seeds.
-    const HostMatrix q = random_matrix(spec.dtype, q_count, spec.seed * 5 + 1);
-    const HostMatrix k = random_matrix(spec.dtype, kv_count, spec.seed * 5 + 2);
-    const HostMatrix v = random_matrix(spec.dtype, kv_count, spec.seed * 5 + 3);
+    // q: (B, H, Sq, D), k and v: (B, Hkv, Skv, D), o: (B, H, Sq, D) like q.
+    const AttentionInputs inputs = attention_inputs(spec.dtype, s, spec.seed);
+    const HostMatrix& q = inputs.q;
+    const HostMatrix& k = inputs.k;
+    const HostMatrix& v = inputs.v;
     const ElementFormat format = gemm_input_format(spec.dtype);
 
     BufferSet bufs(device);
@@ -232,10 +232,13 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const st
     AttentionCheckInput check{spec.dtype, s, static_cast<double>(static_cast<float>(scale)), &q.values, &k.values, &v.values, &o,
                               spec.seed ^ 0xa77eULL, 256};
     // The unfused path stores S and P in the data type; a fused library may too (cuDNN
-    // keeps P in the input type for its second product), so both get that allowance.
-    // The native kernels round P to the input type for P·V (FlashAttention-2's register
-    // reuse): the same allowance.
-    if (vendor || native) check.u_intermediate = format_unit_roundoff(gemm_output_format(spec.dtype));
+    // keeps P in the input type for its second product; whether S passes through the data
+    // type inside it is not documented), so both get the allowance for both. The native
+    // kernels keep S in fp32 registers and round only P to the input type for P·V
+    // (FlashAttention-2's register reuse): the allowance for P alone.
+    const double u_data = format_unit_roundoff(gemm_output_format(spec.dtype));
+    if (vendor) check.u_scores = u_data;
+    if (vendor || native) check.u_probs = u_data;
     if (!record_verification(rec, verify_attention(check))) return;
     measure_into(rec, device, enqueue, spec);
     if (native) apply_native_verified_on(rec, native_choice->kernel->name, to_string(spec.dtype), info.arch);

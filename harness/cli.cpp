@@ -27,6 +27,7 @@
 #include "harness/repetitions.h"
 #include "harness/results.h"
 #include "harness/results_view.h"
+#include "harness/run_plan.h"
 #include "harness/shape_file.h"
 #include "harness/shapes.h"
 #include "harness/stream_workload.h"
@@ -184,6 +185,7 @@ struct RunOptions {
   std::string tuning_dir = default_tuning_dir();  // "" (or --no-tuning): device-class defaults only
   bool no_tuning = false;
   int repetitions = 1;  // passes over the case list (harness/repetitions.h)
+  bool dry_run = false;  // --dry-run: check and print the plan (harness/run_plan.h), run nothing
 };
 
 // The options as the journal header keeps them, keyed by their command-line names so a
@@ -502,6 +504,30 @@ nlohmann::json device_entry(const std::string& backend, const DeviceResult& d, c
   return entry;
 }
 
+// --dry-run: the options checked and the cases built as for a real run, then printed. The
+// plan is often checked where it is written, not where it will run (a GPU job prepared on a
+// build machine), so an unavailable backend is not an error here: it is named with its
+// reason, and its cases are planned as for a GPU (what cuda and hip devices are; it changes
+// only default shape sets).
+int dry_run(const RunOptions& o, const CheckedRun& checked) {
+  const auto statuses = probe_backends();
+  const BackendStatus* st = nullptr;
+  for (const auto& candidate : statuses)
+    if (candidate.backend == o.backend) st = &candidate;
+  if (!st) st = &choose_backend(statuses, o.backend);  // none named: the first available; unknown: its UsageError
+  PlanTarget target{st->backend, o.device, {}, ""};
+  DeviceType type = DeviceType::gpu;
+  if (st->available) {
+    const std::vector<int> indices = select_devices(o.device, *st);
+    for (int i : indices) target.device_names.push_back(st->devices[static_cast<std::size_t>(i)].info.name);
+    type = st->devices[static_cast<std::size_t>(indices.front())].info.type;
+  } else {
+    target.unavailable_reason = st->reason + "; planned as for a GPU";
+  }
+  print_run_plan(std::cout, target, build_cases(o, checked, type), o.repetitions);
+  return 0;
+}
+
 int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names, const std::vector<std::string>& argv) {
   // A resumed run takes its options, cases and devices from the journal header.
   std::optional<JournalContents> journal;
@@ -514,6 +540,10 @@ int cmd_run(const RunOptions& typed, const std::vector<std::string>& typed_names
   }
   const CheckedRun checked = check_run_options(o);
   const ChipDatabase db = load_chips(o.chips);
+  if (typed.dry_run) {
+    if (journal) throw UsageError("--dry-run plans a new run; --resume continues a journaled one: use one of them");
+    return dry_run(o, checked);
+  }
 
   // Reserve the outputs now: an unwritable path fails before minutes of work.
   if (o.out.empty()) o.out = default_out_name();
@@ -783,6 +813,8 @@ int run_cli(int argc, char** argv) {
                   "Measure every case N times, in N passes over the case list; compare then tests the runs, "
                   "not the samples (docs/REGRESSION.md)")
       ->capture_default_str();
+  run->add_flag("--dry-run", ro.dry_run,
+                "Check the options and print the cases the run would measure, one per line; open no device, write no file");
 
   std::string worker_backend;
   int worker_device = 0;

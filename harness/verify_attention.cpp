@@ -60,7 +60,8 @@ VerifyResult verify_attention(const AttentionCheckInput& in) {
   }
   r.method = std::string(full ? "every" : "sampled") + " query row recomputed in fp64 (" + std::to_string(rows.size()) +
              " rows); tol = 8·u·((√D+1)·2·Σ|q·k|·scale + √Skv + 1)·Σp|v| + 2·u·|o|" +
-             (in.u_intermediate > 0 ? " + 8·u_s·(2·Σ|q·k|·scale + 1)·Σp|v| (scores and probabilities stored)" : "");
+             (in.u_scores > 0 ? " + 8·u_s·2·Σ|q·k|·scale·Σp|v| (scores stored)" : "") +
+             (in.u_probs > 0 ? " + 8·u_p·Σp|v| (probabilities stored)" : "");
 
   const std::int64_t group = s.h / s.h_kv;
   std::vector<double> score(static_cast<std::size_t>(s.s_kv)), abs_score(static_cast<std::size_t>(s.s_kv));
@@ -104,8 +105,8 @@ VerifyResult verify_attention(const AttentionCheckInput& in) {
     const double score_err = (std::sqrt(static_cast<double>(s.d)) + 1.0) * 2.0 * max_abs;
     const double sum_err = std::sqrt(static_cast<double>(s.s_kv)) + 1.0;
     // Stored scores move by u_s·|s| (so the output by 2·u_s·|s|·Σp|v|); stored
-    // probabilities by u_s·p each (so the output by u_s·Σp|v|).
-    const double stored_err = in.u_intermediate * (2.0 * max_abs + 1.0);
+    // probabilities by u_p·p each (so the output by u_p·Σp|v|).
+    const double stored_err = in.u_scores * 2.0 * max_abs + in.u_probs;
     for (std::size_t t = 0; t < d; ++t) {
       const double tol =
           std::max(8.0 * (u_acc * (score_err + sum_err) + stored_err) * abs_pv[t] + 2.0 * u_store * std::abs(ref[t]), 1e-300);

@@ -24,10 +24,13 @@ struct AttentionCheckInput {
   const std::vector<double>* o = nullptr;  // o: (B, H, Sq, D), read back from the device
   std::uint64_t seed = 1;
   int sampled_rows = 256;
-  // Unit roundoff of scores and probabilities stored between kernels (the unfused path
-  // writes S and P to device memory in the data type); 0 for the fused kernel, which keeps
-  // them in float registers.
-  double u_intermediate = 0;
+  // Unit roundoff of the scores S and of the probabilities P where they pass through the
+  // data type between the two products: the unfused path stores both in device memory; the
+  // native kernels round P (not S) to the input type for P·V. 0 where they stay in fp32
+  // registers (the portable fused kernel). Kept apart because an error in S is amplified
+  // by the scores' size and one in P is not: a P-only kernel gets the tighter bound.
+  double u_scores = 0;
+  double u_probs = 0;
 };
 
 // Key j is visible to query row i iff j <= i + (s_kv - s_q) when causal (bottom-right

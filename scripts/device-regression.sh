@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 build=${SUANLI_BUILD_DIR:-build/device}
 trials=${1:-5}
 suanli="$(pwd)/$build/bin/suanli"
+. scripts/device-env.sh
+suanli_cuda_env
 [ -x "$suanli" ] || { echo "device-regression: no build at $build (run scripts/device-check.sh --prepare)" >&2; exit 2; }
 if ! "$suanli" devices --json | python3 -c 'import json,sys; sys.exit(0 if any(b["backend"]=="cuda" and b["available"] for b in json.load(sys.stdin)) else 1)'; then
   echo "device-regression: no usable CUDA device" >&2

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 build=${SUANLI_BUILD_DIR:-build/device}
 budget=${1:-90}
 dir=${OUT:-results}/tuning
+. scripts/device-env.sh
+suanli_cuda_env
 [ -x "$build/bin/suanli" ] || { echo "device-tune: no build in $build (run scripts/device-check.sh --prepare)" >&2; exit 2; }
 "$build/bin/suanli" devices | grep -q "^cuda: [0-9]* device" || { echo "device-tune: no CUDA device" >&2; exit 2; }
 mkdir -p "$dir"

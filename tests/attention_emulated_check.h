@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
+#include "harness/attention_inputs.h"
 #include "harness/attention_shapes.h"
 #include "harness/dtype.h"
 #include "harness/host_data.h"
@@ -52,16 +54,16 @@ struct Inputs {
   float scale = 0.0f;
 };
 
-// scale_multiple: the softmax scale in units of the workload's 1/√D. At 1 the scores of
-// this random data spread little (softmax close to uniform, O close to the mean of V), so a
-// larger multiple sharpens the softmax and makes a wrong score or maximum show plainly.
+// The workload's own data (harness/attention_inputs.h: Q spread so the softmax is sharp).
+// scale_multiple: the softmax scale in units of the workload's 1/√D; 1 is what a run
+// verifies, a larger multiple sharpens the softmax further (scores over tens of units).
 inline Inputs make_inputs(suanli::DType dtype, const suanli::AttentionShape& s, double scale_multiple, std::uint64_t seed) {
   Inputs in;
   in.q_count = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d);
-  const auto kv_count = static_cast<std::size_t>(s.b * s.h_kv * s.s_kv * s.d);
-  in.q = suanli::random_matrix(dtype, in.q_count, seed * 5 + 1);
-  in.k = suanli::random_matrix(dtype, kv_count, seed * 5 + 2);
-  in.v = suanli::random_matrix(dtype, kv_count, seed * 5 + 3);
+  suanli::AttentionInputs drawn = suanli::attention_inputs(dtype, s, seed);
+  in.q = std::move(drawn.q);
+  in.k = std::move(drawn.k);
+  in.v = std::move(drawn.v);
   in.o.assign(in.q_count + kGuard, kGuardBits);
   const auto poison = suanli::nan_pattern(suanli::gemm_input_format(dtype));
   for (std::size_t i = 0; i < in.q_count; ++i) std::memcpy(&in.o[i], poison.data(), 2);
@@ -83,8 +85,9 @@ inline Judged judge(suanli::DType dtype, const suanli::AttentionShape& s, const 
   const std::vector<double> o_values = suanli::decode(dtype, o_bytes);
   suanli::AttentionCheckInput check{dtype,     s,         static_cast<double>(in.scale), &in.q.values, &in.k.values,
                                     &in.v.values, &o_values, seed ^ 0xa77eULL,              256};
-  // The workload's allowance for the native kernels: P is rounded to the input type for P·V.
-  check.u_intermediate = suanli::format_unit_roundoff(suanli::gemm_output_format(dtype));
+  // The workload's allowance for the native kernels: P (not S) is rounded to the input type
+  // for P·V.
+  check.u_probs = suanli::format_unit_roundoff(suanli::gemm_output_format(dtype));
   out.check = suanli::verify_attention(check);
   return out;
 }

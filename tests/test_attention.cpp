@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "harness/attention_inputs.h"
 #include "harness/attention_shapes.h"
 #include "harness/errors.h"
 #include "harness/host_data.h"
@@ -101,13 +102,18 @@ std::vector<double> reference_fp32(const AttentionShape& s, const HostMatrix& q,
   return o;
 }
 
-VerifyResult check(const AttentionShape& s, std::int64_t drop_from = -1, double nudge = 0) {
-  const auto qn = static_cast<std::size_t>(s.b * s.h * s.s_q * s.d), kn = static_cast<std::size_t>(s.b * s.h_kv * s.s_kv * s.d);
-  const HostMatrix q = random_matrix(DType::fp32, qn, 1), k = random_matrix(DType::fp32, kn, 2), v = random_matrix(DType::fp32, kn, 3);
-  std::vector<double> o = reference_fp32(s, q, k, v, drop_from);
+// The workload's data (harness/attention_inputs.h), an fp32 reference optionally broken,
+// through verify_attention with the given allowances for stored S and P.
+VerifyResult check(const AttentionShape& s, std::int64_t drop_from = -1, double nudge = 0, double u_scores = 0,
+                   double u_probs = 0) {
+  const AttentionInputs in = attention_inputs(DType::fp32, s, 1);
+  std::vector<double> o = reference_fp32(s, in.q, in.k, in.v, drop_from);
   o[o.size() / 2] += nudge;
-  AttentionCheckInput in{DType::fp32, s, static_cast<float>(1.0 / std::sqrt(static_cast<double>(s.d))), &q.values, &k.values, &v.values, &o, 7, 64};
-  return verify_attention(in);
+  AttentionCheckInput c{DType::fp32, s, static_cast<float>(1.0 / std::sqrt(static_cast<double>(s.d))), &in.q.values, &in.k.values,
+                        &in.v.values, &o, 7, 64};
+  c.u_scores = u_scores;
+  c.u_probs = u_probs;
+  return verify_attention(c);
 }
 
 TEST(VerifyAttention, Fp32ReferencePassesOnOddShapes) {
@@ -129,6 +135,20 @@ TEST(VerifyAttention, MissingLastKeyTileFails) {
 }
 
 TEST(VerifyAttention, OneWrongOutputFails) { EXPECT_FALSE(check({1, 2, 2, 17, 17, 64, false, ""}, -1, 1e-3).ok); }
+
+// An error in the scores grows with their size and one in the probabilities does not, so a
+// path that rounds only P (the native kernels) is held to a tighter bound than one that
+// stores S too (the unfused path): an error of 0.05 in one output passes the second
+// allowance at bf16's unit roundoff and fails the first.
+TEST(VerifyAttention, ProbabilityOnlyAllowanceIsTighter) {
+  const AttentionShape s{1, 2, 2, 17, 65, 64, false, ""};
+  const double u_bf16 = 1.0 / 256;
+  EXPECT_TRUE(check(s, -1, 0.05, u_bf16, u_bf16).ok);
+  const VerifyResult p_only = check(s, -1, 0.05, 0, u_bf16);
+  EXPECT_FALSE(p_only.ok);
+  EXPECT_NE(p_only.method.find("(probabilities stored)"), std::string::npos) << p_only.method;
+  EXPECT_EQ(p_only.method.find("(scores stored)"), std::string::npos) << p_only.method;
+}
 
 TEST(VerifyAttention, RowsWithNoVisibleKeyMustBeZero) {
   // Sq > Skv and causal: the first Sq - Skv rows see no key at all.

@@ -132,4 +132,16 @@ TEST(AttentionMfmaEmulated, FaultsAreCaught) {
   }
 }
 
+// ... and at the scale a run verifies with (1/√D on the workload's data, whose Q is spread
+// so the softmax is sharp: harness/attention_inputs.h).
+TEST(AttentionMfmaEmulated, FaultsAreCaughtAtTheWorkloadsScale) {
+  for (const AttentionShape& s : {shape(1, 1, 1, 32, 130, kFullD, false), shape(1, 2, 1, 17, 150, kPartialD, true)}) {
+    SCOPED_TRACE(suanli::to_string(s));
+    for (const Fault f : {Fault::bpermute_skipped, Fault::b_k_groups_swapped}) {
+      SCOPED_TRACE(static_cast<int>(f));
+      EXPECT_FALSE(run(s, f).judged.check.ok);
+    }
+  }
+}
+
 }  // namespace

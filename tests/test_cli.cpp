@@ -235,6 +235,42 @@ TEST(Cli, UnsupportedDtypeIsASkippedRowWithTheReason) {
   }
 }
 
+// --dry-run: the case list a run would measure, printed; nothing written, no journal. An
+// unavailable backend is named with its reason (a GPU job is checked where it is written);
+// bad options are refused as in a real run.
+TEST(Cli, DryRunPrintsThePlanAndWritesNothing) {
+  TempDir dir;
+  const std::string out = (dir / "r.json").string();
+  auto r = run_suanli({"run", "--backend", "opencl", "--dtype", "fp32,fp16", "--tier", "portable,vendor", "--shape", "17x33x65",
+                       "--shape", "64x64x64", "--repetitions", "3", "--out", out, "--csv", (dir / "r.csv").string(), "--dry-run"},
+                      base_env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dry run: 8 case(s) x 3 repetitions on opencl device 0 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  #0 gemm fp32 portable 17x33x65\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  #7 gemm fp16 vendor 64x64x64\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::is_empty(dir.path())) << "a dry run wrote a file";
+
+  r = run_suanli({"run", "--backend", "fakegpu", "--workload", "attention", "--tier", "native", "--native-kernel",
+                  "attention_mma_sync", "--dtype", "bf16", "--shape", "1x32x4096x128", "--causal", "--out", out, "--dry-run"},
+                 base_env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  #0 attention bf16 native 1x32x4096x128 causal attention_mma_sync\n"), std::string::npos) << r.out;
+
+  r = run_suanli({"run", "--backend", "cuda", "--shape", "64x64x64", "--out", out, "--dry-run"}, base_env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("on cuda device 0 (unavailable here: "), std::string::npos) << r.out;
+
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"run", "--backend", "opencl", "--tier", "native", "--native-kernel", "gemm_nope", "--dry-run"},
+        std::vector<std::string>{"run", "--backend", "opencl", "--dtype", "fp7", "--dry-run"},
+        std::vector<std::string>{"run", "--backend", "nope", "--dry-run"}}) {
+    r = run_suanli(bad, base_env());
+    EXPECT_EQ(r.exit_code, 2) << bad[3];
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 // Bad input: a one-line error naming the problem, exit 2, and no results file at all.
 TEST(Cli, BadInputGivesOneLineErrorAndNoOutput) {
   TempDir dir;
