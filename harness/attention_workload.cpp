@@ -165,12 +165,9 @@ nlohmann::json run_attention_case(Device& device, const CaseSpec& spec, const st
     native_choice = choose_native_attention(backend, info, spec.dtype, s, reason, spec.native_kernel);
     if (!native_choice) why = reason;
   } else if (!vendor) {
-    try {
-      config = attention_config_for(info, spec);
-    } catch (const std::invalid_argument& e) {
-      rec["reason"] = std::string("bad tuned config: ") + e.what();
-      return rec;
-    }
+    const auto tuned = tuned_config_or_reason(rec, [&] { return attention_config_for(info, spec); });
+    if (!tuned) return rec;
+    config = *tuned;
     why = portable_attention_can_implement(info, spec.dtype, s, config);
   }
   else if (!fused_vendor) why = unfused_attention_can_implement(device, spec.dtype, s);

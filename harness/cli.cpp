@@ -407,20 +407,6 @@ CheckedRun check_run_options(const RunOptions& o) {
   return c;
 }
 
-std::vector<int> select_devices(const std::string& device, const BackendStatus& backend) {
-  const int count = static_cast<int>(backend.devices.size());
-  std::vector<int> out;
-  if (device == "all") {
-    for (int i = 0; i < count; ++i) out.push_back(i);
-    return out;
-  }
-  const int index = std::stoi(device);  // digits only, checked by check_run_options
-  if (index >= count)
-    throw UsageError("--device " + device + " does not exist: backend " + backend.backend + " has " + std::to_string(count) +
-                     " device(s) (see suanli devices)");
-  return {index};
-}
-
 std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, DeviceType device_type) {
   const bool attention = o.workload == "attention";
   std::vector<GemmShape> shapes = c.shapes;

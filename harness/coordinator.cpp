@@ -211,4 +211,18 @@ const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, 
   throw UsageError("no backend has a usable device (" + why + ")");
 }
 
+std::vector<int> select_devices(const std::string& device, const BackendStatus& backend) {
+  const int count = static_cast<int>(backend.devices.size());
+  std::vector<int> out;
+  if (device == "all") {
+    for (int i = 0; i < count; ++i) out.push_back(i);
+    return out;
+  }
+  const int index = std::stoi(device);  // digits only: checked by the caller
+  if (index >= count)
+    throw UsageError("--device " + device + " does not exist: backend " + backend.backend + " has " + std::to_string(count) +
+                     " device(s) (see suanli devices)");
+  return {index};
+}
+
 }  // namespace suanli

@@ -28,6 +28,10 @@ std::vector<BackendStatus> probe_backends(double timeout_s = 120.0);
 // problem when it is unknown or unavailable, or when none is available.
 const BackendStatus& choose_backend(const std::vector<BackendStatus>& statuses, const std::string& wanted);
 
+// The device indices `device` names in `backend`: one index (digits only: the caller has
+// checked), or "all". Throws UsageError when the index is past the backend's devices.
+std::vector<int> select_devices(const std::string& device, const BackendStatus& backend);
+
 struct DeviceRun {
   bool started = false;
   std::string error;  // why the worker could not open the device

@@ -163,12 +163,9 @@ nlohmann::json run_gemm_case(Device& device, const CaseSpec& spec, const std::st
   const bool native = spec.tier == "native";
   GemmConfig config;
   if (spec.tier == "portable") {
-    try {
-      config = gemm_config_for(info, spec);
-    } catch (const std::invalid_argument& e) {
-      rec["reason"] = std::string("bad tuned config: ") + e.what();
-      return rec;
-    }
+    const auto tuned = tuned_config_or_reason(rec, [&] { return gemm_config_for(info, spec); });
+    if (!tuned) return rec;
+    config = *tuned;
   }
   GemmProblem problem{spec.dtype, spec.shape.m, spec.shape.n, spec.shape.k, 1.0, 0.0};
 

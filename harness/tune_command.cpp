@@ -88,10 +88,7 @@ class TuneCommand : public Subcommand {
     check_options();
     const auto statuses = probe_backends();
     const BackendStatus& chosen = choose_backend(statuses, backend_);
-    const int index = std::stoi(device_);
-    if (index >= static_cast<int>(chosen.devices.size()))
-      throw UsageError("--device " + device_ + " does not exist: backend " + chosen.backend + " has " +
-                       std::to_string(chosen.devices.size()) + " device(s)");
+    const int index = select_devices(device_, chosen).front();  // digits only (check_options)
     backend_ = chosen.backend;
     info_ = chosen.devices[static_cast<std::size_t>(index)].info;
     index_ = index;

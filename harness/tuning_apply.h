@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,19 @@ std::optional<TuningKey> tuning_key_of(const CaseSpec& spec);
 // would have served, which then run their defaults.
 void apply_tuning(std::vector<CaseSpec>& cases, const std::string& backend, const DeviceInfo& info,
                   const std::string& tuning_dir, std::ostream& warn);
+
+// Worker side: the config a case runs, from `config_for` (a workload's *_config_for, which
+// throws std::invalid_argument naming the field when the tuned entry handed down cannot be
+// read); nullopt with rec["reason"] = "bad tuned config: ..." then, and the case is skipped.
+template <class ConfigFor>
+auto tuned_config_or_reason(nlohmann::json& rec, ConfigFor&& config_for) -> std::optional<decltype(config_for())> {
+  try {
+    return config_for();
+  } catch (const std::invalid_argument& e) {
+    rec["reason"] = std::string("bad tuned config: ") + e.what();
+    return std::nullopt;
+  }
+}
 
 // Worker side: writes config_source ("tuned" or "default") and the lookup's details into a
 // case record's kernel section.
