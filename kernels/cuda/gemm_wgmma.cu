@@ -15,8 +15,11 @@
 //     buffers. Warpgroups 1 .. CONSUMERS each own 64 rows of the (BLOCK_M × BLOCK_N) tile
 //     and multiply with wgmma.m64n128 (BLOCK_N / 128 instructions per K step).
 //   - Two mbarriers per stage: `full` (the producer announces the stage's bytes, TMA counts
-//     them in; consumers wait on it) and `empty` (each consumer warpgroup arrives once its
-//     wgmma reading the stage has completed; the producer waits on it before refilling).
+//     them in; consumers wait on it) and `empty` (every consumer warp arrives once its
+//     wgmma.wait_group has returned, i.e. the wgmma reading the stage has completed; the
+//     producer waits on it before refilling). Per warp, not one thread per warpgroup: the
+//     PTX ISA describes wait_group per executing thread, so one warp's return is not taken
+//     to say the other three warps' part of the operation is done.
 //   - Persistent grid: one block per SM (the harness launches min(tiles, SMs) blocks); block
 //     b takes tiles b, b + gridDim.x, ... in GROUP_M-grouped order (see below), so the
 //     producer fills the ring for the next tile while the consumers store the last one.
@@ -119,7 +122,7 @@ gemm_wgmma(int M, int N, int K, float alpha, float beta, const __grid_constant__
   if (tid == 0) {
     for (int s = 0; s < GEMM_WGMMA_STAGES; ++s) {
       mbarrier_init(GEMM_WGMMA_FULL(s), 1);                       // the producer's expect_tx arrival
-      mbarrier_init(GEMM_WGMMA_EMPTY(s), GEMM_WGMMA_CONSUMERS);  // one arrival per consumer warpgroup
+      mbarrier_init(GEMM_WGMMA_EMPTY(s), GEMM_WGMMA_CONSUMERS * 4);  // one arrival per consumer warp
     }
     mbarrier_init_fence();
   }
@@ -160,7 +163,7 @@ gemm_wgmma(int M, int N, int K, float alpha, float beta, const __grid_constant__
   const int consumer = warpgroup - 1;  // rows 64 · consumer .. + 64 of the tile
   const int warp = (tid % 128) / 32;   // rows 16 · warp .. + 16 of those
   const int lane = tid % 32;
-  const bool arrives = tid % 128 == 0;  // the thread that releases stages for its warpgroup
+  const bool arrives = lane == 0;  // the thread that releases stages for its warp
   int stage = 0;
   unsigned phase = 0;
   // acc: (N_PARTS) blocks of 64 × 128, 64 fp32 per thread each (layout at wgmma_m64n128).
