@@ -46,8 +46,8 @@ prepare() {
 
 if [ "${1:-}" = "--prepare" ]; then
   prepare || { echo "device-check: build failed" >&2; exit 1; }
-  du -sh "$build/bin" "$build/lib"
-  echo "carry: $build/bin $build/lib"
+  du -sh "${build#"$root"/}/bin" "${build#"$root"/}/lib"
+  echo "carry: ${build#"$root"/}/bin ${build#"$root"/}/lib"
   exit 0
 fi
 
