@@ -144,12 +144,15 @@ TEST(AttentionWgmmaEmulated, SingleRows) {
 
 // The test has teeth: TMA writing plain rows under swizzled descriptors, or V's N-major
 // descriptor read with LBO and SBO in each other's roles (the other reading of the ISA), fails
-// the harness's check.
+// the harness's check. At the workload's own scale: a sharp softmax puts the weight on a few
+// keys, and bf16's allowance for it (which grows with Σ|q·k|·scale) can hide which V rows the
+// wrong reading misplaced.
 TEST(AttentionWgmmaEmulated, FaultsAreCaught) {
-  const AttentionShape s = shape(1, 1, 1, 64, 130, kFullD, false);
+  const AttentionShape s = shape(1, 1, 1, 64, 256, kFullD, false);
   for (const Fault f : {Fault::tma_unswizzled, Fault::mn_major_offsets_swapped}) {
     SCOPED_TRACE(static_cast<int>(f));
-    EXPECT_FALSE(run(s, f, 8.0).check.ok);
+    const Outcome r = run(s, f);
+    EXPECT_FALSE(r.check.ok) << r.check.method << "; worst error / tolerance " << r.check.worst_error_ratio;
   }
 }
 
