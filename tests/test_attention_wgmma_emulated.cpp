@@ -124,6 +124,10 @@ TEST(AttentionWgmmaEmulated, SharpGroupedHeadsAcrossTiles) {
   expect_correct(shape(2, 4, 2, 130, 200, kFullD, false), 8.0);
 }
 
+// Five key tiles through the two-stage ring (each stage refilled twice): a stage handed back
+// before the P·V that reads it has completed shows here as V rows of a later tile.
+TEST(AttentionWgmmaEmulated, LongKeyWalkWrapsTheRing) { expect_correct(shape(1, 1, 1, 64, 600, kFullD, false), 8.0); }
+
 // Skv < Sq: one partial key tile for many queries; the odd D.
 TEST(AttentionWgmmaEmulated, FewerKeysThanQueries) { expect_correct(shape(1, 2, 1, 140, 60, kPartialD, false)); }
 
