@@ -59,7 +59,10 @@ TensorMap2d encode(const std::vector<unsigned char>& bytes, std::int64_t rows, s
   return map;
 }
 
-Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_multiple = 1.0, std::uint64_t seed = 11) {
+// warp_fault: a fault of the warp model underneath (tests/mma_sync_emulation.h: the shuffles
+// of the row maximum and sum).
+Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_multiple = 1.0, std::uint64_t seed = 11,
+            mma_sync_emulation::Fault warp_fault = mma_sync_emulation::Fault::none) {
   attention_emulated_check::Inputs in = attention_emulated_check::make_inputs(kDType, s, scale_multiple, seed);
   // q: (B·H·Sq, D), k and v: (B·Hkv·Skv, D) as 2-D TMA views.
   const TensorMap2d q_map = encode(in.q.bytes, s.b * s.h * s.s_q, s.d, ATTN_WGMMA_BLOCK_Q);
@@ -68,6 +71,7 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
 
   model.smem_bytes = sizeof attention_smem;
   model.fault = fault;
+  mma_sync_emulation::machine.fault = warp_fault;
   model.bad_barrier = model.bad_tma = model.bad_descriptor = model.stalled = false;
   const mma_sync_emulation::Dim3 grid{static_cast<unsigned>((s.s_q + ATTN_WGMMA_BLOCK_Q - 1) / ATTN_WGMMA_BLOCK_Q),
                                       static_cast<unsigned>(s.h), static_cast<unsigned>(s.b)};
@@ -85,6 +89,7 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
         });
       }
 
+  mma_sync_emulation::machine.fault = mma_sync_emulation::Fault::none;
   Outcome out;
   out.bad_barrier = model.bad_barrier;
   out.bad_tma = model.bad_tma;
@@ -158,6 +163,14 @@ TEST(AttentionWgmmaEmulated, FaultsAreCaught) {
     const Outcome r = run(s, f);
     EXPECT_FALSE(r.check.ok) << r.check.method << "; worst error / tolerance " << r.check.worst_error_ratio;
   }
+}
+
+// A row maximum taken over one lane instead of the row's four: caught on a sharp softmax (on a
+// near-uniform one a lane-local maximum moves O by less than bf16's rounding).
+TEST(AttentionWgmmaEmulated, ALaneLocalRowMaximumIsCaught) {
+  const AttentionShape s = shape(1, 1, 1, 64, 256, kFullD, false);
+  const Outcome r = run(s, Fault::none, 8.0, 11, mma_sync_emulation::Fault::quad_reduction_skipped);
+  EXPECT_FALSE(r.check.ok) << r.check.method << "; worst error / tolerance " << r.check.worst_error_ratio;
 }
 
 }  // namespace
