@@ -1,5 +1,6 @@
-// A software model of what the wgmma kernels (kernels/cuda/gemm_wgmma.cu) need from a
-// Hopper GPU, so the kernel source itself runs on the host (tests/test_gemm_wgmma_emulated.cpp).
+// A software model of what the wgmma kernels (kernels/cuda/gemm_wgmma.cu, peak_wgmma.cu,
+// attention_wgmma.cu) need from a Hopper GPU, so the kernel source itself runs on the host
+// (tests/test_gemm_wgmma_emulated.cpp, test_attention_wgmma_emulated.cpp, ...).
 // It builds on tests/mma_sync_emulation.h's block runner (one std::thread per CUDA thread,
 // __syncthreads, the CUDA names) and adds, written from the PTX ISA's definitions:
 //   - mbarrier: a phase counter, an arrival count and a transaction-byte count per barrier;
@@ -19,8 +20,6 @@
 //     accumulators, the others' parts being the same operation's);
 //   - the accumulator fragment of m64nNk*: warp w of the warpgroup owns rows 16w .. 16w + 15,
 //     lane (g, t) holds D[16w + g + 8·((e / 2) % 2)][8·(e / 4) + 2t + e % 2] in element e.
-// This model is my reading of the ISA, checked against no hardware: it proves the kernel's
-// pipeline, edges and index arithmetic agree with that reading, not that the reading is right.
 //   - wgmma with A from registers (attention_wgmma's P·V): the A fragment is the mma.sync
 //     m16n8k16 A layout per warp (kernels/cuda/wgmma_common.cuh, wgmma_m64_regs_a), read from
 //     the registers of the lanes that hold it when the wgmma is performed, so a kernel that
@@ -28,6 +27,8 @@
 //     N-major (imm-trans-b 1) through a descriptor, read as that file's comment reads the ISA:
 //     element (k, n) at start + (k / 8)·SBO + (k % 8)·128 + (n / 64)·LBO + 2·(n % 64) bytes,
 //     the 128-byte swizzle applied.
+// This model is my reading of the ISA, checked against no hardware: it proves the kernel's
+// pipeline, edges and index arithmetic agree with that reading, not that the reading is right.
 // Include before kernels/cuda/wgmma_common.cuh and the kernel, with SUANLI_DTYPE_* set.
 #pragma once
 
