@@ -38,6 +38,15 @@ std::optional<NativeAttentionChoice> choose_native_attention(const std::string& 
 // The case record's "kernel" section for a choice.
 nlohmann::json native_attention_kernel_json(const NativeAttentionChoice& choice, const CaseSpec& spec);
 
+// The launch grid: one block per block_q query rows of one (batch, head), (ceil(Sq / block_q), H, B).
+Dim3 native_attention_grid(const NativeAttentionKernel& k, const AttentionShape& s);
+
+// The kernel arguments: (B, H, Hkv, Sq, Skv, D, scale, causal, q, k, v, o); a tma kernel gets
+// q as a (B·H·Sq, D) and k, v as (B·Hkv·Skv, D) tensor maps (boxes of 128 bytes × block_q or
+// block_kv rows, 128-byte swizzle) in place of the buffers.
+std::vector<KernelArg> native_attention_args(const NativeAttentionKernel& nk, const AttentionShape& s, double scale, Buffer q,
+                                             Buffer k, Buffer v, Buffer o);
+
 // Compiles the chosen kernel and returns the call that launches it on
 // o = attention(q, k, v) (q, o: (B, H, Sq, D); k, v: (B, Hkv, Skv, D)); compile facts go
 // into `kernel_rec`.

@@ -28,6 +28,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"gemm_mma_sync", "mma_sync_common"},
     {"attention_mma_sync", "mma_sync_common"},
+    {"attention_wgmma", "wgmma_common"},
     {"gemm_wgmma", "wgmma_common"},
     {"peak_wgmma", "wgmma_common"},
     {"gemm_mfma", "mfma_common"},
@@ -239,6 +240,35 @@ const std::vector<NativeGemmKernel>& native_gemm_kernels() {
 
 const std::vector<NativeAttentionKernel>& native_attention_kernels() {
   static const std::vector<NativeAttentionKernel> kernels = {
+      // Hopper first: wgmma and TMA, a producer warpgroup and 2 consumer warpgroups of 64 query
+      // rows, 128-key tiles in a 2-stage ring (attention_mma_sync there with --native-kernel
+      // attention_mma_sync). Proof of the path: Q·Kᵀ's wgmma, the TMA copy, the mbarrier wait,
+      // the register hand-over, the wgmma wait, and the softmax's shuffles and exp2.
+      {.name = "attention_wgmma",
+       .backend = "cuda",
+       .min_sm = 90,
+       .archs = {"sm_90a"},
+       .dtypes = {"fp16", "bf16"},
+       .source = "attention_wgmma",
+       .source_path = "kernels/cuda/attention_wgmma.cu",
+       .head_dims = {64, 128},
+       .warps = 8,
+       .block_kv = 128,
+       .d_multiple = 8,
+       .element_bytes = 2,
+       .ptx_requires = [] {
+         std::vector<std::string> r = wgmma_requires("wgmma.mma_async.sync.aligned.m64n128k16.f32.{t}.{t}");
+         for (const char* p : {"wgmma.wait_group.sync.aligned", "shfl.sync.bfly", "ex2.approx"}) r.push_back(p);
+         return r;
+       }(),
+       .define_prefix = "ATTN_WGMMA",
+       .wave_size = 32,
+       .rows_per_warp = 16,
+       .lds_k_and_v_transposed = false,
+       .tma = true,
+       .stages = 2,
+       .producer_warps = 4,
+       .lower_lacks = "wgmma"},
       {.name = "attention_mma_sync",
        .backend = "cuda",
        .min_sm = 80,
@@ -278,7 +308,7 @@ const std::vector<NativeAttentionKernel>& native_attention_kernels() {
   return kernels;
 }
 
-int native_attention_threads(const NativeAttentionKernel& k) { return k.warps * k.wave_size; }
+int native_attention_threads(const NativeAttentionKernel& k) { return (k.warps + k.producer_warps) * k.wave_size; }
 
 int native_attention_block_q(const NativeAttentionKernel& k) { return k.warps * k.rows_per_warp; }
 
@@ -287,6 +317,13 @@ std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int he
   const auto bytes = static_cast<std::size_t>(k.element_bytes);
   // attention_mfma: K (block_kv, head_dim + 4) and Vᵀ (head_dim, block_kv + 4).
   if (k.lds_k_and_v_transposed) return (kv * (hd + 4) + hd * (kv + 4)) * bytes;
+  // attention_wgmma: 1024 bytes of alignment slack (the swizzle atoms), Q (block_q, head_dim),
+  // `stages` K and V tiles (block_kv, head_dim), unpadded (the 128-byte swizzle spreads the
+  // banks), and the mbarriers: Q's, a full and an empty one per stage.
+  if (k.tma) {
+    const auto stages = static_cast<std::size_t>(k.stages);
+    return 1024 + (static_cast<std::size_t>(native_attention_block_q(k)) + 2 * stages * kv) * hd * bytes + 8 * (1 + 2 * stages);
+  }
   // attention_mma_sync pads every shared row by 8 elements; Q, then two K and two V tiles.
   const auto rows = static_cast<std::size_t>(native_attention_block_q(k)) + 4 * kv;
   return rows * (hd + 8) * bytes;
@@ -294,10 +331,12 @@ std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int he
 
 std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, const std::string& dtype, int head_dim) {
   const std::string& p = k.define_prefix;
-  return {{p + "_HEAD_DIM", std::to_string(head_dim)},
-          {p + "_WARPS", std::to_string(k.warps)},
-          {p + "_BLOCK_KV", std::to_string(k.block_kv)},
-          {dtype_define(dtype), "1"}};
+  std::vector<Define> out = {{p + "_HEAD_DIM", std::to_string(head_dim)},
+                             {p + "_WARPS", std::to_string(k.warps)},
+                             {p + "_BLOCK_KV", std::to_string(k.block_kv)}};
+  if (k.stages > 0) out.push_back({p + "_STAGES", std::to_string(k.stages)});
+  out.push_back({dtype_define(dtype), "1"});
+  return out;
 }
 
 const std::vector<NativePeakKernel>& native_peak_kernels() {

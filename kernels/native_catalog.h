@@ -110,20 +110,22 @@ struct NativePeakKernel {
 // Dynamic shared memory of a block of `k` (0 for the register-only kernels).
 std::size_t native_peak_shared_bytes(const NativePeakKernel& k);
 
-// Native kernels of the attention workload (kernels/cuda/attention_mma_sync.cu,
-// kernels/hip/attention_mfma.hip): one compile per dtype and head-dim bound; a case runs the
-// smallest bound that holds its D. Both take the same arguments on the same grid
-// (ceil(Sq / block_q), H, B).
+// Native kernels of the attention workload (kernels/cuda/attention_wgmma.cu,
+// attention_mma_sync.cu, kernels/hip/attention_mfma.hip): one compile per dtype and head-dim
+// bound; a case runs the smallest bound that holds its D. All take the same scalar arguments
+// on the same grid (ceil(Sq / block_q), H, B); a tma kernel takes q, k, v as tensor maps.
 struct NativeAttentionKernel {
   std::string name;         // also the entry point: "attention_mma_sync"
   std::string backend;      // "cuda" or "hip"
   int min_sm = 0;           // cuda: lowest compute capability x 10
-  std::vector<std::string> archs;  // hip: the gfx processors it is written for
+  // hip: the gfx processors it is written for; cuda: when set, the only archs it runs on
+  // ("sm_90a": wgmma), as NativeGemmKernel's.
+  std::vector<std::string> archs;
   std::vector<std::string> dtypes;
   std::string source;       // native_kernel_source() name
   std::string source_path;  // in the repository, for records
   std::vector<int> head_dims;  // <prefix>_HEAD_DIM variants, ascending
-  int warps = 4;            // <prefix>_WARPS: warps (HIP: wavefronts) of rows_per_warp query rows
+  int warps = 4;            // <prefix>_WARPS: warps (HIP: wavefronts) of rows_per_warp query rows (consumers)
   int block_kv = 64;        // <prefix>_BLOCK_KV: keys per tile
   int d_multiple = 8;       // D must be a multiple: rows of whole d_multiple-element loads (cp.async: 16 bytes)
   int element_bytes = 2;
@@ -135,14 +137,23 @@ struct NativeAttentionKernel {
   // (attention_mma_sync); true, one K tile (block_kv, head_dim + 4) and one Vᵀ tile
   // (head_dim, block_kv + 4), Q in registers (attention_mfma).
   bool lds_k_and_v_transposed = false;
+  // Loaded by TMA (attention_wgmma): q as a (B·H·Sq, D) and k, v as (B·Hkv·Skv, D) tensor maps,
+  // boxes of (block_q or block_kv rows, 128 bytes), 128-byte swizzle, instead of pointers. Its
+  // shared memory: 1024 bytes of alignment slack, Q, `stages` K and V tiles (head_dim columns,
+  // unpadded) and 8-byte mbarriers (Q's, a full and an empty one per stage).
+  bool tma = false;
+  int stages = 0;           // <prefix>_STAGES when set: the K / V ring's depth
+  int producer_warps = 0;   // warps that only load (a producer warpgroup), beside `warps`
+  // cuda: what the archs below min_sm (or outside archs) lack, for can_implement's reason.
+  std::string lower_lacks = "cp.async, bf16 mma.sync";
   std::string hip_needs = "AMD matrix cores (MFMA: {archs})";  // as NativeGemmKernel's
 };
 
 // Every native attention kernel of every backend.
 const std::vector<NativeAttentionKernel>& native_attention_kernels();
 
-// Threads per block, query rows per block, dynamic shared memory per block (the layout of
-// lds_k_and_v_transposed).
+// Threads per block (producer warps included), query rows per block, dynamic shared memory
+// per block (the layout of lds_k_and_v_transposed, or tma's).
 int native_attention_threads(const NativeAttentionKernel& k);
 int native_attention_block_q(const NativeAttentionKernel& k);
 std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int head_dim);

@@ -11,14 +11,16 @@
 #     case verified;  3b. the native tier (gemm_mma_sync, this project's mma.sync kernel),
 #     fp16, bf16, tf32 and int8 at the same shapes, status `unverified` until kernels/cuda/verified_on.json
 #     lists the device's arch; on Hopper (sm_90a) also gemm_wgmma (TMA + wgmma) in fp16, bf16
-#     and fp8;  4. attention, portable, native (attention_mma_sync, this
-#     project's FlashAttention-2-style mma.sync kernel, `unverified` like the native GEMM) and
-#     vendor tier (cuDNN's fused flash attention where cuDNN is installed, else the unfused
-#     cuBLAS path, with the reason recorded),
-#     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask;  5. the
+#     and fp8;  4. attention, portable, native (the table's first kernel for the device: on
+#     Hopper (sm_90a) attention_wgmma, the FlashAttention-3-style wgmma + TMA kernel, elsewhere
+#     attention_mma_sync, the FlashAttention-2-style mma.sync kernel; `unverified` like the
+#     native GEMM) and vendor tier (cuDNN's fused flash attention where cuDNN is installed,
+#     else the unfused cuBLAS path, with the reason recorded),
+#     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask; then
+#     attention_mma_sync by name at 1x32x4096x128 (on Hopper: beside attention_wgmma);  5. the
 #     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
 #     bf16; on sm_90a also peak_wgmma; `unverified` like the native GEMM), stream copy and triad;  6. writes
-#     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,peak,peak-native,peak-wgmma,stream}.{json,csv}
+#     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,attention-mma-sync,attention-mma-sync-causal,peak,peak-native,peak-wgmma,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
 #   scripts/device-check.sh --dry-run   (anywhere, no GPU needed) runs every step's suanli
@@ -26,7 +28,8 @@
 #       printed, no GPU test runs, nothing is written. CTest runs it (device_check_dry_run),
 #       so a mistyped option is found here, not on a lent GPU's scarce minutes.
 # Budget: about 5 minutes on an H200 (the native tier adds 8 + 6 GEMM cases: about a minute; 8
-# attention cases of at most 2 s of samples each; the native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# attention cases of at most 2 s of samples each, and 4 of the named attention_mma_sync; the
+# native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -118,6 +121,16 @@ for mask in "" --causal; do
     --shape 1x32x4096x128 --shape 1x32x8192x128 $mask --max-time 2 --timeout 60 \
     --out "$dir/attention$name_suffix.json" --csv "$dir/attention$name_suffix.csv" | tee -a "$dir/summary.txt"
   [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
+done
+# The native tier above ran the table's first kernel (attention_wgmma on sm_90a); the mma.sync
+# kernel by name, so both are measured on Hopper: 2 dtypes x 1 shape per mask, 4 cases.
+for mask in "" --causal; do
+  name_suffix=${mask:+-causal}
+  echo "== native attention${mask:+ (causal)}: attention_mma_sync fp16 bf16 at 1x32x4096x128"
+  "$suanli" run --backend cuda --device 0 --workload attention --tier native --native-kernel attention_mma_sync \
+    --dtype fp16,bf16 --shape 1x32x4096x128 $mask --max-time 2 --timeout 60 \
+    --out "$dir/attention-mma-sync$name_suffix.json" --csv "$dir/attention-mma-sync$name_suffix.csv" | tee -a "$dir/summary.txt"
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
 done
 
 # The ceilings: FMA chains per dtype (int8 on dp4a) and STREAM copy / triad over 1 GiB

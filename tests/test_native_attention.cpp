@@ -60,7 +60,8 @@ TEST(NativeAttention, HeadDimPicksTheSmallestBoundAndNeedsWholeChunks) {
   EXPECT_EQ(why_not("cuda", h100, DType::fp16, shape(1, 1, 1, 17, 20)),
             "attention_mma_sync needs D a multiple of 8 (rows of 16-byte chunks); D = 20");
   std::string why;
-  const auto choice = choose_native_attention("cuda", h100, DType::bf16, shape(1, 1, 1, 17, 96), why);
+  // On sm_80 (on Hopper attention_wgmma comes first: tests/test_native_wgmma_attention.cpp).
+  const auto choice = choose_native_attention("cuda", cuda_gpu("sm_80"), DType::bf16, shape(1, 1, 1, 17, 96), why);
   ASSERT_TRUE(choice);
   EXPECT_EQ(choice->kernel, &k);
   EXPECT_EQ(choice->head_dim, 128);

@@ -1,5 +1,6 @@
-// A software model of what the wgmma kernels (kernels/cuda/gemm_wgmma.cu) need from a
-// Hopper GPU, so the kernel source itself runs on the host (tests/test_gemm_wgmma_emulated.cpp).
+// A software model of what the wgmma kernels (kernels/cuda/gemm_wgmma.cu, peak_wgmma.cu,
+// attention_wgmma.cu) need from a Hopper GPU, so the kernel source itself runs on the host
+// (tests/test_gemm_wgmma_emulated.cpp, test_attention_wgmma_emulated.cpp, ...).
 // It builds on tests/mma_sync_emulation.h's block runner (one std::thread per CUDA thread,
 // __syncthreads, the CUDA names) and adds, written from the PTX ISA's definitions:
 //   - mbarrier: a phase counter, an arrival count and a transaction-byte count per barrier;
@@ -19,6 +20,13 @@
 //     accumulators, the others' parts being the same operation's);
 //   - the accumulator fragment of m64nNk*: warp w of the warpgroup owns rows 16w .. 16w + 15,
 //     lane (g, t) holds D[16w + g + 8·((e / 2) % 2)][8·(e / 4) + 2t + e % 2] in element e.
+//   - wgmma with A from registers (attention_wgmma's P·V): the A fragment is the mma.sync
+//     m16n8k16 A layout per warp (kernels/cuda/wgmma_common.cuh, wgmma_m64_regs_a), read from
+//     the registers of the lanes that hold it when the wgmma is performed, so a kernel that
+//     changes them before wgmma.wait_group shows up as a wrong result; N of 64 or 128; B
+//     N-major (imm-trans-b 1) through a descriptor, read as that file's comment reads the ISA:
+//     element (k, n) at start + (k / 8)·SBO + (k % 8)·128 + (n / 64)·LBO + 2·(n % 64) bytes,
+//     the 128-byte swizzle applied.
 // This model is my reading of the ISA, checked against no hardware: it proves the kernel's
 // pipeline, edges and index arithmetic agree with that reading, not that the reading is right.
 // Include before kernels/cuda/wgmma_common.cuh and the kernel, with SUANLI_DTYPE_* set.
@@ -33,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "harness/host_data.h"
@@ -45,7 +54,10 @@ namespace wgmma_emulation {
 
 // What a fault injection changes, to prove the test catches a wrong layout model.
 // tma_unswizzled: TMA writes plain rows while the descriptors still say 128-byte swizzle.
-enum class Fault { none, tma_unswizzled };
+// mn_major_offsets_swapped: an N-major B read with LBO and SBO in each other's roles (LBO the
+// step between 8-row groups of K, SBO the step between 64-column groups of N), the other
+// plausible reading of the ISA.
+enum class Fault { none, tma_unswizzled, mn_major_offsets_swapped };
 
 // The host's description of a tensor, as cuTensorMapEncodeTiled takes it (what the model's
 // TensorMap2d carries in its opaque bytes).
@@ -73,7 +85,10 @@ struct Model {
   std::vector<std::unique_ptr<std::barrier<>>> warpgroups;
   bool bad_barrier = false;     // an mbarrier used before init
   bool bad_tma = false;         // a TMA box outside shared memory or a misaligned swizzled box
-  bool bad_descriptor = false;  // a descriptor the model does not describe (not 128-byte swizzle, K-major)
+  // A descriptor the model does not describe (not 128-byte swizzle; K-major with atoms not
+  // 1024 bytes apart; N-major with K groups not 1024 bytes apart), or one reaching past
+  // shared memory.
+  bool bad_descriptor = false;
   // A wait that nothing completed within kStallSeconds (a deadlocked ring): set, and every
   // wait returns from then on, so the test fails instead of hanging.
   bool stalled = false;
@@ -81,16 +96,24 @@ struct Model {
 constexpr int kStallSeconds = 60;
 inline Model model;
 
-// One issued wgmma, waiting for its group's completion.
+// One issued wgmma, waiting for its group's completion: d(64 × n) += A · B, A through a_desc
+// (K-major) or, when a_regs is set, from the registers of the issuing thread and its warp's
+// other lanes; B through b_desc, K-major or (b_mn_major) N-major.
 struct Mma {
   float* d;
   unsigned long long a_desc, b_desc;
+  const unsigned* a_regs = nullptr;
+  int n = 128;
+  bool b_mn_major = false;
 };
 struct WgmmaState {
   std::vector<Mma> open_group;
   std::deque<std::vector<Mma>> committed;
 };
 inline thread_local WgmmaState wgmma_self;
+// Every thread's state by thread index, for the lanes whose registers hold a register-A
+// fragment (set when a thread issues a wgmma).
+inline WgmmaState* wgmma_states[1024] = {};
 
 // The shared-memory address of byte `offset` of a K-major operand row `row`, from a descriptor.
 inline unsigned operand_address(unsigned long long desc, int row, unsigned offset) {
@@ -102,7 +125,32 @@ inline unsigned operand_address(unsigned long long desc, int row, unsigned offse
   return logical ^ (((logical >> 7) & 7u) << 4);
 }
 
+#if defined(SUANLI_DTYPE_FP8)
+constexpr int kElemBytes = 1, kMmaK = 32;
+#else
+constexpr int kElemBytes = 2, kMmaK = 16;
+#endif
+
+// The shared-memory address of element (k, n) of an N-major (MN-major) B, from a descriptor.
+inline unsigned operand_address_mn(unsigned long long desc, int k, int n) {
+  const auto start = static_cast<unsigned>((desc & 0x3fffu) << 4);
+  auto leading = static_cast<unsigned>(((desc >> 16) & 0x3fffu) << 4);
+  auto stride = static_cast<unsigned>(((desc >> 32) & 0x3fffu) << 4);
+  const auto swizzle = static_cast<unsigned>(desc >> 62);
+  if (model.fault == Fault::mn_major_offsets_swapped) std::swap(leading, stride);
+  else if (stride != 1024) model.bad_descriptor = true;
+  if (swizzle != 1) model.bad_descriptor = true;
+  const int per_row = 128 / kElemBytes;
+  const unsigned logical = start + static_cast<unsigned>(k / 8) * stride + static_cast<unsigned>(k % 8) * 128u +
+                           static_cast<unsigned>(n / per_row) * leading + static_cast<unsigned>((n % per_row) * kElemBytes);
+  return logical ^ (((logical >> 7) & 7u) << 4);
+}
+
 inline float operand_value(unsigned addr) {
+  if (addr + 2 > model.smem_bytes) {  // a descriptor reaching past shared memory
+    model.bad_descriptor = true;
+    return 0.0f;
+  }
   const unsigned char* p = mma_sync_emulation::machine.smem + addr;
 #if defined(SUANLI_DTYPE_FP8)
   return static_cast<float>(suanli::e4m3_bits_to_double(*p));
@@ -113,24 +161,38 @@ inline float operand_value(unsigned addr) {
 #endif
 }
 
+// Element k (0 .. 15) of row `row` (0 .. 63) of a register A fragment: held by lane
+// 4·(row % 16 % 8) + (k % 8) / 2 of warp row / 16, register (k / 8)·2 + (row % 16) / 8, the
+// high half for odd k. `group`, `index`: the wgmma's place in the committed groups, the same
+// in every thread of the warpgroup.
+inline float register_a_value(int row, int k, std::size_t group, std::size_t index) {
 #if defined(SUANLI_DTYPE_FP8)
-constexpr int kElemBytes = 1, kMmaK = 32;
+  (void)row, (void)k, (void)group, (void)index;
+  return 0.0f;  // no register-A wgmma in the fp8 kernels
 #else
-constexpr int kElemBytes = 2, kMmaK = 16;
+  const int tid = static_cast<int>(mma_sync_emulation::self.thread.x);
+  const int owner = (tid / 128) * 128 + 32 * (row / 16) + 4 * (row % 8) + (k % 8) / 2;
+  const WgmmaState* state = wgmma_states[owner];
+  const unsigned reg = state->committed[group][index].a_regs[(k / 8) * 2 + (row % 16) / 8];
+  return mma_sync_emulation::elem_bits_to_float(static_cast<unsigned short>(k % 2 == 0 ? reg & 0xffffu : reg >> 16));
 #endif
+}
 
-// This thread's 64 accumulators of one m64n128 wgmma (layout above).
-inline void perform(const Mma& m) {
+// This thread's n / 2 accumulators of one m64nN wgmma (layout above).
+inline void perform(const Mma& m, std::size_t group, std::size_t index) {
   const int tid = static_cast<int>(mma_sync_emulation::self.thread.x);
   const int warp = (tid % 128) / 32, lane = tid % 32;
   const int g = lane / 4, t = lane % 4;
-  for (int e = 0; e < 64; ++e) {
+  for (int e = 0; e < m.n / 2; ++e) {
     const int row = 16 * warp + g + 8 * ((e / 2) % 2);
     const int col = 8 * (e / 4) + 2 * t + e % 2;
     float sum = 0;
     for (int k = 0; k < kMmaK; ++k) {
       const auto offset = static_cast<unsigned>(k * kElemBytes);
-      sum += operand_value(operand_address(m.a_desc, row, offset)) * operand_value(operand_address(m.b_desc, col, offset));
+      const float a = m.a_regs ? register_a_value(row, k, group, index) : operand_value(operand_address(m.a_desc, row, offset));
+      const float b = m.b_mn_major ? operand_value(operand_address_mn(m.b_desc, k, col))
+                                   : operand_value(operand_address(m.b_desc, col, offset));
+      sum += a * b;
     }
     m.d[e] += sum;
   }
@@ -231,17 +293,31 @@ inline void wgmma_commit() {
   wgmma_self.committed.push_back(std::move(wgmma_self.open_group));
   wgmma_self.open_group.clear();
 }
+// The warpgroup meets before the completed groups are performed (every lane's register-A
+// fragments issued) and again before any lane drops them (every lane done reading them).
 template <int n>
 void wgmma_wait() {
   using namespace wgmma_emulation;
-  while (wgmma_self.committed.size() > static_cast<std::size_t>(n)) {
-    for (const Mma& m : wgmma_self.committed.front()) perform(m);
-    wgmma_self.committed.pop_front();
-  }
-  model.warpgroups[mma_sync_emulation::self.thread.x / 128]->arrive_and_wait();
+  std::barrier<>& warpgroup = *model.warpgroups[mma_sync_emulation::self.thread.x / 128];
+  warpgroup.arrive_and_wait();
+  const std::size_t done = wgmma_self.committed.size() > static_cast<std::size_t>(n)
+                               ? wgmma_self.committed.size() - static_cast<std::size_t>(n)
+                               : 0;
+  for (std::size_t group = 0; group < done; ++group)
+    for (std::size_t i = 0; i < wgmma_self.committed[group].size(); ++i) perform(wgmma_self.committed[group][i], group, i);
+  warpgroup.arrive_and_wait();
+  for (std::size_t group = 0; group < done; ++group) wgmma_self.committed.pop_front();
 }
 inline void wgmma_m64n128(float (&d)[64], unsigned long long a_desc, unsigned long long b_desc) {
   wgmma_emulation::wgmma_self.open_group.push_back({d, a_desc, b_desc});
+}
+// A from registers, B N-major; N = 2 × the accumulators per thread (64 or 128).
+template <std::size_t count>
+void wgmma_m64_regs_a(float (&d)[count], const unsigned (&a)[4], unsigned long long b_desc) {
+  static_assert(count == 32 || count == 64, "wgmma m64n64 or m64n128");
+  using namespace wgmma_emulation;
+  wgmma_states[mma_sync_emulation::self.thread.x] = &wgmma_self;
+  wgmma_self.open_group.push_back({d, 0, b_desc, a, static_cast<int>(2 * count), true});
 }
 template <int n>
 void setmaxnreg_dec() {}

@@ -159,6 +159,54 @@ __device__ __forceinline__ void wgmma_m64n128(float (&d)[64], unsigned long long
 #undef WGMMA_TRANSPOSE_OPERANDS
 }
 
+// d(64 × N) += A(64 × 16) · B(16 × N), N = 64 or 128 (the overload by the size of d), fp32
+// accumulators, 16-bit inputs only. A comes from REGISTERS, B from shared memory N-major
+// (imm-trans-b 1: each K row's N elements contiguous, as V (keys, D) is stored). A's register
+// fragment (PTX ISA, "wgmma register fragment A", m64nNk16): warp w of the warpgroup holds
+// rows 16w .. 16w + 15 in the mma.sync m16n8k16 A layout, g = lane / 4, t = lane % 4:
+//   a[0]: A[16w + g][2t, 2t + 1]       a[1]: A[16w + g + 8][2t, 2t + 1]
+//   a[2]: A[16w + g][2t + 8, 2t + 9]   a[3]: A[16w + g + 8][2t + 8, 2t + 9]
+// (low half the lower column) -- the layout of two adjacent n8 blocks of an m64nN
+// accumulator (see wgmma_m64n128), so a product's result, rounded and packed, is the next
+// product's A without leaving registers. The registers must keep their values until the
+// wgmma has completed (wgmma_wait), as the accumulators must.
+#if WGMMA_ELEM_BYTES == 2
+__device__ __forceinline__ void wgmma_m64_regs_a(float (&d)[32], const unsigned (&a)[4], unsigned long long b_desc) {
+  asm volatile(
+      "{\n"
+      ".reg .pred accumulate;\n"
+      "setp.ne.b32 accumulate, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32." WGMMA_PTX_TYPES "\n"
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31},\n"
+      "{%32, %33, %34, %35}, %36, accumulate, 1, 1, 1;\n"  // scale-d, imm-scale-a, imm-scale-b, imm-trans-b
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+                 "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+                 "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+                 "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc));
+}
+__device__ __forceinline__ void wgmma_m64_regs_a(float (&d)[64], const unsigned (&a)[4], unsigned long long b_desc) {
+  asm volatile(
+      "{\n"
+      ".reg .pred accumulate;\n"
+      "setp.ne.b32 accumulate, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32." WGMMA_PTX_TYPES "\n"
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63},\n"
+      "{%64, %65, %66, %67}, %68, accumulate, 1, 1, 1;\n"
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+                 "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+                 "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+                 "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+                 "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+                 "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+                 "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+                 "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b_desc));
+}
+#endif
+
 // ---- Register reallocation between warpgroups ----
 // The producer warpgroup only issues copies: it gives registers back so the consumers,
 // which hold the accumulators, can take more (the block's total stays within the file).
@@ -182,23 +230,47 @@ __device__ __forceinline__ float from_out(wgmma_out_t x) { return __bfloat162flo
 __device__ __forceinline__ wgmma_out_t to_out(float x) { return x; }
 __device__ __forceinline__ float from_out(wgmma_out_t x) { return x; }
 #endif
+#if WGMMA_ELEM_BYTES == 2
+// Two values rounded to the 16-bit input type, packed as one register of a wgmma A fragment
+// (lo in the low half): how attention turns its fp32 scores into P for P·V. The mma.sync
+// kernels' pack_elem2 (mma_sync_common.cuh) is the same conversion under the same name; the
+// two preludes are never compiled together, and the host models supply one definition.
+__device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
+#if defined(SUANLI_DTYPE_FP16)
+  const __half2 v = __floats2half2_rn(lo, hi);
+#else
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+#endif
+  return *reinterpret_cast<const unsigned*>(&v);
+}
+#endif
 #endif  // WGMMA_HOST_EMULATION
 
-// The shared-memory matrix descriptor of a K-major operand tile stored as TMA writes it with
-// the 128-byte swizzle (PTX ISA, "Matrix Descriptor Format"): rows of 128 bytes (64 16-bit or
-// 128 fp8 elements of K), 16-byte chunk c of row r stored at chunk c ^ (r % 8), in atoms of 8
-// rows (1024 bytes, 1024-aligned). Fields:
-//   bits  0-13  start address >> 4 (the tile's row 0 plus the byte offset of the K step:
-//               the hardware swizzles the full address, so stepping 32 bytes along K within
-//               the atom is a plain add)
-//   bits 16-29  leading-dimension byte offset >> 4: unused by K-major swizzled layouts whose
-//               K step fits one swizzle row; 1 by convention
-//   bits 32-45  stride byte offset >> 4: 1024, from one 8-row atom to the next (M or N)
+// The shared-memory matrix descriptor of an operand tile stored as TMA writes it with the
+// 128-byte swizzle (PTX ISA, "Matrix Descriptor Format" and "Shared Memory Matrix Layout"):
+// rows of 128 bytes, 16-byte chunk c of row r stored at chunk c ^ (r % 8), in atoms of 8 rows
+// (1024 bytes, 1024-aligned). Fields:
+//   bits  0-13  start address >> 4 (the hardware swizzles the full address, so an offset
+//               within the atom's first row is a plain add)
+//   bits 16-29  leading-dimension byte offset >> 4 (`leading_bytes`)
+//   bits 32-45  stride byte offset >> 4: 1024, from one 8-row atom to the next
 //   bits 62-63  swizzle mode: 1 = 128-byte
-__device__ __forceinline__ unsigned long long wgmma_descriptor(unsigned smem_addr) {
+// What the rows are depends on the operand's major-ness (imm-trans), and so does LBO:
+//   K-major (imm-trans 0; gemm_wgmma's A and B, attention's Q and K): a row is 64 16-bit (128
+//     fp8) elements of K of one M / N index; atoms step along M / N (SBO). The K step of a
+//     wgmma (32 bytes) stays within the swizzle row: the start address steps by 32 bytes,
+//     and LBO is unused (1 by convention: leading_bytes 16).
+//   MN-major (imm-trans 1; attention's V as B, (keys = K) × (D = N)): a row is 64 16-bit
+//     elements of N of one K index, so an atom is 8 K rows × 64 N; SBO steps to the next 8 K
+//     rows, and LBO to the next 64 N columns (the next "swizzle-bytes / 16 rows of 128-bit
+//     elements" along MN, as the ISA words it) -- here the next TMA box of 64 columns. My
+//     reading of the ISA, not checked on hardware: tests/wgmma_emulation.h models it, and a
+//     fault there that swaps the two offsets' meanings shows a test would notice the other
+//     reading.
+__device__ __forceinline__ unsigned long long wgmma_descriptor(unsigned smem_addr, unsigned leading_bytes = 16) {
   unsigned long long d = 0;
   d |= static_cast<unsigned long long>((smem_addr & 0x3ffffu) >> 4);
-  d |= static_cast<unsigned long long>(16 >> 4) << 16;
+  d |= static_cast<unsigned long long>((leading_bytes & 0x3ffffu) >> 4) << 16;
   d |= static_cast<unsigned long long>(1024 >> 4) << 32;
   d |= 1ull << 62;
   return d;

@@ -123,7 +123,8 @@ TEST(CudaGpu, NativeWgmmaGemmVerified) {
 
 // The native tier's attention_mma_sync: both head-dim bounds (D = 64; D = 80 and 128 on the
 // 128 build), Sq != Skv, grouped-query heads, causal and not, fp16 and bf16, every case
-// verified in fp64; `unverified` or `ok` as for the GEMM above.
+// verified in fp64; `unverified` or `ok` as for the GEMM above. Named, since on Hopper the
+// native tier chooses attention_wgmma.
 TEST(CudaGpu, NativeMmaSyncAttentionVerified) {
   TempDir dir;
   const auto env = cuda_test_env((dir / "cache").string());
@@ -131,7 +132,8 @@ TEST(CudaGpu, NativeMmaSyncAttentionVerified) {
 
   const auto run_case = [&](const std::vector<std::string>& shape_args, const std::string& out) {
     std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
-                                     "--dtype", "fp16,bf16", "--min-samples", "5", "--max-time", "0.5", "--out", out};
+                                     "--native-kernel", "attention_mma_sync", "--dtype", "fp16,bf16",
+                                     "--min-samples", "5", "--max-time", "0.5", "--out", out};
     args.insert(args.end(), shape_args.begin(), shape_args.end());
     const auto r = run_suanli(args, env);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -147,6 +149,43 @@ TEST(CudaGpu, NativeMmaSyncAttentionVerified) {
     for (const auto& c : doc["cases"]) {
       SCOPED_TRACE(c.dump().substr(0, 800));
       EXPECT_EQ(c["kernel"]["name"], "attention_mma_sync");
+      EXPECT_TRUE(c["verified"].get<bool>());
+      const std::string status = c["status"];
+      EXPECT_TRUE(status == "unverified" || status == "ok") << status;
+      EXPECT_GT(c["tflops"].get<double>(), 0.0);
+    }
+  }
+}
+
+// The native tier's attention_wgmma (sm_90a only, chosen there by default): both head-dim
+// bounds (D = 64; D = 72 and 128 on the 128 build), Sq != Skv both ways and not a multiple of
+// the 128-key tile, grouped-query heads, causal and not, fp16 and bf16, every case verified
+// in fp64; `unverified` or `ok` as for the GEMM above (kernels/cuda/verified_on.json).
+TEST(CudaGpu, NativeWgmmaAttentionVerified) {
+  TempDir dir;
+  const auto env = cuda_test_env((dir / "cache").string());
+  if (const std::string why = skip_reason(env, 90); !why.empty()) GTEST_SKIP() << "attention_wgmma " << why;
+  const std::string arch = cuda_listing(env)["devices"][0]["info"].value("arch", std::string());
+  if (arch != "sm_90a") GTEST_SKIP() << "attention_wgmma runs on sm_90a only; device is " << arch;
+
+  const auto run_case = [&](const std::vector<std::string>& shape_args, const std::string& out) {
+    std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
+                                     "--dtype", "fp16,bf16", "--min-samples", "5", "--max-time", "0.5", "--out", out};
+    args.insert(args.end(), shape_args.begin(), shape_args.end());
+    const auto r = run_suanli(args, env);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return read_json(out);
+  };
+  const std::vector<nlohmann::json> docs = {
+      run_case({"--shape", "2x8x1000x64"}, (dir / "a.json").string()),
+      run_case({"--shape", "2x4x130x128", "--kv-heads", "2", "--seq-kv", "200", "--causal"}, (dir / "b.json").string()),
+      run_case({"--shape", "1x4x300x72", "--seq-kv", "100", "--causal"}, (dir / "c.json").string()),
+      run_case({"--shape", "1x16x4096x128"}, (dir / "d.json").string())};
+  for (const auto& doc : docs) {
+    ASSERT_EQ(doc["cases"].size(), 2u);
+    for (const auto& c : doc["cases"]) {
+      SCOPED_TRACE(c.dump().substr(0, 800));
+      EXPECT_EQ(c["kernel"]["name"], "attention_wgmma");
       EXPECT_TRUE(c["verified"].get<bool>());
       const std::string status = c["status"];
       EXPECT_TRUE(status == "unverified" || status == "ok") << status;

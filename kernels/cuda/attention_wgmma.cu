@@ -1,0 +1,317 @@
+// attention_wgmma: fused attention forward on Hopper's warpgroup MMA fed by TMA,
+// FlashAttention-3 style, simplified (native tier, CUDA sm_90a only).
+//
+//   O = softmax(Q·Kᵀ·scale [+ causal mask])·V
+//   q: (B, H, Sq, D)   k, v: (B, Hkv, Skv, D)   o: (B, H, Sq, D)   contiguous row-major
+//
+// The semantics, arguments and grid are attention_mma_sync's (kernels/cuda/attention_mma_sync.cu):
+// grouped-query heads (query head h reads kv head h / (H / Hkv)); the causal mask bottom-right
+// aligned (query row i sees key j iff j <= i + (Skv - Sq)); a row that sees no key written as
+// zeros; fp16 or bf16 inputs (SUANLI_DTYPE_*), both products on tensor cores with fp32
+// accumulation, softmax in fp32 with exp2, P rounded to the input type for P·V, O rounded
+// once. Only the tensors q, k, v arrive as TMA tensor maps instead of pointers.
+//
+// Structure (one block = BLOCK_Q = 128 query rows of one (batch, head); grid (ceil(Sq / 128),
+// H, B), query tile gridDim.x - 1 - blockIdx.x so that causal's longest tiles start first):
+//   - 3 warpgroups of 128 threads, as gemm_wgmma: warpgroup 0 is the producer, one thread
+//     of it issues every TMA copy (Q once, then the K and V tiles of each key tile into a
+//     STAGES-deep ring, a `full` and an `empty` mbarrier per stage) and gives its registers
+//     back (setmaxnreg.dec); warpgroups 1 and 2 are consumers (setmaxnreg.inc), each owning
+//     64 query rows;
+//   - S = Q·Kᵀ: wgmma.m64n128k16, A = Q and B = the K tile, both K-major from shared memory
+//     (gemm_wgmma's operand form), HEAD_DIM / 16 k steps;
+//   - the online softmax runs on S in its accumulator registers (the m16n8 layout per n8
+//     block: a thread holds rows g and g + 8 of its warp's 16, columns 2t, 2t + 1): running
+//     max m and sum l per row, the 4 lanes of a row combining maxima by shuffles, exactly as
+//     attention_mma_sync;
+//   - O += P·V: wgmma.m64n{HEAD_DIM}k16 with A = P from registers (two adjacent n8 blocks of
+//     S, rounded and packed, are one k16 step's A fragment) and B = the V tile read N-major
+//     (V is (keys, D) with D contiguous: B = keys × D, imm-trans-b 1), BLOCK_KV / 16 steps.
+//   - A stage is released (its empty barrier) only after the P·V wgmma that read its V has
+//     completed (wgmma_wait), and S is read only after its own wait.
+// Simplified against FlashAttention-3: within a consumer the two products and the softmax run
+// one after another (no intra-warpgroup overlap of softmax with the next S); the two
+// consumer warpgroups and the producer's prefetch of the next stages give the overlap there
+// is. Not persistent: one block per query tile, like attention_mma_sync.
+//
+// TMA views: Q as a 2-D tensor of (B·H·Sq) rows × D columns, K and V as (B·Hkv·Skv) × D; boxes
+// of 64 columns (128 bytes, the 128-byte swizzle's row) × 128 rows, so HEAD_DIM 128 is two
+// boxes side by side. D <= HEAD_DIM and D % 8 == 0 (TMA's 16-byte row strides); columns D ..
+// HEAD_DIM come in as TMA's zeros and add nothing to Q·Kᵀ, and the O columns there are never
+// stored. A box's rows may run into the next head (or off the tensor: zeros): keys past Skv
+// get S = -inf, so P = 0 exactly and the V rows there (finite data of another head, or zeros)
+// add 0; query rows past Sq are computed and never stored.
+//
+// Dynamic shared memory (the harness asks for the same number, native_attention_shared_bytes):
+// 1024 bytes of alignment slack (the swizzle atoms need 1024-byte alignment, which the dynamic
+// window does not promise), then
+//   q_s: HEAD_DIM / 64 boxes of (BLOCK_Q, 64)
+//   k_s[STAGES], v_s[STAGES]: HEAD_DIM / 64 boxes of (BLOCK_KV, 64) each
+//   q_full, full[STAGES], empty[STAGES]: 8-byte mbarriers
+// = 1024 + 2 · HEAD_DIM · (BLOCK_Q + 2 · STAGES · BLOCK_KV) + 8 · (1 + 2 · STAGES) bytes:
+// 164904 at HEAD_DIM 128, 82984 at 64 (default tiles, 2 stages).
+//
+// Registers: a consumer thread holds S (64 fp32), O (HEAD_DIM / 2 fp32) and P (32 words) --
+// 160 at HEAD_DIM 128, with room under setmaxnreg.inc 240.
+//
+// WGMMA_HOST_EMULATION (tests only, tests/test_attention_wgmma_emulated.cpp): compiled as host
+// C++ with the prelude's names supplied by tests/wgmma_emulation.h.
+
+// ---- Tunables (every one an #ifndef default; the harness passes them as -D defines) ----
+
+// Compile-time bound on D: 64 or 128 (one or two 64-column TMA boxes, and the N of P·V's
+// wgmma).
+#ifndef ATTN_WGMMA_HEAD_DIM
+#define ATTN_WGMMA_HEAD_DIM 128
+#endif
+// Consumer warps: 4 per consumer warpgroup of 64 query rows (BLOCK_Q = 16 × WARPS). Two
+// consumers share each K / V tile, halving its shared-memory traffic per row, and fit the
+// register file with the producer (128 × 24 + 256 × 240 = 64512 of 65536).
+#ifndef ATTN_WGMMA_WARPS
+#define ATTN_WGMMA_WARPS 8
+#endif
+// Keys per tile: the N of Q·Kᵀ's wgmma.m64n128 (fixed by the instruction used) and the rows of
+// a K / V box.
+#ifndef ATTN_WGMMA_BLOCK_KV
+#define ATTN_WGMMA_BLOCK_KV 128
+#endif
+// Ring depth: 2 × 64 KiB of K and V at HEAD_DIM 128 (with Q's 32 KiB, 161 KiB of the 227 KiB a
+// Hopper block may use): the next tile loads while this one is multiplied.
+#ifndef ATTN_WGMMA_STAGES
+#define ATTN_WGMMA_STAGES 2
+#endif
+
+#if WGMMA_ELEM_BYTES != 2
+#error "attention_wgmma: fp16 or bf16 only (P is packed two 16-bit values per register)"
+#endif
+
+#define ATTN_WGMMA_CONSUMERS (ATTN_WGMMA_WARPS / 4)
+#define ATTN_WGMMA_THREADS ((ATTN_WGMMA_CONSUMERS + 1) * 128)
+#define ATTN_WGMMA_BLOCK_Q (ATTN_WGMMA_WARPS * 16)
+#define ATTN_WGMMA_ROW_BYTES 128                                 // one swizzle row: 64 elements
+#define ATTN_WGMMA_BOX_COLS (ATTN_WGMMA_ROW_BYTES / WGMMA_ELEM_BYTES)  // 64
+#define ATTN_WGMMA_BOXES (ATTN_WGMMA_HEAD_DIM / ATTN_WGMMA_BOX_COLS)   // 64-column boxes per row
+#define ATTN_WGMMA_Q_BOX_BYTES (ATTN_WGMMA_BLOCK_Q * ATTN_WGMMA_ROW_BYTES)
+#define ATTN_WGMMA_KV_BOX_BYTES (ATTN_WGMMA_BLOCK_KV * ATTN_WGMMA_ROW_BYTES)
+#define ATTN_WGMMA_KV_TILE_BYTES (ATTN_WGMMA_BOXES * ATTN_WGMMA_KV_BOX_BYTES)  // one K or V tile
+#define ATTN_WGMMA_O_REGS (ATTN_WGMMA_HEAD_DIM / 2)  // m64n{HEAD_DIM} accumulators per thread
+
+static_assert(ATTN_WGMMA_HEAD_DIM == 64 || ATTN_WGMMA_HEAD_DIM == 128, "HEAD_DIM: 64 or 128 (P·V's wgmma N)");
+static_assert(ATTN_WGMMA_BLOCK_KV == 128, "BLOCK_KV: Q·Kᵀ is one wgmma.m64n128 per k step");
+static_assert(ATTN_WGMMA_WARPS % 4 == 0 && ATTN_WGMMA_CONSUMERS >= 1 && ATTN_WGMMA_BLOCK_Q <= 256,
+              "consumers are whole warpgroups; a Q box has at most 256 rows");
+static_assert(ATTN_WGMMA_STAGES >= 2, "a ring needs at least 2 stages");
+
+// log2(e): S is scaled by scale · log2(e), so that exp(x · scale) = exp2(s).
+#define ATTN_WGMMA_LOG2E 1.4426950408889634f
+
+// The maximum and the sum of v over the four lanes of a row (lanes 4g .. 4g + 3).
+__device__ __forceinline__ float quad_max(float v) {
+  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
+  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
+}
+__device__ __forceinline__ float quad_sum(float v) {
+  v += __shfl_xor_sync(0xffffffffu, v, 1);
+  return v + __shfl_xor_sync(0xffffffffu, v, 2);
+}
+
+// B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM, D % 8 == 0); scale: the
+// softmax scale; causal: 0 or 1. q_map: q as (B·H·Sq, D), k_map / v_map: k / v as (B·Hkv·Skv, D),
+// each box (128 rows, 64 columns), 128-byte swizzle. o: (B, H, Sq, D), written, never read.
+extern "C" __global__ void __launch_bounds__(ATTN_WGMMA_THREADS, 1)
+attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int causal,
+                const __grid_constant__ TensorMap2d q_map, const __grid_constant__ TensorMap2d k_map,
+                const __grid_constant__ TensorMap2d v_map, wgmma_out_t* __restrict__ o) {
+  extern __shared__ __align__(1024) unsigned char attention_smem[];
+  const unsigned base = (smem_address(attention_smem) + 1023u) & ~1023u;
+  const unsigned q_s = base;
+  const unsigned k_s = q_s + ATTN_WGMMA_BOXES * ATTN_WGMMA_Q_BOX_BYTES;
+  const unsigned v_s = k_s + ATTN_WGMMA_STAGES * ATTN_WGMMA_KV_TILE_BYTES;
+  const unsigned bars = v_s + ATTN_WGMMA_STAGES * ATTN_WGMMA_KV_TILE_BYTES;
+  const unsigned q_full = bars;
+#define ATTN_WGMMA_FULL(s) (bars + 8u * static_cast<unsigned>(1 + (s)))
+#define ATTN_WGMMA_EMPTY(s) (bars + 8u * static_cast<unsigned>(1 + ATTN_WGMMA_STAGES + (s)))
+
+  const int tid = static_cast<int>(threadIdx.x);
+  const int warpgroup = tid / 128;
+  const int q_tile = static_cast<int>(gridDim.x) - 1 - static_cast<int>(blockIdx.x);  // longest first
+  const int h = static_cast<int>(blockIdx.y);
+  const int b = static_cast<int>(blockIdx.z);
+  const int h_kv = h / (H / Hkv);
+  const int q0 = q_tile * ATTN_WGMMA_BLOCK_Q;
+  (void)B;
+
+  // The walk's bound, as attention_mma_sync: keys visible to the block's last query row.
+  const int causal_shift = Skv - Sq;  // bottom-right alignment
+  const int last_row = min(q0 + ATTN_WGMMA_BLOCK_Q, Sq) - 1;
+  const int key_end = causal ? min(Skv, last_row + causal_shift + 1) : Skv;  // keys [0, key_end)
+  const int kv_tiles = key_end > 0 ? (key_end + ATTN_WGMMA_BLOCK_KV - 1) / ATTN_WGMMA_BLOCK_KV : 0;
+  // First rows of this block's Q and this head's K / V in the 2-D views (int: the harness
+  // refuses B·H·Sq or B·Hkv·Skv past 2^31 - 1).
+  const int q_row0 = (b * H + h) * Sq + q0;
+  const int kv_row0 = (b * Hkv + h_kv) * Skv;
+
+  if (tid == 0) {
+    mbarrier_init(q_full, 1);
+    for (int s = 0; s < ATTN_WGMMA_STAGES; ++s) {
+      mbarrier_init(ATTN_WGMMA_FULL(s), 1);                        // the producer's expect_tx arrival
+      mbarrier_init(ATTN_WGMMA_EMPTY(s), ATTN_WGMMA_CONSUMERS);   // one arrival per consumer warpgroup
+    }
+    mbarrier_init_fence();
+  }
+  __syncthreads();
+
+  // Both roles walk the same kv_tiles key tiles, so the ring's stage and phase stay in step:
+  // stage s is filled for the i-th time in phase i % 2. No tile (a causal block that sees no
+  // key): no copy at all, not even Q, so none is in flight when the block ends.
+  if (warpgroup == 0) {
+    setmaxnreg_dec<24>();
+    if (tid != 0 || kv_tiles == 0) return;
+    mbarrier_arrive_expect_tx(q_full, ATTN_WGMMA_BOXES * ATTN_WGMMA_Q_BOX_BYTES);
+    for (int c = 0; c < ATTN_WGMMA_BOXES; ++c)
+      tma_load_2d(q_s + static_cast<unsigned>(c * ATTN_WGMMA_Q_BOX_BYTES), &q_map, c * ATTN_WGMMA_BOX_COLS, q_row0, q_full);
+    int stage = 0;
+    unsigned phase = 0;
+    for (int j = 0; j < kv_tiles; ++j) {
+      mbarrier_wait(ATTN_WGMMA_EMPTY(stage), phase ^ 1u);  // both consumers are done with its last fill
+      mbarrier_arrive_expect_tx(ATTN_WGMMA_FULL(stage), 2 * ATTN_WGMMA_KV_TILE_BYTES);
+      const int row = kv_row0 + j * ATTN_WGMMA_BLOCK_KV;
+      for (int c = 0; c < ATTN_WGMMA_BOXES; ++c) {
+        const auto box = static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES + c * ATTN_WGMMA_KV_BOX_BYTES);
+        tma_load_2d(k_s + box, &k_map, c * ATTN_WGMMA_BOX_COLS, row, ATTN_WGMMA_FULL(stage));
+        tma_load_2d(v_s + box, &v_map, c * ATTN_WGMMA_BOX_COLS, row, ATTN_WGMMA_FULL(stage));
+      }
+      if (++stage == ATTN_WGMMA_STAGES) {
+        stage = 0;
+        phase ^= 1u;
+      }
+    }
+    return;
+  }
+
+  setmaxnreg_inc<240>();
+  const int consumer = warpgroup - 1;  // rows 64 · consumer .. + 64 of the block
+  const int warp = (tid % 128) / 32;   // rows 16 · warp .. + 16 of those
+  const int lane = tid % 32;
+  const int g = lane / 4;  // the thread's rows in the warp's 16: g and g + 8
+  const int t = lane % 4;  // its column pair in each n8 block: 2t, 2t + 1
+  const bool arrives = tid % 128 == 0;  // the thread that releases stages for its warpgroup
+  const int row_q0 = q0 + consumer * 64 + warp * 16 + g;  // absolute query row of the thread's row g
+
+  // o_acc: this warpgroup's 64 × HEAD_DIM output, element e at row 16·warp + g + 8·((e / 2) % 2),
+  // column 8·(e / 4) + 2t + e % 2 (the wgmma accumulator layout).
+  float o_acc[ATTN_WGMMA_O_REGS];
+#pragma unroll
+  for (int e = 0; e < ATTN_WGMMA_O_REGS; ++e) o_acc[e] = 0.0f;
+  float m_run[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};  // running max of rows g, g + 8
+  float l_part[2] = {0.0f, 0.0f};  // this lane's share of the running sums
+  const float scale_log2 = scale * ATTN_WGMMA_LOG2E;
+
+  if (kv_tiles > 0) mbarrier_wait(q_full, 0);
+  // This warpgroup's 64 Q rows within each box (1024-aligned: 64 rows of 128 bytes).
+  const unsigned q_rows = q_s + static_cast<unsigned>(consumer * 64 * ATTN_WGMMA_ROW_BYTES);
+  int stage = 0;
+  unsigned phase = 0;
+  for (int j = 0; j < kv_tiles; ++j) {
+    mbarrier_wait(ATTN_WGMMA_FULL(stage), phase);
+    const unsigned k_t = k_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES);
+    const unsigned v_t = v_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES);
+
+    // s: S = Q·K_jᵀ for the warpgroup's 64 rows × BLOCK_KV keys (accumulator layout, as o_acc).
+    // k step kk: columns 16·kk .. + 16 of Q and K, box kk / 4, 32 bytes in per step.
+    float s[64];
+#pragma unroll
+    for (int e = 0; e < 64; ++e) s[e] = 0.0f;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < ATTN_WGMMA_HEAD_DIM / 16; ++kk) {
+      const auto k_bytes = static_cast<unsigned>((kk % 4) * 16 * WGMMA_ELEM_BYTES);
+      const auto q_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_Q_BOX_BYTES);
+      const auto kv_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_KV_BOX_BYTES);
+      wgmma_m64n128(s, wgmma_descriptor(q_rows + q_box + k_bytes), wgmma_descriptor(k_t + kv_box + k_bytes));
+    }
+    wgmma_commit();
+    wgmma_wait<0>();
+#pragma unroll
+    for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
+
+    // Scale, mask (keys past Skv; causal), new row maxima. Element e: key 8·(e / 4) + 2t + e % 2,
+    // row g + 8·((e / 2) % 2).
+    const int key0 = j * ATTN_WGMMA_BLOCK_KV;
+    float m_new[2] = {m_run[0], m_run[1]};
+#pragma unroll
+    for (int e = 0; e < 64; ++e) {
+      const int key = key0 + 8 * (e / 4) + 2 * t + e % 2;
+      const int r = (e / 2) % 2;
+      const bool visible = key < Skv && (!causal || key <= row_q0 + 8 * r + causal_shift);
+      s[e] = visible ? s[e] * scale_log2 : -__int_as_float(0x7f800000);
+      m_new[r] = fmaxf(m_new[r], s[e]);
+    }
+    // p[c]: P for keys 16·c .. + 16 as P·V's A fragment: n8 blocks 2c and 2c + 1 of S, i.e.
+    // s[8c .. 8c + 7] -- a[0] = row g of block 2c, a[1] = row g + 8, a[2], a[3] of block 2c + 1.
+    unsigned p[ATTN_WGMMA_BLOCK_KV / 16][4];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      m_new[r] = quad_max(m_new[r]);
+      // A row with no visible key so far keeps m = -inf: subtract 0 (P is 0 anyway) and do
+      // not rescale (-inf - -inf would be NaN).
+      const bool none = m_new[r] == -__int_as_float(0x7f800000);
+      const float rescale = none ? 1.0f : exp2f(m_run[r] - m_new[r]);
+      const float offset = none ? 0.0f : m_new[r];
+      m_run[r] = m_new[r];
+      l_part[r] *= rescale;
+#pragma unroll
+      for (int e = 0; e < ATTN_WGMMA_O_REGS; e += 4) {
+        o_acc[e + 2 * r] *= rescale;
+        o_acc[e + 2 * r + 1] *= rescale;
+      }
+#pragma unroll
+      for (int n = 0; n < 16; ++n) {
+        const float p0 = exp2f(s[4 * n + 2 * r] - offset);
+        const float p1 = exp2f(s[4 * n + 2 * r + 1] - offset);
+        l_part[r] += p0 + p1;
+        p[n / 2][(n % 2) * 2 + r] = pack_elem2(p0, p1);
+      }
+    }
+
+    // O += P·V_j: k step c reads keys 16·c .. + 16 of V, two whole 8-row atoms (2048 bytes
+    // in); N = HEAD_DIM columns, the second 64 of them in the next box (LBO).
+    wgmma_fence();  // o_acc and p were written since the last wgmma
+#pragma unroll
+    for (int c = 0; c < ATTN_WGMMA_BLOCK_KV / 16; ++c)
+      wgmma_m64_regs_a(o_acc, p[c],
+                       wgmma_descriptor(v_t + static_cast<unsigned>(c * 16 * ATTN_WGMMA_ROW_BYTES), ATTN_WGMMA_KV_BOX_BYTES));
+    wgmma_commit();
+    wgmma_wait<0>();
+#pragma unroll
+    for (int e = 0; e < ATTN_WGMMA_O_REGS; ++e) wgmma_fence_operand(o_acc[e]);
+    // Both products that read the stage have completed: hand it back to the producer.
+    if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY(stage));
+    if (++stage == ATTN_WGMMA_STAGES) {
+      stage = 0;
+      phase ^= 1u;
+    }
+  }
+
+  // Epilogue: O = o_acc / l per row (0 for a row that saw no key), rows < Sq and columns < D.
+  // Plain stores: O is D values per row against the Skv · D products behind each, so staging
+  // it through shared memory for a TMA store would not show in the time.
+  wgmma_out_t* const o_head = o + (static_cast<long long>(b) * H + h) * Sq * D;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int row = row_q0 + r * 8;
+    const float l = quad_sum(l_part[r]);
+    if (row >= Sq) continue;
+    const float inv_l = l > 0.0f ? 1.0f / l : 0.0f;
+#pragma unroll
+    for (int e = 2 * r; e < ATTN_WGMMA_O_REGS; e += 4) {
+      const int col = 8 * (e / 4) + 2 * t;
+      if (col >= D) continue;
+      wgmma_out_t* const out = o_head + static_cast<long long>(row) * D + col;
+      out[0] = to_out(o_acc[e] * inv_l);
+      out[1] = to_out(o_acc[e + 1] * inv_l);
+    }
+  }
+#undef ATTN_WGMMA_FULL
+#undef ATTN_WGMMA_EMPTY
+}
