@@ -24,11 +24,15 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text;
 }
 
-// Sources written against a shared prelude, and that prelude.
+// Sources written against shared preludes, and those preludes: a kernel listed more than
+// once gets them in table order, all in front of it (the attention kernels: their
+// instruction prelude, then the online softmax both share).
 constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"gemm_mma_sync", "mma_sync_common"},
     {"attention_mma_sync", "mma_sync_common"},
+    {"attention_mma_sync", "online_softmax"},
     {"attention_wgmma", "wgmma_common"},
+    {"attention_wgmma", "online_softmax"},
     {"gemm_wgmma", "wgmma_common"},
     {"peak_wgmma", "wgmma_common"},
     {"gemm_mfma", "mfma_common"},
@@ -42,8 +46,9 @@ const std::map<std::string, std::string, std::less<>>& sources() {
     for (int i = 0; i < native_kernels::kEmbeddedFileCount; ++i)
       raw[std::string(native_kernels::kEmbeddedFiles[i].name)] = std::string(native_kernels::kEmbeddedFiles[i].text);
     out = raw;
-    for (const auto& [kernel, prelude] : kPreludes)
-      out.at(std::string(kernel)) = raw.at(std::string(prelude)) + "\n" + raw.at(std::string(kernel));
+    std::map<std::string, std::string> front;
+    for (const auto& [kernel, prelude] : kPreludes) front[std::string(kernel)] += raw.at(std::string(prelude)) + "\n";
+    for (const auto& [kernel, preludes] : front) out.at(kernel) = preludes + raw.at(kernel);
     return out;
   }();
   return all;

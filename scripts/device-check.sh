@@ -127,10 +127,10 @@ done
 for mask in "" --causal; do
   name_suffix=${mask:+-causal}
   echo "== native attention${mask:+ (causal)}: attention_mma_sync fp16 bf16 at 1x32x4096x128"
-  "$suanli" run --backend cuda --device 0 --workload attention --tier native --native-kernel attention_mma_sync \
+  suanli_run --backend cuda --device 0 --workload attention --tier native --native-kernel attention_mma_sync \
     --dtype fp16,bf16 --shape 1x32x4096x128 $mask --max-time 2 --timeout 60 \
     --out "$dir/attention-mma-sync$name_suffix.json" --csv "$dir/attention-mma-sync$name_suffix.csv" | tee -a "$dir/summary.txt"
-  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 done
 
 # The ceilings: FMA chains per dtype (int8 on dp4a) and STREAM copy / triad over 1 GiB

@@ -21,6 +21,7 @@ alignas(128) unsigned char attention_smem[96 * 1024];
 }
 
 #include "kernels/cuda/mma_sync_common.cuh"
+#include "kernels/cuda/online_softmax.cuh"
 #include "kernels/cuda/attention_mma_sync.cu"
 
 namespace {

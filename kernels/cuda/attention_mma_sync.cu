@@ -79,9 +79,6 @@ static_assert(ATTN_MMA_BLOCK_KV % 16 == 0, "BLOCK_KV must be a multiple of the m
 static_assert((ATTN_MMA_BLOCK_Q * ATTN_MMA_HEAD_DIM / 8) % ATTN_MMA_THREADS == 0, "the Q tile must split into whole chunks");
 static_assert((ATTN_MMA_BLOCK_KV * ATTN_MMA_HEAD_DIM / 8) % ATTN_MMA_THREADS == 0, "K / V tiles must split into whole chunks");
 
-// log2(e): S is scaled by scale · log2(e), so that exp(x · scale) = exp2(s).
-#define ATTN_MMA_LOG2E 1.4426950408889634f
-
 // rows × HEAD_DIM elements of one head, from row `first` on, into a (rows, PITCH) tile;
 // rows past `seq` and columns past D are zero-filled (cp.async with src-size 0).
 // src: (seq, D) of one head, 16-byte aligned rows (D % 8 == 0).
@@ -98,16 +95,6 @@ __device__ __forceinline__ void load_tile(unsigned short* dst, const unsigned sh
     const unsigned short* from = in ? src + (static_cast<long long>(first + r) * D + c) : src;
     cp_async_16(smem_address(dst + r * ATTN_MMA_PITCH + c), from, in ? 16 : 0);
   }
-}
-
-// The maximum of v over the four lanes of a row (lanes 4g .. 4g + 3).
-__device__ __forceinline__ float quad_max(float v) {
-  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
-  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
-}
-__device__ __forceinline__ float quad_sum(float v) {
-  v += __shfl_xor_sync(0xffffffffu, v, 1);
-  return v + __shfl_xor_sync(0xffffffffu, v, 2);
 }
 
 // B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM, D % 8 == 0); scale: the
@@ -158,7 +145,7 @@ attention_mma_sync(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, i
     for (int e = 0; e < 4; ++e) o_acc[j][e] = 0.0f;
   float m_run[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};  // running max of rows g, g + 8
   float l_part[2] = {0.0f, 0.0f};  // this lane's share of the running sums
-  const float scale_log2 = scale * ATTN_MMA_LOG2E;
+  const float scale_log2 = scale * ONLINE_SOFTMAX_LOG2E;
 
   // The pipeline's commit groups, in order: [Q, K_0], [V_0], then per tile j: [K_j+1],
   // [V_j+1] (empty past the end, so the counts below stay exact).
@@ -215,46 +202,12 @@ attention_mma_sync(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, i
       }
     }
 
-    // Scale, mask (keys past Skv; causal), new row maxima.
-    const int key0 = j * ATTN_MMA_BLOCK_KV;
-    float m_new[2] = {m_run[0], m_run[1]};
-#pragma unroll
-    for (int n = 0; n < ATTN_MMA_S_TILES; ++n) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int key = key0 + n * 8 + 2 * t + (e % 2);
-        const int row = row_q0 + (e / 2) * 8;
-        const bool visible = key < Skv && (!causal || key <= row + causal_shift);
-        s[n][e] = visible ? s[n][e] * scale_log2 : -__int_as_float(0x7f800000);
-        m_new[e / 2] = fmaxf(m_new[e / 2], s[n][e]);
-      }
-    }
+    // Scale, mask (keys past Skv; causal), online softmax (kernels/cuda/online_softmax.cuh).
     // p_a[c]: P as the A operand of P·V for keys 16·c .. +16 (the accumulator layout of S
     // tiles 2c and 2c + 1 is the A layout: a[0], a[1] from tile 2c, a[2], a[3] from 2c + 1).
     unsigned p_a[ATTN_MMA_BLOCK_KV / 16][4];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      m_new[r] = quad_max(m_new[r]);
-      // A row with no visible key so far keeps m = -inf: subtract 0 (P is 0 anyway) and do
-      // not rescale (-inf - -inf would be NaN).
-      const bool none = m_new[r] == -__int_as_float(0x7f800000);
-      const float rescale = none ? 1.0f : exp2f(m_run[r] - m_new[r]);
-      const float offset = none ? 0.0f : m_new[r];
-      m_run[r] = m_new[r];
-      l_part[r] *= rescale;
-#pragma unroll
-      for (int d = 0; d < ATTN_MMA_O_TILES; ++d) {
-        o_acc[d][2 * r] *= rescale;
-        o_acc[d][2 * r + 1] *= rescale;
-      }
-#pragma unroll
-      for (int n = 0; n < ATTN_MMA_S_TILES; ++n) {
-        const float p0 = exp2f(s[n][2 * r] - offset);
-        const float p1 = exp2f(s[n][2 * r + 1] - offset);
-        l_part[r] += p0 + p1;
-        p_a[n / 2][(n % 2) * 2 + r] = pack_elem2(p0, p1);
-      }
-    }
+    online_softmax_tile<ATTN_MMA_S_TILES, ATTN_MMA_O_TILES>(&s[0][0], &o_acc[0][0], &p_a[0][0], m_run, l_part, scale_log2,
+                                                            j * ATTN_MMA_BLOCK_KV, t, row_q0, Skv, causal, causal_shift);
 
     // Pending: V_j, K_j+1. At most 1 left: V_j is in; the barrier publishes it and frees
     // the other V buffer (V_j-1: read in the last tile, before this tile's first barrier).
@@ -281,18 +234,18 @@ attention_mma_sync(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, i
 
   // Epilogue: O = o_acc / l per row (0 for a row that saw no key); columns 2t, 2t + 1 of
   // each 8-column tile as one 32-bit store (D % 8 == 0: both or neither exist).
+  float inv_l[2];
+  online_softmax_inverse_sums(l_part, inv_l);
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     const int row = row_q0 + r * 8;
-    const float l = quad_sum(l_part[r]);
     if (row >= Sq) continue;
-    const float inv_l = l > 0.0f ? 1.0f / l : 0.0f;
 #pragma unroll
     for (int d = 0; d < ATTN_MMA_O_TILES; ++d) {
       const int col = d * 8 + 2 * t;
       if (col >= D) continue;
       *reinterpret_cast<mma_elem2_t*>(o_head + static_cast<long long>(row) * D + col) =
-          to_elem2(o_acc[d][2 * r] * inv_l, o_acc[d][2 * r + 1] * inv_l);
+          to_elem2(o_acc[d][2 * r] * inv_l[r], o_acc[d][2 * r + 1] * inv_l[r]);
     }
   }
 }

@@ -27,8 +27,9 @@
 //   - O += P·V: wgmma.m64n{HEAD_DIM}k16 with A = P from registers (two adjacent n8 blocks of
 //     S, rounded and packed, are one k16 step's A fragment) and B = the V tile read N-major
 //     (V is (keys, D) with D contiguous: B = keys × D, imm-trans-b 1), BLOCK_KV / 16 steps.
-//   - A stage is released (its empty barrier) only after the P·V wgmma that read its V has
-//     completed (wgmma_wait), and S is read only after its own wait.
+//   - A stage is released (its empty barrier, one arrival per consumer warp) only after the
+//     P·V wgmma that read its V has completed (wgmma_wait), and S is read only after its own
+//     wait.
 // Simplified against FlashAttention-3: within a consumer the two products and the softmax run
 // one after another (no intra-warpgroup overlap of softmax with the next S); the two
 // consumer warpgroups and the producer's prefetch of the next stages give the overlap there
@@ -102,19 +103,6 @@ static_assert(ATTN_WGMMA_WARPS % 4 == 0 && ATTN_WGMMA_CONSUMERS >= 1 && ATTN_WGM
               "consumers are whole warpgroups; a Q box has at most 256 rows");
 static_assert(ATTN_WGMMA_STAGES >= 2, "a ring needs at least 2 stages");
 
-// log2(e): S is scaled by scale · log2(e), so that exp(x · scale) = exp2(s).
-#define ATTN_WGMMA_LOG2E 1.4426950408889634f
-
-// The maximum and the sum of v over the four lanes of a row (lanes 4g .. 4g + 3).
-__device__ __forceinline__ float quad_max(float v) {
-  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
-  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
-}
-__device__ __forceinline__ float quad_sum(float v) {
-  v += __shfl_xor_sync(0xffffffffu, v, 1);
-  return v + __shfl_xor_sync(0xffffffffu, v, 2);
-}
-
 // B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM, D % 8 == 0); scale: the
 // softmax scale; causal: 0 or 1. q_map: q as (B·H·Sq, D), k_map / v_map: k / v as (B·Hkv·Skv, D),
 // each box (128 rows, 64 columns), 128-byte swizzle. o: (B, H, Sq, D), written, never read.
@@ -155,7 +143,7 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
     mbarrier_init(q_full, 1);
     for (int s = 0; s < ATTN_WGMMA_STAGES; ++s) {
       mbarrier_init(ATTN_WGMMA_FULL(s), 1);                        // the producer's expect_tx arrival
-      mbarrier_init(ATTN_WGMMA_EMPTY(s), ATTN_WGMMA_CONSUMERS);   // one arrival per consumer warpgroup
+      mbarrier_init(ATTN_WGMMA_EMPTY(s), ATTN_WGMMA_CONSUMERS * 4);  // one arrival per consumer warp
     }
     mbarrier_init_fence();
   }
@@ -195,7 +183,9 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   const int lane = tid % 32;
   const int g = lane / 4;  // the thread's rows in the warp's 16: g and g + 8
   const int t = lane % 4;  // its column pair in each n8 block: 2t, 2t + 1
-  const bool arrives = tid % 128 == 0;  // the thread that releases stages for its warpgroup
+  // Every warp releases a stage after its own wgmma_wait, as in gemm_wgmma: the ISA states
+  // wait_group's guarantee for the executing thread, not for its warpgroup.
+  const bool arrives = lane == 0;
   const int row_q0 = q0 + consumer * 64 + warp * 16 + g;  // absolute query row of the thread's row g
 
   // o_acc: this warpgroup's 64 × HEAD_DIM output, element e at row 16·warp + g + 8·((e / 2) % 2),
@@ -205,7 +195,7 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   for (int e = 0; e < ATTN_WGMMA_O_REGS; ++e) o_acc[e] = 0.0f;
   float m_run[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};  // running max of rows g, g + 8
   float l_part[2] = {0.0f, 0.0f};  // this lane's share of the running sums
-  const float scale_log2 = scale * ATTN_WGMMA_LOG2E;
+  const float scale_log2 = scale * ONLINE_SOFTMAX_LOG2E;
 
   if (kv_tiles > 0) mbarrier_wait(q_full, 0);
   // This warpgroup's 64 Q rows within each box (1024-aligned: 64 rows of 128 bytes).
@@ -235,44 +225,13 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
 #pragma unroll
     for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
 
-    // Scale, mask (keys past Skv; causal), new row maxima. Element e: key 8·(e / 4) + 2t + e % 2,
-    // row g + 8·((e / 2) % 2).
-    const int key0 = j * ATTN_WGMMA_BLOCK_KV;
-    float m_new[2] = {m_run[0], m_run[1]};
-#pragma unroll
-    for (int e = 0; e < 64; ++e) {
-      const int key = key0 + 8 * (e / 4) + 2 * t + e % 2;
-      const int r = (e / 2) % 2;
-      const bool visible = key < Skv && (!causal || key <= row_q0 + 8 * r + causal_shift);
-      s[e] = visible ? s[e] * scale_log2 : -__int_as_float(0x7f800000);
-      m_new[r] = fmaxf(m_new[r], s[e]);
-    }
+    // Scale, mask (keys past Skv; causal), online softmax (kernels/cuda/online_softmax.cuh:
+    // s is 16 n8 blocks of 4, element e at key 8·(e / 4) + 2t + e % 2, row g + 8·((e / 2) % 2)).
     // p[c]: P for keys 16·c .. + 16 as P·V's A fragment: n8 blocks 2c and 2c + 1 of S, i.e.
     // s[8c .. 8c + 7] -- a[0] = row g of block 2c, a[1] = row g + 8, a[2], a[3] of block 2c + 1.
     unsigned p[ATTN_WGMMA_BLOCK_KV / 16][4];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      m_new[r] = quad_max(m_new[r]);
-      // A row with no visible key so far keeps m = -inf: subtract 0 (P is 0 anyway) and do
-      // not rescale (-inf - -inf would be NaN).
-      const bool none = m_new[r] == -__int_as_float(0x7f800000);
-      const float rescale = none ? 1.0f : exp2f(m_run[r] - m_new[r]);
-      const float offset = none ? 0.0f : m_new[r];
-      m_run[r] = m_new[r];
-      l_part[r] *= rescale;
-#pragma unroll
-      for (int e = 0; e < ATTN_WGMMA_O_REGS; e += 4) {
-        o_acc[e + 2 * r] *= rescale;
-        o_acc[e + 2 * r + 1] *= rescale;
-      }
-#pragma unroll
-      for (int n = 0; n < 16; ++n) {
-        const float p0 = exp2f(s[4 * n + 2 * r] - offset);
-        const float p1 = exp2f(s[4 * n + 2 * r + 1] - offset);
-        l_part[r] += p0 + p1;
-        p[n / 2][(n % 2) * 2 + r] = pack_elem2(p0, p1);
-      }
-    }
+    online_softmax_tile<16, ATTN_WGMMA_O_REGS / 4>(s, o_acc, &p[0][0], m_run, l_part, scale_log2, j * ATTN_WGMMA_BLOCK_KV, t,
+                                                   row_q0, Skv, causal, causal_shift);
 
     // O += P·V_j: k step c reads keys 16·c .. + 16 of V, two whole 8-row atoms (2048 bytes
     // in); N = HEAD_DIM columns, the second 64 of them in the next box (LBO).
@@ -297,19 +256,19 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   // Plain stores: O is D values per row against the Skv · D products behind each, so staging
   // it through shared memory for a TMA store would not show in the time.
   wgmma_out_t* const o_head = o + (static_cast<long long>(b) * H + h) * Sq * D;
+  float inv_l[2];
+  online_softmax_inverse_sums(l_part, inv_l);
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     const int row = row_q0 + r * 8;
-    const float l = quad_sum(l_part[r]);
     if (row >= Sq) continue;
-    const float inv_l = l > 0.0f ? 1.0f / l : 0.0f;
 #pragma unroll
     for (int e = 2 * r; e < ATTN_WGMMA_O_REGS; e += 4) {
       const int col = 8 * (e / 4) + 2 * t;
       if (col >= D) continue;
       wgmma_out_t* const out = o_head + static_cast<long long>(row) * D + col;
-      out[0] = to_out(o_acc[e] * inv_l);
-      out[1] = to_out(o_acc[e + 1] * inv_l);
+      out[0] = to_out(o_acc[e] * inv_l[r]);
+      out[1] = to_out(o_acc[e + 1] * inv_l[r]);
     }
   }
 #undef ATTN_WGMMA_FULL
