@@ -121,6 +121,37 @@ TEST(CudaGpu, NativeWgmmaGemmVerified) {
   }
 }
 
+namespace {
+
+// The native attention tier over each shape (its run options), fp16 and bf16, `extra`
+// options added (e.g. --native-kernel): every case run by `kernel`, verified in fp64, status
+// `unverified` or `ok` (kernels/cuda/verified_on.json), with a rate.
+void expect_native_attention_verified(const std::map<std::string, std::string>& env, const TempDir& dir,
+                                      const std::string& kernel, const std::vector<std::string>& extra,
+                                      const std::vector<std::vector<std::string>>& shapes) {
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const std::string out = (dir / ("attention-" + std::to_string(i) + ".json")).string();
+    std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
+                                     "--dtype", "fp16,bf16", "--min-samples", "5", "--max-time", "0.5", "--out", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), shapes[i].begin(), shapes[i].end());
+    const auto r = run_suanli(args, env);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const nlohmann::json doc = read_json(out);
+    ASSERT_EQ(doc["cases"].size(), 2u);
+    for (const auto& c : doc["cases"]) {
+      SCOPED_TRACE(c.dump().substr(0, 800));
+      EXPECT_EQ(c["kernel"]["name"], kernel);
+      EXPECT_TRUE(c["verified"].get<bool>());
+      const std::string status = c["status"];
+      EXPECT_TRUE(status == "unverified" || status == "ok") << status;
+      EXPECT_GT(c["tflops"].get<double>(), 0.0);
+    }
+  }
+}
+
+}  // namespace
+
 // The native tier's attention_mma_sync: both head-dim bounds (D = 64; D = 80 and 128 on the
 // 128 build), Sq != Skv, grouped-query heads, causal and not, fp16 and bf16, every case
 // verified in fp64; `unverified` or `ok` as for the GEMM above. Named, since on Hopper the
@@ -130,31 +161,11 @@ TEST(CudaGpu, NativeMmaSyncAttentionVerified) {
   const auto env = cuda_test_env((dir / "cache").string());
   if (const std::string why = skip_reason(env, 80); !why.empty()) GTEST_SKIP() << "attention_mma_sync " << why;
 
-  const auto run_case = [&](const std::vector<std::string>& shape_args, const std::string& out) {
-    std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
-                                     "--native-kernel", "attention_mma_sync", "--dtype", "fp16,bf16",
-                                     "--min-samples", "5", "--max-time", "0.5", "--out", out};
-    args.insert(args.end(), shape_args.begin(), shape_args.end());
-    const auto r = run_suanli(args, env);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return read_json(out);
-  };
-  const std::vector<nlohmann::json> docs = {
-      run_case({"--shape", "2x8x1000x64"}, (dir / "a.json").string()),
-      run_case({"--shape", "1x8x777x128", "--kv-heads", "2", "--seq-kv", "1500", "--causal"}, (dir / "b.json").string()),
-      run_case({"--shape", "1x4x300x80", "--seq-kv", "100", "--causal"}, (dir / "c.json").string()),
-      run_case({"--shape", "1x16x4096x128"}, (dir / "d.json").string())};
-  for (const auto& doc : docs) {
-    ASSERT_EQ(doc["cases"].size(), 2u);
-    for (const auto& c : doc["cases"]) {
-      SCOPED_TRACE(c.dump().substr(0, 800));
-      EXPECT_EQ(c["kernel"]["name"], "attention_mma_sync");
-      EXPECT_TRUE(c["verified"].get<bool>());
-      const std::string status = c["status"];
-      EXPECT_TRUE(status == "unverified" || status == "ok") << status;
-      EXPECT_GT(c["tflops"].get<double>(), 0.0);
-    }
-  }
+  expect_native_attention_verified(env, dir, "attention_mma_sync", {"--native-kernel", "attention_mma_sync"},
+                                   {{"--shape", "2x8x1000x64"},
+                                    {"--shape", "1x8x777x128", "--kv-heads", "2", "--seq-kv", "1500", "--causal"},
+                                    {"--shape", "1x4x300x80", "--seq-kv", "100", "--causal"},
+                                    {"--shape", "1x16x4096x128"}});
 }
 
 // The native tier's attention_wgmma (sm_90a only, chosen there by default): both head-dim
@@ -168,28 +179,9 @@ TEST(CudaGpu, NativeWgmmaAttentionVerified) {
   const std::string arch = cuda_listing(env)["devices"][0]["info"].value("arch", std::string());
   if (arch != "sm_90a") GTEST_SKIP() << "attention_wgmma runs on sm_90a only; device is " << arch;
 
-  const auto run_case = [&](const std::vector<std::string>& shape_args, const std::string& out) {
-    std::vector<std::string> args = {"run", "--workload", "attention", "--backend", "cuda", "--tier", "native",
-                                     "--dtype", "fp16,bf16", "--min-samples", "5", "--max-time", "0.5", "--out", out};
-    args.insert(args.end(), shape_args.begin(), shape_args.end());
-    const auto r = run_suanli(args, env);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return read_json(out);
-  };
-  const std::vector<nlohmann::json> docs = {
-      run_case({"--shape", "2x8x1000x64"}, (dir / "a.json").string()),
-      run_case({"--shape", "2x4x130x128", "--kv-heads", "2", "--seq-kv", "200", "--causal"}, (dir / "b.json").string()),
-      run_case({"--shape", "1x4x300x72", "--seq-kv", "100", "--causal"}, (dir / "c.json").string()),
-      run_case({"--shape", "1x16x4096x128"}, (dir / "d.json").string())};
-  for (const auto& doc : docs) {
-    ASSERT_EQ(doc["cases"].size(), 2u);
-    for (const auto& c : doc["cases"]) {
-      SCOPED_TRACE(c.dump().substr(0, 800));
-      EXPECT_EQ(c["kernel"]["name"], "attention_wgmma");
-      EXPECT_TRUE(c["verified"].get<bool>());
-      const std::string status = c["status"];
-      EXPECT_TRUE(status == "unverified" || status == "ok") << status;
-      EXPECT_GT(c["tflops"].get<double>(), 0.0);
-    }
-  }
+  expect_native_attention_verified(env, dir, "attention_wgmma", {},
+                                   {{"--shape", "2x8x1000x64"},
+                                    {"--shape", "2x4x130x128", "--kv-heads", "2", "--seq-kv", "200", "--causal"},
+                                    {"--shape", "1x4x300x72", "--seq-kv", "100", "--causal"},
+                                    {"--shape", "1x16x4096x128"}});
 }
