@@ -144,6 +144,10 @@ std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, 
                                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes,
                                                                 k.lower_lacks, backend, device, dtype))
     return why;
+  for (const NativePeakKernel::DtypeMinSm& later : k.dtype_min_sm)
+    if (later.dtype == to_string(dtype) && sm_version(device.arch).value_or(0) < later.min_sm)
+      return k.name + " " + later.dtype + " needs sm_" + std::to_string(later.min_sm) + " or later (" + later.lacks +
+             "); device is " + device.arch;
   const int threads = k.warps * k.wave_size;
   if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
     return k.name + " needs " + std::to_string(threads) + " threads per block";

@@ -329,12 +329,13 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
        .fragment_layout_8bit = "wgmma_m64n128k32",
        .ptx_requires_8bit = {"wgmma.mma_async.sync.aligned.m64n128k32.f32.{t}.{t}", "wgmma.wait_group.sync.aligned",
                              "fence.proxy.async.shared::cta"}},
-      // One trip per chain is one m16n8k16: 2 * 16 * 8 * 16 (int8: m16n8k32, twice that, in OPS).
+      // One trip per chain is one m16n8k16: 2 * 16 * 8 * 16 (int8, fp8: m16n8k32, twice that;
+      // int8 in OPS). fp8 mma.sync is Ada's and later (sm_89+).
       {.name = "peak_mma_sync",
        .backend = "cuda",
        .min_sm = 80,
        .archs = {},
-       .dtypes = {"fp16", "bf16", "int8"},
+       .dtypes = {"fp16", "bf16", "int8", "fp8"},
        .source = "peak_mma_sync",
        .source_path = "kernels/cuda/peak_mma_sync.cu",
        .chains = 8,
@@ -348,7 +349,8 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
        .wave_size = 32,
        .fragment_layout = "mma_m16n8k16",
        .fragment_layout_8bit = "mma_m16n8k32",
-       .ptx_requires_8bit = {"mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32"}},
+       .ptx_requires_8bit = {"mma.sync.aligned.m16n8k32.row.col.{acc}.{t}.{t}.{acc}"},
+       .dtype_min_sm = {{"fp8", 89, "fp8 mma.sync.m16n8k32", {"sm_89", "sm_90a"}}}},
       // One trip per chain is one 32x32x8 product (two instructions on gfx908 bf16): 2 * 32 * 32 * 8.
       {.name = "peak_mfma",
        .backend = "hip",
@@ -397,6 +399,7 @@ std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::st
 std::string ptx_type_name(const std::string& dtype) {
   if (dtype == "fp16") return "f16";
   if (dtype == "fp8") return "e4m3";
+  if (dtype == "int8") return "s8";
   return dtype;  // "bf16", "tf32"
 }
 
@@ -454,7 +457,8 @@ std::string instruction_type_name(const std::string& backend, const std::string&
 
 std::vector<std::string> typed(const std::vector<std::string>& names, const std::string& backend, const std::string& dtype) {
   std::vector<std::string> out;
-  for (const std::string& p : names) out.push_back(replaced(p, "{t}", instruction_type_name(backend, dtype)));
+  for (const std::string& p : names)
+    out.push_back(replaced(replaced(p, "{t}", instruction_type_name(backend, dtype)), "{acc}", dtype == "int8" ? "s32" : "f32"));
   return out;
 }
 
@@ -505,6 +509,8 @@ std::vector<NativeVariant> native_variants() {
       NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype),
                       typed(native_peak_8bit(dtype) ? k.ptx_requires_8bit : k.ptx_requires, k.backend, dtype), {}, {}};
       add_targets(v, k.archs);
+      for (const NativePeakKernel::DtypeMinSm& later : k.dtype_min_sm)
+        if (later.dtype == dtype) v.archs = later.check_archs;
       out.push_back(std::move(v));
     }
   }

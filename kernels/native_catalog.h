@@ -110,7 +110,16 @@ struct NativePeakKernel {
   // flops_per_instruction (int8: OPS), these replay tables ("mma_m16n8k32",
   // "wgmma_m64n128k32") and this PTX in place of ptx_requires.
   std::string fragment_layout_8bit = {};
-  std::vector<std::string> ptx_requires_8bit = {};
+  std::vector<std::string> ptx_requires_8bit = {};  // "{acc}": s32 for int8, else f32
+  // cuda: a dtype that needs a later arch than min_sm (fp8 mma.sync: sm_89), what the archs
+  // below lack (for the reason), and the archs its compile check targets.
+  struct DtypeMinSm {
+    std::string dtype;
+    int min_sm = 0;
+    std::string lacks;
+    std::vector<std::string> check_archs;
+  };
+  std::vector<DtypeMinSm> dtype_min_sm = {};
 };
 
 // Whether `dtype` has 1-byte elements (fp8, int8): the *_8bit fields of NativePeakKernel apply.
@@ -169,7 +178,8 @@ const std::vector<NativePeakKernel>& native_peak_kernels();
 // The defines a backend compiles a native peak kernel with: tunables and dtype.
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype);
 
-// "f16" for "fp16", "e4m3" for "fp8", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
+// "f16" for "fp16", "e4m3" for "fp8", "s8" for "int8", else the dtype ("bf16", "tf32"): the PTX
+// type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
 // "gfx90a" from "gfx90a:sramecc+:xnack-": the processor, without target features.

@@ -1,7 +1,7 @@
 // The peak workload's native tier without a GPU: which devices and dtypes peak_mma_sync
 // and peak_wgmma take (and the reason when they do not), their FLOP (int8: OP) counts and
 // compile variants, and the exact host replay that verifies them — accepting what the PTX
-// ISA says a warp computes (m16n8k16, and m16n8k32 for int8), catching a wrong accumulator,
+// ISA says a warp computes (m16n8k16, and m16n8k32 for int8 and fp8), catching a wrong accumulator,
 // a lost trip, a swapped fragment register or byte and an unwritten one.
 #include <gtest/gtest.h>
 
@@ -39,11 +39,13 @@ TEST(NativePeak, TableEntry) {
   const NativePeakKernel& k = peak_mma();
   EXPECT_EQ(k.backend, "cuda");
   EXPECT_EQ(k.min_sm, 80);
-  EXPECT_EQ(k.dtypes, (std::vector<std::string>{"fp16", "bf16", "int8"}));
+  EXPECT_EQ(k.dtypes, (std::vector<std::string>{"fp16", "bf16", "int8", "fp8"}));
   EXPECT_EQ(native_peak_flops_per_instruction(k, "bf16"), 2.0 * 16 * 8 * 16);
   EXPECT_EQ(native_peak_flops_per_instruction(k, "int8"), 2.0 * 16 * 8 * 32);  // OPS
+  EXPECT_EQ(native_peak_flops_per_instruction(k, "fp8"), 2.0 * 16 * 8 * 32);
   EXPECT_EQ(native_peak_fragment_layout(k, "fp16"), "mma_m16n8k16");
   EXPECT_EQ(native_peak_fragment_layout(k, "int8"), "mma_m16n8k32");
+  EXPECT_EQ(native_peak_fragment_layout(k, "fp8"), "mma_m16n8k32");
   // The instruction is the shared prelude's (kernels/cuda/mma_sync_common.cuh), s8 included.
   const std::string& source = native_kernel_source(k.source);
   EXPECT_NE(source.find("mma_m16n8(acc[j], a, b0, b1)"), std::string::npos);
@@ -84,13 +86,21 @@ TEST(NativePeak, CompileVariantsRequireTheMmaInstruction) {
     if (v.kernel != "peak_mma_sync") continue;
     ++found;
     EXPECT_EQ(v.backend, "cuda");
+    // fp8 mma.sync is compiled for sm_89 and sm_90a only (ptxas refuses it below sm_89).
+    const std::vector<std::string> archs = v.dtype == "fp8" ? std::vector<std::string>{"sm_89", "sm_90a"} : std::vector<std::string>{};
+    EXPECT_EQ(v.archs, archs) << v.dtype;
     if (v.dtype == "int8") {
       EXPECT_EQ(v.ptx_requires, (std::vector<std::string>{"mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32"}));
+    } else if (v.dtype == "fp8") {
+      EXPECT_EQ(v.ptx_requires, (std::vector<std::string>{"mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32"}));
     } else {
       const std::string t = v.dtype == "fp16" ? "f16" : "bf16";
       EXPECT_EQ(v.ptx_requires, (std::vector<std::string>{"mma.sync.aligned.m16n8k16.row.col.f32." + t + "." + t + ".f32"}));
     }
-    const std::string define = v.dtype == "fp16" ? "SUANLI_DTYPE_FP16" : v.dtype == "bf16" ? "SUANLI_DTYPE_BF16" : "SUANLI_DTYPE_INT8";
+    const std::string define = v.dtype == "fp16"   ? "SUANLI_DTYPE_FP16"
+                               : v.dtype == "bf16" ? "SUANLI_DTYPE_BF16"
+                               : v.dtype == "int8" ? "SUANLI_DTYPE_INT8"
+                                                   : "SUANLI_DTYPE_FP8";
     bool dtype_define = false, chains = false;
     for (const Define& d : v.defines) {
       dtype_define |= d.name == define;
@@ -99,7 +109,7 @@ TEST(NativePeak, CompileVariantsRequireTheMmaInstruction) {
     EXPECT_TRUE(dtype_define) << v.dtype;
     EXPECT_TRUE(chains);
   }
-  EXPECT_EQ(found, 3);
+  EXPECT_EQ(found, 4);
 }
 
 TEST(NativePeak, CanImplement) {
@@ -108,13 +118,17 @@ TEST(NativePeak, CanImplement) {
   EXPECT_EQ(can("cuda", cuda_gpu("sm_120"), DType::bf16), std::nullopt);
   EXPECT_EQ(can("cuda", cuda_gpu("sm_75"), DType::fp16),
             "peak_mma_sync needs sm_80 or later (bf16 mma.sync.m16n8k16); device is sm_75");
-  EXPECT_EQ(can("cuda", cuda_gpu("sm_90a"), DType::fp32), "peak_mma_sync has no fp32 variant (fp16, bf16, int8 only)");
-  // int8 (m16n8k32 s8) on every arch of the kernel; fp8 mma.sync (sm_89+) is not written.
+  EXPECT_EQ(can("cuda", cuda_gpu("sm_90a"), DType::fp32), "peak_mma_sync has no fp32 variant (fp16, bf16, int8, fp8 only)");
+  // int8 (m16n8k32 s8) on every arch of the kernel; fp8 (m16n8k32 e4m3) on sm_89 and later.
   for (const char* arch : {"sm_80", "sm_86", "sm_89", "sm_90a", "sm_120"})
     EXPECT_EQ(can("cuda", cuda_gpu(arch), DType::int8), std::nullopt) << arch;
   EXPECT_EQ(can("cuda", cuda_gpu("sm_75"), DType::int8),
             "peak_mma_sync needs sm_80 or later (bf16 mma.sync.m16n8k16); device is sm_75");
-  EXPECT_EQ(can("cuda", cuda_gpu("sm_89"), DType::fp8_e4m3), "peak_mma_sync has no fp8 variant (fp16, bf16, int8 only)");
+  for (const char* arch : {"sm_89", "sm_90", "sm_90a", "sm_120"})
+    EXPECT_EQ(can("cuda", cuda_gpu(arch), DType::fp8_e4m3), std::nullopt) << arch;
+  for (const char* arch : {"sm_80", "sm_86"})
+    EXPECT_EQ(can("cuda", cuda_gpu(arch), DType::fp8_e4m3),
+              std::string("peak_mma_sync fp8 needs sm_89 or later (fp8 mma.sync.m16n8k32); device is ") + arch);
   // peak_wgmma: fp8 on sm_90a only.
   EXPECT_EQ(native_peak_can_implement(peak_wgmma(), "cuda", cuda_gpu("sm_90a"), DType::fp8_e4m3), std::nullopt);
   EXPECT_EQ(native_peak_can_implement(peak_wgmma(), "cuda", cuda_gpu("sm_90"), DType::fp8_e4m3),
@@ -150,9 +164,10 @@ TEST(NativePeak, CanImplement) {
   // 8-bit: fp8 is wgmma's (Hopper), int8 mma.sync's everywhere (Hopper included).
   EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::fp8_e4m3, why), &peak_wgmma());
   EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_90a"), DType::int8, why), &peak_mma());
-  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_89"), DType::fp8_e4m3, why), nullptr);
-  EXPECT_EQ(why, "peak_wgmma needs sm_90 or later (wgmma); device is sm_89; "
-                 "peak_mma_sync has no fp8 variant (fp16, bf16, int8 only)");
+  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_89"), DType::fp8_e4m3, why), &peak_mma());
+  EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_86"), DType::fp8_e4m3, why), nullptr);
+  EXPECT_EQ(why, "peak_wgmma needs sm_90 or later (wgmma); device is sm_86; "
+                 "peak_mma_sync fp8 needs sm_89 or later (fp8 mma.sync.m16n8k32); device is sm_86");
   EXPECT_EQ(choose_native_peak("cuda", cuda_gpu("sm_80"), DType::bf16, why, "peak_wgmma"), nullptr);
   EXPECT_EQ(why, "peak_wgmma needs sm_90 or later (wgmma); device is sm_80");
   EXPECT_EQ(choose_native_peak("opencl", cuda_gpu("sm_90a"), DType::bf16, why), nullptr);

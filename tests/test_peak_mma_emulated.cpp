@@ -1,9 +1,10 @@
 // kernels/cuda/peak_mma_sync.cu (with its prelude, kernels/cuda/mma_sync_common.cuh) run on
 // the host against tests/mma_sync_emulation.h, its output judged by the harness's own exact
 // replay (verify_peak_mma with the layout the catalog names for the dtype: "mma_m16n8k16", or
-// "mma_m16n8k32" for int8) from the harness's own inputs (peak_mma_inputs): the kernel's
-// fragment reads, its int32 accumulators (int8) and their fp32 stores, and the host's tables
-// must all agree, to the bit. Built per dtype (fp16, bf16, int8). Against the model, not a GPU.
+// "mma_m16n8k32" for int8 and fp8) from the harness's own inputs (peak_mma_inputs): the
+// kernel's fragment reads, its int32 accumulators (int8) and their fp32 stores, and the host's
+// tables must all agree, to the bit. Built per dtype (fp16, bf16, int8, fp8). Against the
+// model, not a GPU.
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -27,8 +28,10 @@ using mma_sync_emulation::machine;
 constexpr suanli::DType kDType = suanli::DType::fp16;
 #elif defined(SUANLI_DTYPE_BF16)
 constexpr suanli::DType kDType = suanli::DType::bf16;
-#else
+#elif defined(SUANLI_DTYPE_INT8)
 constexpr suanli::DType kDType = suanli::DType::int8;
+#else
+constexpr suanli::DType kDType = suanli::DType::fp8_e4m3;
 #endif
 
 // The tables the harness replays this dtype with, as the catalog names them.
@@ -68,7 +71,7 @@ suanli::VerifyResult check(const Launch& l, int iterations) {
 
 // 18 trips: the unrolled loop and its remainder; 2 blocks.
 TEST(PeakMmaEmulated, TheExactReplayAgreesWithTheKernel) {
-  EXPECT_EQ(layout().k, kDType == suanli::DType::int8 ? 32 : 16);
+  EXPECT_EQ(layout().k, MMA_SYNC_K);
   const Launch l = launch(2, 18);
   const suanli::VerifyResult r = check(l, 18);
   EXPECT_TRUE(r.ok) << r.detail;

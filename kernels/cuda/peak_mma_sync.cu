@@ -6,8 +6,10 @@
 // mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32, 2·16·8·16 = 4096 FLOP
 // per instruction per warp; or int8 (SUANLI_DTYPE_INT8), int32 accumulation:
 // mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32, 2·16·8·32 = 8192 OPS (the same registers
-// hold four 8-bit elements each, so K doubles). The instruction and its fragment layouts are
-// kernels/cuda/mma_sync_common.cuh's (mma_m16n8), which kernels/native_catalog.cpp prepends.
+// hold four 8-bit elements each, so K doubles); or fp8 e4m3 (SUANLI_DTYPE_FP8, sm_89+), fp32
+// accumulation: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32, 8192 FLOP. The
+// instruction and its fragment layouts are kernels/cuda/mma_sync_common.cuh's (mma_m16n8),
+// which kernels/native_catalog.cpp prepends.
 //
 // Technique: every warp holds one A (16×K) and one B (K×8) fragment in registers, read
 // once from `a_frags` / `b_frags`, and PEAK_MMA_CHAINS independent accumulators (16×8
@@ -15,14 +17,14 @@
 // the mmas of one chain depend on each other, those of different chains do not, so the
 // chains are the independent work that covers the instruction's latency.
 //
-// Verifiable exactly: the host fills A and B with small integers (|x| <= 3, exact in fp16
-// and bf16) and c_init with integers, so every product, every partial sum and every
+// Verifiable exactly: the host fills A and B with small integers (|x| <= 3, exact in fp16,
+// bf16 and e4m3) and c_init with integers, so every product, every partial sum and every
 // accumulator is an integer far below 2^24 — exact in fp32 whatever order or internal
 // alignment the tensor cores sum in (int8: int32, exact by construction). After n trips
 // chain j holds c_init_j + n·(A·B), which the host computes from the PTX ISA's fragment
 // tables (harness/native_peak.cpp, "mma_m16n8k16" / "mma_m16n8k32"): a wrong fragment
 // layout, a lost or doubled mma, or a wrong accumulator is an exact mismatch.
-// Bound: |A·B| <= K·3·3 per trip (144; int8 288), so the timed launch's 32768 trips stay
+// Bound: |A·B| <= K·3·3 per trip (144; int8, fp8 288), so the timed launch's 32768 trips stay
 // below 2^24 (9.4 million at most for int8): the int32 accumulators convert to fp32 exactly,
 // which is how they are summed and stored (one fp32 `out` and one host replay for every
 // dtype; c_init's integers convert to int32 exactly on the way in).
@@ -37,8 +39,8 @@
 //
 // Entry point: peak_mma_sync(int iterations, float limit, const unsigned* a_frags,
 //                            const unsigned* b_frags, const float* c_init, float* out)
-//   a_frags: (warps, 32 lanes, 4) 32-bit registers, each two packed 16-bit elements (int8:
-//            four bytes), the lower-indexed element in the lower bits
+//   a_frags: (warps, 32 lanes, 4) 32-bit registers, each two packed 16-bit elements (int8,
+//            fp8: four bytes), the lower-indexed element in the lower bits
 //   b_frags: (warps, 32 lanes, 2) the same
 //   c_init, out: (warps, PEAK_MMA_CHAINS, 32 lanes, 4) fp32
 // where "warps" counts every warp of the grid (blockIdx.x · PEAK_MMA_WARPS + warp in block).
@@ -65,7 +67,7 @@
 #endif
 
 #if defined(SUANLI_DTYPE_TF32)
-#error "peak_mma_sync: fp16, bf16 or int8 (the host's replay tables are m16n8k16 and m16n8k32)"
+#error "peak_mma_sync: fp16, bf16, int8 or fp8 (the host's replay tables are m16n8k16 and m16n8k32)"
 #endif
 
 static_assert(PEAK_MMA_CHAINS >= 1 && PEAK_MMA_WARPS >= 1 && PEAK_MMA_UNROLL >= 1, "tunables are counts");
