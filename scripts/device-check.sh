@@ -129,10 +129,9 @@ suanli_run --backend cuda --device 0 --workload peak --dtype fp64,fp32,fp16,int8
   --out "$dir/peak.json" --csv "$dir/peak.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 # The matrix-unit ceiling: mma.sync m16n8k16 chains (int8, fp8: m16n8k32; int8 in TOPS; fp8
-# skipped with the reason below sm_89), verified
-# exactly against a host replay, held against the datasheet's tensor figure; on Hopper also
-# wgmma's (peak_wgmma, the instruction that can reach the datasheet rate there; fp8 is the
-# m64n128k32 e4m3 figure). A few seconds each.
+# skipped with the reason below sm_89), verified exactly against a host replay, held against
+# the datasheet's tensor figure; on Hopper also wgmma's (peak_wgmma, the instruction that can
+# reach the datasheet rate there; fp8 is the m64n128k32 e4m3 figure). A few seconds each.
 echo "== native peak: peak_mma_sync fp16 bf16 int8 fp8"
 suanli_run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_mma_sync --dtype fp16,bf16,int8,fp8 \
   --max-time 1 --timeout 60 --out "$dir/peak-native.json" --csv "$dir/peak-native.csv" | tee -a "$dir/summary.txt"

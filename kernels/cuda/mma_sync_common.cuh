@@ -1,8 +1,8 @@
 // mma_sync_common: what every mma.sync kernel of the native tier shares -- the element
 // type of the build, the PTX wrappers (cp.async, ldmatrix, mma.m16n8k16) and the element
-// conversions. kernels/native_catalog.cpp prepends it to gemm_mma_sync.cu and
-// attention_mma_sync.cu (their `prelude`), so each instruction is written once; NVRTC sees
-// one source, as for every other kernel.
+// conversions. kernels/native_catalog.cpp prepends it to gemm_mma_sync.cu,
+// attention_mma_sync.cu and peak_mma_sync.cu (their `prelude`), so each instruction is
+// written once; NVRTC sees one source, as for every other kernel.
 //
 // MMA_SYNC_HOST_EMULATION (tests only): tests/mma_sync_emulation.h supplies every name
 // below from a software model of the warp, and the kernels run as host C++.
