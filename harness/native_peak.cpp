@@ -18,14 +18,27 @@ namespace {
 // kernel's unrolled loop and its remainder loop are checked.
 constexpr int kPeakMmaVerifyIterations = 18;
 
-float half_of(std::uint32_t reg, int upper, DType dtype) {
-  const auto bits = static_cast<std::uint16_t>(upper ? reg >> 16 : reg & 0xffffu);
+// Part `part` of a fragment word of `dtype`: a 16-bit half (fp16, bf16) or a byte (fp8 e4m3,
+// int8), part 0 in the lowest bits.
+double element_of(std::uint32_t word, int part, DType dtype) {
+  if (dtype_bytes(dtype) == 1) {
+    const auto byte = static_cast<std::uint8_t>(word >> (8 * part));
+    return dtype == DType::int8 ? static_cast<double>(static_cast<std::int8_t>(byte)) : e4m3_bits_to_double(byte);
+  }
+  const auto bits = static_cast<std::uint16_t>(part ? word >> 16 : word & 0xffffu);
   return dtype == DType::bf16 ? bf16_bits_to_float(bits) : half_bits_to_float(bits);
 }
 
-std::uint16_t bits_of(float v, DType dtype) {
-  return dtype == DType::bf16 ? float_to_bf16_bits(v) : float_to_half_bits(v);
+// The bits of the small integer `v` in `dtype`.
+std::uint32_t bits_of(int v, DType dtype) {
+  switch (dtype) {
+    case DType::int8: return static_cast<std::uint8_t>(static_cast<std::int8_t>(v));
+    case DType::fp8_e4m3: return double_to_e4m3_bits(v);
+    case DType::bf16: return float_to_bf16_bits(static_cast<float>(v));
+    default: return float_to_half_bits(static_cast<float>(v));
+  }
 }
+int parts_per_word(DType dtype) { return static_cast<int>(4 / dtype_bytes(dtype)); }
 
 // --kernel-define <prefix>_CHAINS / _WARPS / _UNROLL (PEAK_MMA_*, PEAK_MFMA_*) change the
 // kernel's table entry, so the launch, the FLOP count and the replay follow.
@@ -47,13 +60,18 @@ std::optional<std::string> apply_overrides(NativePeakKernel& k, const std::vecto
   return std::nullopt;
 }
 
-// PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type", g = lane / 4,
-// t = lane % 4: a[w] holds A rows g (+8 if w odd), columns 2t.. (+8 if w >= 2); b[w] rows
-// (k) 2t.. (+8 for w 1), column g; d[r] row g (+8 for r >= 2), column 2t + r % 2.
-std::pair<int, int> mma_a_at(int lane, int word, int half) {
-  return {lane / 4 + (word & 1) * 8, 2 * (lane % 4) + (word >> 1) * 8 + half};
+// PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type" (P = 2 elements
+// per register) and "for mma.m16n8k32" (.s8 / .e4m3, P = 4), g = lane / 4, t = lane % 4:
+// a[w] holds A rows g (+8 if w odd), columns P·t.. (+4P if w >= 2); b[w] rows (k) P·t..
+// (+4P for w 1), column g; d[r] row g (+8 for r >= 2), column 2t + r % 2.
+template <int P>
+std::pair<int, int> mma_a_at(int lane, int word, int part) {
+  return {lane / 4 + (word & 1) * 8, P * (lane % 4) + (word >> 1) * 4 * P + part};
 }
-std::pair<int, int> mma_b_at(int lane, int word, int half) { return {2 * (lane % 4) + word * 8 + half, lane / 4}; }
+template <int P>
+std::pair<int, int> mma_b_at(int lane, int word, int part) {
+  return {P * (lane % 4) + word * 4 * P + part, lane / 4};
+}
 std::pair<int, int> mma_d_at(int lane, int reg) { return {lane / 4 + (reg >> 1) * 8, 2 * (lane % 4) + (reg & 1)}; }
 
 // AMD Matrix Instruction Calculator, CDNA 32x32x8 (one block): lane l's element e (word e / 2,
@@ -64,12 +82,18 @@ std::pair<int, int> mfma_b_at(int lane, int word, int half) { return {4 * (lane 
 std::pair<int, int> mfma_d_at(int lane, int reg) { return {8 * (reg / 4) + 4 * (lane / 32) + reg % 4, lane % 32}; }
 
 // peak_wgmma (kernels/cuda/peak_wgmma.cu): thread l of the warpgroup stores A row l / 2,
-// K columns 8 (l % 2) + 2w + h, and B (K-major) column l, K 2w + h, into the shared tiles the
-// wgmma descriptors read; accumulator e is the PTX ISA's m64nNk16 D fragment: warp l / 32 owns
-// rows 16 (l / 32) .., lane (g, t) = (l % 32 / 4, l % 4) holds row + g + 8 ((e / 2) % 2),
-// column 8 (e / 4) + 2t + e % 2.
-std::pair<int, int> wgmma_a_at(int lane, int word, int half) { return {lane / 2, 8 * (lane % 2) + 2 * word + half}; }
-std::pair<int, int> wgmma_b_at(int lane, int word, int half) { return {2 * word + half, lane}; }
+// K columns 4P (l % 2) + P·w + p, and B (K-major) column l, K P·w + p, into the shared tiles
+// the wgmma descriptors read (P elements per word: 2, or 4 for fp8's K 32); accumulator e is
+// the PTX ISA's m64nNk* D fragment: warp l / 32 owns rows 16 (l / 32) .., lane (g, t) =
+// (l % 32 / 4, l % 4) holds row + g + 8 ((e / 2) % 2), column 8 (e / 4) + 2t + e % 2.
+template <int P>
+std::pair<int, int> wgmma_a_at(int lane, int word, int part) {
+  return {lane / 2, 4 * P * (lane % 2) + P * word + part};
+}
+template <int P>
+std::pair<int, int> wgmma_b_at(int lane, int word, int part) {
+  return {P * word + part, lane};
+}
 std::pair<int, int> wgmma_d_at(int lane, int reg) {
   return {16 * (lane / 32) + (lane % 32) / 4 + 8 * ((reg / 2) % 2), 8 * (reg / 4) + 2 * (lane % 4) + reg % 2};
 }
@@ -78,7 +102,13 @@ std::pair<int, int> wgmma_d_at(int lane, int reg) {
 
 const PeakFragmentLayout& mma_m16n8k16_layout() {
   static const PeakFragmentLayout layout{"mma_m16n8k16", "the PTX m16n8k16 tables", 16, 8, 16, 32, 4, 2, 4,
-                                         mma_a_at, mma_b_at, mma_d_at};
+                                         mma_a_at<2>, mma_b_at<2>, mma_d_at, 2};
+  return layout;
+}
+
+const PeakFragmentLayout& mma_m16n8k32_layout() {
+  static const PeakFragmentLayout layout{"mma_m16n8k32", "the PTX m16n8k32 (8-bit) tables", 16, 8, 32, 32, 4, 2, 4,
+                                         mma_a_at<4>, mma_b_at<4>, mma_d_at, 4};
   return layout;
 }
 
@@ -90,14 +120,20 @@ const PeakFragmentLayout& mfma_32x32x8_layout() {
 
 const PeakFragmentLayout& wgmma_m64n128k16_layout() {
   static const PeakFragmentLayout layout{"wgmma_m64n128k16", "the PTX wgmma m64nNk16 accumulator layout and peak_wgmma's tile stores",
-                                         64, 128, 16, 128, 4, 8, 64, wgmma_a_at, wgmma_b_at, wgmma_d_at};
+                                         64, 128, 16, 128, 4, 8, 64, wgmma_a_at<2>, wgmma_b_at<2>, wgmma_d_at, 2};
+  return layout;
+}
+
+const PeakFragmentLayout& wgmma_m64n128k32_layout() {
+  static const PeakFragmentLayout layout{"wgmma_m64n128k32", "the PTX wgmma m64nNk32 accumulator layout and peak_wgmma's tile stores",
+                                         64, 128, 32, 128, 4, 8, 64, wgmma_a_at<4>, wgmma_b_at<4>, wgmma_d_at, 4};
   return layout;
 }
 
 const PeakFragmentLayout& peak_fragment_layout(const std::string& name) {
-  if (name == mma_m16n8k16_layout().name) return mma_m16n8k16_layout();
-  if (name == mfma_32x32x8_layout().name) return mfma_32x32x8_layout();
-  if (name == wgmma_m64n128k16_layout().name) return wgmma_m64n128k16_layout();
+  for (const PeakFragmentLayout* l : {&mma_m16n8k16_layout(), &mma_m16n8k32_layout(), &mfma_32x32x8_layout(),
+                                      &wgmma_m64n128k16_layout(), &wgmma_m64n128k32_layout()})
+    if (name == l->name) return *l;
   throw std::invalid_argument("no fragment layout named '" + name + "'");
 }
 
@@ -108,6 +144,10 @@ std::optional<std::string> native_peak_can_implement(const NativePeakKernel& k, 
                                     : native_cuda_target_reason(k.name, k.backend, k.min_sm, k.archs, k.dtypes,
                                                                 k.lower_lacks, backend, device, dtype))
     return why;
+  for (const NativePeakKernel::DtypeMinSm& later : k.dtype_min_sm)
+    if (later.dtype == to_string(dtype) && sm_version(device.arch).value_or(0) < later.min_sm)
+      return k.name + " " + later.dtype + " needs sm_" + std::to_string(later.min_sm) + " or later (" + later.lacks +
+             "); device is " + device.arch;
   const int threads = k.warps * k.wave_size;
   if (device.max_work_group_size > 0 && threads > device.max_work_group_size)
     return k.name + " needs " + std::to_string(threads) + " threads per block";
@@ -131,19 +171,23 @@ std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& devi
   return static_cast<std::int64_t>(std::max(device.compute_units, 1)) * k.blocks_per_cu * k.warps;
 }
 
-double native_peak_flops(const NativePeakKernel& k, std::int64_t warps, int iterations) {
-  return static_cast<double>(warps) * iterations * k.chains * k.flops_per_instruction;
+double native_peak_flops(const NativePeakKernel& k, const std::string& dtype, std::int64_t warps, int iterations) {
+  return static_cast<double>(warps) * iterations * k.chains * native_peak_flops_per_instruction(k, dtype);
 }
 
 PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed,
                               const PeakFragmentLayout* layout) {
   const PeakFragmentLayout& l = layout ? *layout : mma_m16n8k16_layout();
+  if (l.parts != parts_per_word(dtype))
+    throw std::invalid_argument("fragment layout " + l.name + " packs " + std::to_string(l.parts) + " elements per word; " +
+                                to_string(dtype) + " packs " + std::to_string(parts_per_word(dtype)));
   PeakMmaInputs in;
   SplitMix64 rng(seed);
-  const auto small = [&] { return static_cast<float>(static_cast<int>(rng.next() % 7) - 3); };
+  const int bits = 32 / l.parts;
   const auto pack = [&] {
-    const std::uint32_t lo = bits_of(small(), dtype), hi = bits_of(small(), dtype);
-    return lo | (hi << 16);
+    std::uint32_t word = 0;
+    for (int p = 0; p < l.parts; ++p) word |= bits_of(static_cast<int>(rng.next() % 7) - 3, dtype) << (bits * p);
+    return word;
   };
   const auto n = static_cast<std::size_t>(warps) * static_cast<std::size_t>(l.lanes);
   in.a_frags.resize(n * static_cast<std::size_t>(l.a_words));
@@ -171,16 +215,16 @@ VerifyResult verify_peak_mma(const PeakMmaCheckInput& in) {
     for (int lane = 0; lane < l.lanes; ++lane) {
       const std::size_t at = static_cast<std::size_t>(w) * lanes + static_cast<std::size_t>(lane);
       for (int word = 0; word < l.a_words; ++word)
-        for (int half = 0; half < 2; ++half) {
-          const auto [row, k] = l.a_at(lane, word, half);
+        for (int part = 0; part < l.parts; ++part) {
+          const auto [row, k] = l.a_at(lane, word, part);
           a[static_cast<std::size_t>(row * l.k + k)] =
-              half_of((*in.a_frags)[at * static_cast<std::size_t>(l.a_words) + static_cast<std::size_t>(word)], half, in.dtype);
+              element_of((*in.a_frags)[at * static_cast<std::size_t>(l.a_words) + static_cast<std::size_t>(word)], part, in.dtype);
         }
       for (int word = 0; word < l.b_words; ++word)
-        for (int half = 0; half < 2; ++half) {
-          const auto [k, col] = l.b_at(lane, word, half);
+        for (int part = 0; part < l.parts; ++part) {
+          const auto [k, col] = l.b_at(lane, word, part);
           b[static_cast<std::size_t>(k * l.n + col)] =
-              half_of((*in.b_frags)[at * static_cast<std::size_t>(l.b_words) + static_cast<std::size_t>(word)], half, in.dtype);
+              element_of((*in.b_frags)[at * static_cast<std::size_t>(l.b_words) + static_cast<std::size_t>(word)], part, in.dtype);
         }
     }
     for (int i = 0; i < l.m; ++i)
@@ -229,9 +273,10 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
     return rec;
   }
   const std::int64_t warps = native_peak_warps(k, info);
-  rec["flops"] = native_peak_flops(k, warps, k.iterations);
+  const std::string dtype = to_string(spec.dtype);
+  rec["flops"] = native_peak_flops(k, dtype, warps, k.iterations);
   std::vector<Define> defines = spec.extra_defines;  // the table's values last: they are what the host assumes
-  for (const auto& d : native_peak_defines(k, to_string(spec.dtype))) defines.push_back(d);
+  for (const auto& d : native_peak_defines(k, dtype)) defines.push_back(d);
   nlohmann::json defs = nlohmann::json::object();
   for (const auto& d : defines) defs[d.name] = d.value;
   rec["kernel"] = {{"name", k.name},
@@ -241,11 +286,11 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
                      {"blocks_per_cu", k.blocks_per_cu}, {"iterations", k.iterations}}},
                    {"defines", defs},
                    {"warps", warps},
-                   {"flops_per_instruction", k.flops_per_instruction},
+                   {"flops_per_instruction", native_peak_flops_per_instruction(k, dtype)},
                    {"verify_iterations", kPeakMmaVerifyIterations}};
 
   run_guarded(rec, [&] {
-    const PeakFragmentLayout& layout = peak_fragment_layout(k.fragment_layout);
+    const PeakFragmentLayout& layout = peak_fragment_layout(native_peak_fragment_layout(k, dtype));
     const PeakMmaInputs in = peak_mma_inputs(spec.dtype, k.chains, warps, spec.seed * 11 + 3, &layout);
     BufferSet bufs(device);
     const Buffer d_a = bufs.alloc(in.a_frags.size() * 4);
@@ -282,7 +327,7 @@ nlohmann::json run_native_peak_case(Device& device, const CaseSpec& spec, const 
     const std::vector<KernelArg> timed = args(k.iterations, FLT_MAX);
     measure_into(rec, device, [&device, kernel, grid, block, shared, timed] { device.launch(kernel, grid, block, shared, timed); },
                  spec);
-    apply_native_verified_on(rec, k.name, to_string(spec.dtype), info.arch);
+    apply_native_verified_on(rec, k.name, dtype, info.arch);
   });
   return rec;
 }

@@ -32,34 +32,40 @@ const NativePeakKernel* choose_native_peak(const std::string& backend, const Dev
 // Warps a launch runs on this device (compute units × blocks per CU × warps per block).
 std::int64_t native_peak_warps(const NativePeakKernel& k, const DeviceInfo& device);
 
-// FLOPs of one launch: warps × iterations × chains × flops per instruction.
-double native_peak_flops(const NativePeakKernel& k, std::int64_t warps, int iterations);
+// FLOPs (int8: OPS, which the records keep under "flops" as the portable peak does) of one
+// launch of `dtype`: warps × iterations × chains × flops per instruction.
+double native_peak_flops(const NativePeakKernel& k, const std::string& dtype, std::int64_t warps, int iterations);
 
 // Where the matrix elements of one warp's (wavefront's) instruction live: for each lane,
-// which element of A (row, k) and of B (k, column) each 16-bit half of its fragment words
-// holds, and which element of D each accumulator holds. From the vendor's tables: the PTX
-// ISA's m16n8k16 fragments (peak_mma_sync) and the CDNA 32x32x8 MFMA layout (peak_mfma).
+// which element of A (row, k) and of B (k, column) each part (16-bit half, or byte) of its
+// fragment words holds, and which element of D each accumulator holds. From the vendor's
+// tables: the PTX ISA's m16n8k16 / m16n8k32 fragments (peak_mma_sync), the CDNA 32x32x8
+// MFMA layout (peak_mfma), the wgmma accumulator layout (peak_wgmma).
 struct PeakFragmentLayout {
   std::string name;     // "mma_m16n8k16"
   std::string source;   // where the tables come from, for the verification record
   int m = 0, n = 0, k = 0;
   int lanes = 0;        // threads of the warp / wavefront
-  int a_words = 0, b_words = 0, d_regs = 0;  // per lane; A and B words hold two 16-bit elements
-  // (row, k) of half `half` (0: low) of A word `word` of `lane`; B: (k, column); D: (row, column).
-  std::pair<int, int> (*a_at)(int lane, int word, int half) = nullptr;
-  std::pair<int, int> (*b_at)(int lane, int word, int half) = nullptr;
+  int a_words = 0, b_words = 0, d_regs = 0;  // per lane
+  // (row, k) of part `part` (0: the lowest bits) of A word `word` of `lane`; B: (k, column);
+  // D: (row, column).
+  std::pair<int, int> (*a_at)(int lane, int word, int part) = nullptr;
+  std::pair<int, int> (*b_at)(int lane, int word, int part) = nullptr;
   std::pair<int, int> (*d_at)(int lane, int reg) = nullptr;
+  int parts = 2;  // elements per A / B word: two 16-bit, or four 8-bit (fp8, int8)
 };
 const PeakFragmentLayout& mma_m16n8k16_layout();
+const PeakFragmentLayout& mma_m16n8k32_layout();
 const PeakFragmentLayout& mfma_32x32x8_layout();
 const PeakFragmentLayout& wgmma_m64n128k16_layout();
+const PeakFragmentLayout& wgmma_m64n128k32_layout();
 // By NativePeakKernel::fragment_layout; throws std::invalid_argument for an unknown name.
 const PeakFragmentLayout& peak_fragment_layout(const std::string& name);
 
 // What a launch of peak_mma_sync (or peak_mfma, with its layout) read and stored (layouts in
 // the kernels' header comments).
 struct PeakMmaCheckInput {
-  DType dtype = DType::fp16;  // fp16 or bf16: how the 16-bit halves of the fragments decode
+  DType dtype = DType::fp16;  // how the parts of the fragment words decode: fp16, bf16, fp8 (e4m3), int8
   int chains = 0;
   int iterations = 0;         // mma trips of the checked launch
   std::int64_t warps = 0;
@@ -78,14 +84,15 @@ struct PeakMmaCheckInput {
 // fp32 sums are exact).
 VerifyResult verify_peak_mma(const PeakMmaCheckInput& in);
 
-// Seeded inputs of a launch: fragments of integers in [-3, 3] in the dtype's 16-bit format
-// (packed two per register, the lower-indexed element in the low half), c_init integers in
-// [-64, 64].
+// Seeded inputs of a launch: fragments of integers in [-3, 3] in the dtype's format (packed
+// two 16-bit or four 8-bit elements per register, the lower-indexed element in the lowest
+// bits), c_init integers in [-64, 64].
 struct PeakMmaInputs {
   std::vector<std::uint32_t> a_frags, b_frags;
   std::vector<float> c_init;
 };
-// Sized for `layout` (nullptr: mma_m16n8k16_layout()).
+// Sized for `layout` (nullptr: mma_m16n8k16_layout()), whose `parts` must be the dtype's
+// elements per 32-bit word (std::invalid_argument otherwise).
 PeakMmaInputs peak_mma_inputs(DType dtype, int chains, std::int64_t warps, std::uint64_t seed,
                               const PeakFragmentLayout* layout = nullptr);
 

@@ -35,6 +35,7 @@ constexpr std::pair<std::string_view, std::string_view> kPreludes[] = {
     {"attention_wgmma", "online_softmax"},
     {"gemm_wgmma", "wgmma_common"},
     {"peak_wgmma", "wgmma_common"},
+    {"peak_mma_sync", "mma_sync_common"},
     {"gemm_mfma", "mfma_common"},
     {"attention_mfma", "mfma_common"},
 };
@@ -347,12 +348,13 @@ std::vector<Define> native_attention_defines(const NativeAttentionKernel& k, con
 const std::vector<NativePeakKernel>& native_peak_kernels() {
   static const std::vector<NativePeakKernel> kernels = {
       // Hopper first: wgmma is what reaches its tensor cores' rate (peak_mma_sync there with
-      // --native-kernel peak_mma_sync). One trip per chain is one m64n128k16: 2 * 64 * 128 * 16.
+      // --native-kernel peak_mma_sync). One trip per chain is one m64n128k16: 2 * 64 * 128 * 16
+      // (fp8: m64n128k32, twice that).
       {.name = "peak_wgmma",
        .backend = "cuda",
        .min_sm = 90,
        .archs = {"sm_90a"},
-       .dtypes = {"fp16", "bf16"},
+       .dtypes = {"fp16", "bf16", "fp8"},
        .source = "peak_wgmma",
        .source_path = "kernels/cuda/peak_wgmma.cu",
        .chains = 2,
@@ -367,12 +369,17 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
        .wave_size = 128,
        .fragment_layout = "wgmma_m64n128k16",
        .lower_lacks = "wgmma",
-       .shared_bytes_per_warp = 24576},
+       .shared_bytes_per_warp = 24576,
+       .fragment_layout_8bit = "wgmma_m64n128k32",
+       .ptx_requires_8bit = {"wgmma.mma_async.sync.aligned.m64n128k32.f32.{t}.{t}", "wgmma.wait_group.sync.aligned",
+                             "fence.proxy.async.shared::cta"}},
+      // One trip per chain is one m16n8k16: 2 * 16 * 8 * 16 (int8, fp8: m16n8k32, twice that;
+      // int8 in OPS). fp8 mma.sync is Ada's and later (sm_89+).
       {.name = "peak_mma_sync",
        .backend = "cuda",
        .min_sm = 80,
        .archs = {},
-       .dtypes = {"fp16", "bf16"},
+       .dtypes = {"fp16", "bf16", "int8", "fp8"},
        .source = "peak_mma_sync",
        .source_path = "kernels/cuda/peak_mma_sync.cu",
        .chains = 8,
@@ -384,7 +391,10 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
        .ptx_requires = {"mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32"},
        .define_prefix = "PEAK_MMA",
        .wave_size = 32,
-       .fragment_layout = "mma_m16n8k16"},
+       .fragment_layout = "mma_m16n8k16",
+       .fragment_layout_8bit = "mma_m16n8k32",
+       .ptx_requires_8bit = {"mma.sync.aligned.m16n8k32.row.col.{acc}.{t}.{t}.{acc}"},
+       .dtype_min_sm = {{"fp8", 89, "fp8 mma.sync.m16n8k32", {"sm_89", "sm_90a"}}}},
       // One trip per chain is one 32x32x8 product (two instructions on gfx908 bf16): 2 * 32 * 32 * 8.
       {.name = "peak_mfma",
        .backend = "hip",
@@ -407,6 +417,16 @@ const std::vector<NativePeakKernel>& native_peak_kernels() {
   return kernels;
 }
 
+bool native_peak_8bit(const std::string& dtype) { return dtype == "fp8" || dtype == "int8"; }
+
+double native_peak_flops_per_instruction(const NativePeakKernel& k, const std::string& dtype) {
+  return native_peak_8bit(dtype) ? 2 * k.flops_per_instruction : k.flops_per_instruction;
+}
+
+const std::string& native_peak_fragment_layout(const NativePeakKernel& k, const std::string& dtype) {
+  return native_peak_8bit(dtype) ? k.fragment_layout_8bit : k.fragment_layout;
+}
+
 std::size_t native_peak_shared_bytes(const NativePeakKernel& k) {
   if (k.shared_bytes_per_warp == 0) return 0;
   return static_cast<std::size_t>(k.warps) * static_cast<std::size_t>(k.shared_bytes_per_warp) + 1024;
@@ -423,6 +443,7 @@ std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::st
 std::string ptx_type_name(const std::string& dtype) {
   if (dtype == "fp16") return "f16";
   if (dtype == "fp8") return "e4m3";
+  if (dtype == "int8") return "s8";
   return dtype;  // "bf16", "tf32"
 }
 
@@ -480,7 +501,8 @@ std::string instruction_type_name(const std::string& backend, const std::string&
 
 std::vector<std::string> typed(const std::vector<std::string>& names, const std::string& backend, const std::string& dtype) {
   std::vector<std::string> out;
-  for (const std::string& p : names) out.push_back(replaced(p, "{t}", instruction_type_name(backend, dtype)));
+  for (const std::string& p : names)
+    out.push_back(replaced(replaced(p, "{t}", instruction_type_name(backend, dtype)), "{acc}", dtype == "int8" ? "s32" : "f32"));
   return out;
 }
 
@@ -529,8 +551,10 @@ std::vector<NativeVariant> native_variants() {
   for (const NativePeakKernel& k : native_peak_kernels()) {
     for (const std::string& dtype : k.dtypes) {
       NativeVariant v{k.name, k.backend, k.source, dtype, "default", native_peak_defines(k, dtype),
-                      typed(k.ptx_requires, k.backend, dtype), {}, {}};
+                      typed(native_peak_8bit(dtype) ? k.ptx_requires_8bit : k.ptx_requires, k.backend, dtype), {}, {}};
       add_targets(v, k.archs);
+      for (const NativePeakKernel::DtypeMinSm& later : k.dtype_min_sm)
+        if (later.dtype == dtype) v.archs = later.check_archs;
       out.push_back(std::move(v));
     }
   }

@@ -98,14 +98,36 @@ struct NativePeakKernel {
   // warpgroup (128: peak_wgmma; its "warps" are warpgroups).
   int wave_size = 32;
   // The fragment tables the host replay uses (harness/native_peak.h): "mma_m16n8k16",
-  // "mfma_32x32x8" or "wgmma_m64n128k16".
+  // "mfma_32x32x8" or "wgmma_m64n128k16" (1-byte dtypes: fragment_layout_8bit).
   std::string fragment_layout = "mma_m16n8k16";
   // cuda: when set, the only archs it runs on; what archs below min_sm lack (for the reason).
   std::string lower_lacks = "bf16 mma.sync.m16n8k16";
   // Dynamic shared memory per warp (warpgroup); when set, plus 1024 bytes of alignment slack.
   int shared_bytes_per_warp = 0;
   std::string hip_needs = "AMD matrix cores (MFMA: {archs})";  // as NativeGemmKernel's
+  // The 1-byte dtypes (fp8, int8) pack four elements where the others pack two, so the
+  // instruction on the same registers (shared-memory rows) has twice the K: twice
+  // flops_per_instruction (int8: OPS), these replay tables ("mma_m16n8k32",
+  // "wgmma_m64n128k32") and this PTX in place of ptx_requires.
+  std::string fragment_layout_8bit = {};
+  std::vector<std::string> ptx_requires_8bit = {};  // "{acc}": s32 for int8, else f32
+  // cuda: a dtype that needs a later arch than min_sm (fp8 mma.sync: sm_89), what the archs
+  // below lack (for the reason), and the archs its compile check targets.
+  struct DtypeMinSm {
+    std::string dtype;
+    int min_sm = 0;
+    std::string lacks;
+    std::vector<std::string> check_archs;
+  };
+  std::vector<DtypeMinSm> dtype_min_sm = {};
 };
+
+// Whether `dtype` has 1-byte elements (fp8, int8): the *_8bit fields of NativePeakKernel apply.
+bool native_peak_8bit(const std::string& dtype);
+// FLOPs (int8: OPS) of one instruction of `k` for `dtype`, per warp (warpgroup).
+double native_peak_flops_per_instruction(const NativePeakKernel& k, const std::string& dtype);
+// The fragment tables of `k` for `dtype` (harness/native_peak.h, peak_fragment_layout).
+const std::string& native_peak_fragment_layout(const NativePeakKernel& k, const std::string& dtype);
 
 // Dynamic shared memory of a block of `k` (0 for the register-only kernels).
 std::size_t native_peak_shared_bytes(const NativePeakKernel& k);
@@ -167,7 +189,8 @@ const std::vector<NativePeakKernel>& native_peak_kernels();
 // The defines a backend compiles a native peak kernel with: tunables and dtype.
 std::vector<Define> native_peak_defines(const NativePeakKernel& k, const std::string& dtype);
 
-// "f16" for "fp16", "e4m3" for "fp8", else the dtype ("bf16", "tf32"): the PTX type name in mma instructions.
+// "f16" for "fp16", "e4m3" for "fp8", "s8" for "int8", else the dtype ("bf16", "tf32"): the PTX
+// type name in mma instructions.
 std::string ptx_type_name(const std::string& dtype);
 
 // "gfx90a" from "gfx90a:sramecc+:xnack-": the processor, without target features.

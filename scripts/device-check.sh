@@ -18,8 +18,9 @@
 #     else the unfused cuBLAS path, with the reason recorded),
 #     fp16 and bf16, 1x32x{4096,8192}x128, without and with the causal mask; then
 #     attention_mma_sync by name at 1x32x4096x128 (on Hopper: beside attention_wgmma);  5. the
-#     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16 and
-#     bf16; on sm_90a also peak_wgmma; `unverified` like the native GEMM), stream copy and triad;  6. writes
+#     ceilings: peak fp64 fp32 fp16 int8, the native peak (peak_mma_sync: mma.sync fp16, bf16,
+#     int8 and, on sm_89+, fp8; on sm_90a also peak_wgmma fp16, bf16 and fp8; `unverified`
+#     like the native GEMM), stream copy and triad;  6. writes
 #     results/runs/<date>-<device>/{device-check,native,native-wgmma,attention,attention-causal,attention-mma-sync,attention-mma-sync-causal,peak,peak-native,peak-wgmma,stream}.{json,csv}
 #     and summary.txt, and copies them under $OUT when the caller set it.
 # Without a carried build it builds one first (cmake + the CUDA toolkit must be there).
@@ -29,7 +30,7 @@
 #       so a mistyped option is found here, not on a lent GPU's scarce minutes.
 # Budget: about 5 minutes on an H200 (the native tier adds 8 + 6 GEMM cases: about a minute; 8
 # attention cases of at most 2 s of samples each, and 4 of the named attention_mma_sync; the
-# native peak 2 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# native peak 4 + 3 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -140,15 +141,16 @@ echo "== ceilings: peak fp64 fp32 fp16 int8, stream copy and triad"
 suanli_run --backend cuda --device 0 --workload peak --dtype fp64,fp32,fp16,int8 --max-time 2 --timeout 60 \
   --out "$dir/peak.json" --csv "$dir/peak.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
-# The matrix-unit ceiling: mma.sync m16n8k16 chains, verified exactly against a host replay,
-# held against the datasheet's tensor figure; on Hopper also wgmma's (peak_wgmma, the
-# instruction that can reach the datasheet rate there). A few seconds each.
-echo "== native peak: peak_mma_sync fp16 bf16"
-suanli_run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_mma_sync --dtype fp16,bf16 \
+# The matrix-unit ceiling: mma.sync m16n8k16 chains (int8, fp8: m16n8k32; int8 in TOPS; fp8
+# skipped with the reason below sm_89), verified exactly against a host replay, held against
+# the datasheet's tensor figure; on Hopper also wgmma's (peak_wgmma, the instruction that can
+# reach the datasheet rate there; fp8 is the m64n128k32 e4m3 figure). A few seconds each.
+echo "== native peak: peak_mma_sync fp16 bf16 int8 fp8"
+suanli_run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_mma_sync --dtype fp16,bf16,int8,fp8 \
   --max-time 1 --timeout 60 --out "$dir/peak-native.json" --csv "$dir/peak-native.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
-echo "== native peak: peak_wgmma fp16 bf16 (sm_90a; skipped with the reason elsewhere)"
-suanli_run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_wgmma --dtype fp16,bf16 \
+echo "== native peak: peak_wgmma fp16 bf16 fp8 (sm_90a; skipped with the reason elsewhere)"
+suanli_run --backend cuda --device 0 --workload peak --tier native --native-kernel peak_wgmma --dtype fp16,bf16,fp8 \
   --max-time 1 --timeout 60 --out "$dir/peak-wgmma.json" --csv "$dir/peak-wgmma.csv" | tee -a "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 suanli_run --backend cuda --device 0 --workload stream --op copy,triad --max-time 2 --timeout 120 \

@@ -9,7 +9,8 @@
 //   - ldmatrix .x4 [.trans]: lane l names row l % 8 of matrix l / 8; it receives row l / 4,
 //     columns 2(l % 4), +1 of each matrix (.trans: rows 2(l % 4), +1 of column l / 4);
 //   - mma.m16n8k16 .row.col, fp32 accumulate: the fragments gathered from all 32 lanes by
-//     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type";
+//     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type"
+//     (m16n8k8 .tf32, m16n8k32 .s8 and .e4m3 likewise, by their tables);
 //   - shfl.sync.bfly (__shfl_xor_sync): every lane publishes its value, then reads lane ^ mask.
 // Include before kernels/cuda/mma_sync_common.cuh and the kernel, with the kernel's
 // SUANLI_DTYPE_* define set. tests/wgmma_emulation.h builds on this one's block runner.
@@ -250,11 +251,12 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
 inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, false); }
 inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { ldmatrix_any(r, addr, true); }
 
-// mma.sync has no fp8 form: an fp8 build (tests/wgmma_emulation.h's) leaves it out.
-#if !defined(SUANLI_DTYPE_FP8)
 // The accumulator type and the K of the build's mma (tf32's K of 8 uses half of 16).
 #if defined(SUANLI_DTYPE_INT8)
 typedef int mma_emulated_acc_t;
+constexpr int kMmaEmulatedK = 32;
+#elif defined(SUANLI_DTYPE_FP8)
+typedef float mma_emulated_acc_t;
 constexpr int kMmaEmulatedK = 32;
 #else
 typedef float mma_emulated_acc_t;
@@ -273,10 +275,17 @@ inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsign
   mma_emulated_acc_t A[16][kMmaEmulatedK] = {}, B[kMmaEmulatedK][8] = {};
   for (int lane = 0; lane < 32; ++lane) {
     const int g = lane / 4, t = lane % 4;
-#if defined(SUANLI_DTYPE_INT8)
-    // m16n8k32 .s8: 4 K-consecutive bytes per register (A[g][4t..4t+3], A[g+8][4t..],
+#if defined(SUANLI_DTYPE_INT8) || defined(SUANLI_DTYPE_FP8)
+    // m16n8k32 .s8 / .e4m3: 4 K-consecutive bytes per register (A[g][4t..4t+3], A[g+8][4t..],
     // A[g][4t+16..], A[g+8][4t+16..]; B[4t..4t+3][g], B[4t+16..4t+19][g]).
-    const auto byte_of = [](unsigned reg, int j) { return static_cast<int>(static_cast<signed char>((reg >> (8 * j)) & 0xffu)); };
+    const auto byte_of = [](unsigned reg, int j) {
+      const auto byte = static_cast<unsigned char>((reg >> (8 * j)) & 0xffu);
+#if defined(SUANLI_DTYPE_FP8)
+      return static_cast<float>(suanli::e4m3_bits_to_double(byte));
+#else
+      return static_cast<int>(static_cast<signed char>(byte));
+#endif
+    };
     for (int j = 0; j < 4; ++j) {
       A[g][4 * t + j] = byte_of(w.a[lane][0], j);
       A[g + 8][4 * t + j] = byte_of(w.a[lane][1], j);
@@ -319,7 +328,6 @@ inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsign
   }
   warp_sync();
 }
-#endif  // !SUANLI_DTYPE_FP8
 
 #if defined(SUANLI_DTYPE_FP16)
 inline __half to_elem(float x) { return {mma_sync_emulation::float_to_half_bits(x)}; }

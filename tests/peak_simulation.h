@@ -14,7 +14,8 @@
 namespace suanli::peak_simulation {
 
 struct Slot {
-  int lane, word, half;  // half: 0 low, 1 high 16 bits; D slots use lane and word (the register)
+  int lane, word, part;  // part of the word: 16-bit half or byte (dtype_bytes), 0 the lowest;
+                         // D slots use lane and word (the register)
 };
 
 // The instruction's shape and its maps from matrix elements to fragment slots.
@@ -28,7 +29,9 @@ struct InverseLayout {
 inline double element(const std::vector<std::uint32_t>& words, int per_lane, int lanes, std::int64_t warp, Slot s,
                       DType dtype) {
   const std::uint32_t v = words[static_cast<std::size_t>((warp * lanes + s.lane) * per_lane + s.word)];
-  const auto bits = static_cast<std::uint16_t>(s.half ? v >> 16 : v & 0xffffu);
+  if (dtype == DType::int8) return static_cast<std::int8_t>(v >> (8 * s.part));
+  if (dtype == DType::fp8_e4m3) return e4m3_bits_to_double(static_cast<std::uint8_t>(v >> (8 * s.part)));
+  const auto bits = static_cast<std::uint16_t>(s.part ? v >> 16 : v & 0xffffu);
   return dtype == DType::bf16 ? bf16_bits_to_float(bits) : half_bits_to_float(bits);
 }
 

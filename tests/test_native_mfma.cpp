@@ -121,7 +121,7 @@ TEST(NativeMfma, PeakEntryAndExactnessBound) {
   EXPECT_LT(64.0 + 72.0 * k.iterations, 16777216.0);
   const std::int64_t waves = native_peak_warps(k, amd_gpu("gfx90a", 110));
   EXPECT_EQ(waves, 110 * 2 * 4);
-  EXPECT_DOUBLE_EQ(native_peak_flops(k, waves, 10), 880.0 * 10 * 4 * 16384);
+  EXPECT_DOUBLE_EQ(native_peak_flops(k, "fp16", waves, 10), 880.0 * 10 * 4 * 16384);
 }
 
 // What a wavefront's 32x32x8 MFMA computes, written from the layout in the other direction

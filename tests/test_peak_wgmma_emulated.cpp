@@ -1,8 +1,8 @@
 // kernels/cuda/peak_wgmma.cu run on the host against tests/wgmma_emulation.h, its output judged
-// by the harness's own exact replay (verify_peak_mma with the "wgmma_m64n128k16" tables) from
-// the harness's own inputs (peak_mma_inputs): the kernel's tile stores, the descriptors, the
-// accumulator layout and the host's tables must all agree, to the bit. Built per dtype (fp16,
-// bf16). Against the model, not a GPU.
+// by the harness's own exact replay (verify_peak_mma with the "wgmma_m64n128k16" tables, fp8
+// "wgmma_m64n128k32") from the harness's own inputs (peak_mma_inputs): the kernel's tile
+// stores, the descriptors, the accumulator layout and the host's tables must all agree, to
+// the bit. Built per dtype (fp16, bf16, fp8). Against the model, not a GPU.
 #include <gtest/gtest.h>
 
 #include <barrier>
@@ -31,9 +31,16 @@ using wgmma_emulation::model;
 
 #if defined(SUANLI_DTYPE_FP16)
 constexpr suanli::DType kDType = suanli::DType::fp16;
-#else
+#elif defined(SUANLI_DTYPE_BF16)
 constexpr suanli::DType kDType = suanli::DType::bf16;
+#else
+constexpr suanli::DType kDType = suanli::DType::fp8_e4m3;
 #endif
+// Elements per fragment word (two 16-bit, four e4m3) and the tables the harness replays with.
+constexpr int kParts = 4 / WGMMA_ELEM_BYTES;
+const suanli::PeakFragmentLayout& layout() {
+  return kParts == 4 ? suanli::wgmma_m64n128k32_layout() : suanli::wgmma_m64n128k16_layout();
+}
 
 struct Launch {
   suanli::PeakMmaInputs in;
@@ -46,7 +53,7 @@ struct Launch {
 Launch launch(unsigned blocks, int iterations) {
   Launch l;
   l.groups = static_cast<std::int64_t>(blocks) * PEAK_WGMMA_WARPS;
-  l.in = suanli::peak_mma_inputs(kDType, PEAK_WGMMA_CHAINS, l.groups, 5, &suanli::wgmma_m64n128k16_layout());
+  l.in = suanli::peak_mma_inputs(kDType, PEAK_WGMMA_CHAINS, l.groups, 5, &layout());
   l.out.assign(l.in.c_init.size(), std::nanf(""));
   model.smem_bytes = sizeof peak_smem;
   model.stalled = model.bad_descriptor = false;
@@ -73,22 +80,24 @@ TEST(PeakWgmmaEmulated, TheExactReplayAgreesWithTheKernel) {
   const Launch l = launch(2, 18);
   EXPECT_FALSE(l.stalled);
   EXPECT_FALSE(l.bad_descriptor);
-  const suanli::VerifyResult r = check(l, 18, suanli::wgmma_m64n128k16_layout());
+  EXPECT_EQ(layout().k, WGMMA_K);
+  const suanli::VerifyResult r = check(l, 18, layout());
   EXPECT_TRUE(r.ok) << r.detail;
   EXPECT_EQ(r.elements_checked, static_cast<std::size_t>(l.groups) * PEAK_WGMMA_CHAINS * 128 * 64);
 }
 
-// The replay can fail: tables that read B's K index from the other half of each word, or a
-// trip count the kernel did not run, give mismatches.
-std::pair<int, int> b_halves_swapped(int lane, int word, int half) { return {2 * word + (1 - half), lane}; }
+// The replay can fail: tables that read B's K index from the other element of each pair
+// (halves, or bytes 0 and 1 and 2 and 3 for fp8), or a trip count the kernel did not run,
+// give mismatches.
+std::pair<int, int> b_parts_swapped(int lane, int word, int part) { return {kParts * word + (part ^ 1), lane}; }
 
 TEST(PeakWgmmaEmulated, AWrongTableOrTripCountIsCaught) {
   const Launch l = launch(1, 5);
-  suanli::PeakFragmentLayout wrong = suanli::wgmma_m64n128k16_layout();
-  wrong.b_at = b_halves_swapped;
+  suanli::PeakFragmentLayout wrong = layout();
+  wrong.b_at = b_parts_swapped;
   EXPECT_FALSE(check(l, 5, wrong).ok);
-  EXPECT_FALSE(check(l, 6, suanli::wgmma_m64n128k16_layout()).ok);
-  EXPECT_TRUE(check(l, 5, suanli::wgmma_m64n128k16_layout()).ok);
+  EXPECT_FALSE(check(l, 6, layout()).ok);
+  EXPECT_TRUE(check(l, 5, layout()).ok);
 }
 
 }  // namespace

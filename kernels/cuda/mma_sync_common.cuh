@@ -1,8 +1,8 @@
 // mma_sync_common: what every mma.sync kernel of the native tier shares -- the element
 // type of the build, the PTX wrappers (cp.async, ldmatrix, mma.m16n8k16) and the element
-// conversions. kernels/native_catalog.cpp prepends it to gemm_mma_sync.cu and
-// attention_mma_sync.cu (their `prelude`), so each instruction is written once; NVRTC sees
-// one source, as for every other kernel.
+// conversions. kernels/native_catalog.cpp prepends it to gemm_mma_sync.cu,
+// attention_mma_sync.cu and peak_mma_sync.cu (their `prelude`), so each instruction is
+// written once; NVRTC sees one source, as for every other kernel.
 //
 // MMA_SYNC_HOST_EMULATION (tests only): tests/mma_sync_emulation.h supplies every name
 // below from a software model of the warp, and the kernels run as host C++.
@@ -41,14 +41,24 @@ typedef unsigned char mma_bits_t;
 #define MMA_SYNC_K 32
 #define MMA_SYNC_PTX_SHAPE "m16n8k32"
 #define MMA_SYNC_PTX_TYPE "s8"
+#elif defined(SUANLI_DTYPE_FP8)
+// fp8 e4m3 (sm_89+; peak_mma_sync only): the bits, never converted in a kernel.
+typedef unsigned char mma_elem_t;
+typedef unsigned char mma_bits_t;
+#define MMA_SYNC_K 32
+#define MMA_SYNC_PTX_SHAPE "m16n8k32"
+#define MMA_SYNC_PTX_TYPE "e4m3"
 #else
-#error "mma.sync kernels: define SUANLI_DTYPE_FP16, SUANLI_DTYPE_BF16, SUANLI_DTYPE_TF32 or SUANLI_DTYPE_INT8"
+#error "mma.sync kernels: define SUANLI_DTYPE_FP16, SUANLI_DTYPE_BF16, SUANLI_DTYPE_TF32, SUANLI_DTYPE_INT8 or SUANLI_DTYPE_FP8"
 #endif
 // Elements per 16-byte cp.async chunk (and per ldmatrix 8×8-b16 matrix row).
 #define MMA_SYNC_CHUNK (16 / (int)sizeof(mma_bits_t))
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
 #error "the mma.sync kernels need sm_80 or later (cp.async, bf16 mma.sync)"
+#endif
+#if defined(SUANLI_DTYPE_FP8) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 890
+#error "fp8 mma.sync (m16n8k32 .e4m3) needs sm_89 or later"
 #endif
 
 #ifndef MMA_SYNC_HOST_EMULATION
@@ -91,7 +101,7 @@ __device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], unsigned add
 //                  b[0]: B[2t..2t+1][g]  b[1]: B[2t+8..2t+9][g]
 //   tf32, K 8:     a[0]: A[g][t]  a[1]: A[g+8][t]  a[2]: A[g][t+4]  a[3]: A[g+8][t+4]
 //                  b[0]: B[t][g]  b[1]: B[t+4][g]
-//   s8, K 32:      a[0]: A[g][4t..4t+3]  a[1]: A[g+8][4t..]  a[2]: A[g][4t+16..]  a[3]: A[g+8][4t+16..]
+//   s8, e4m3, K 32: a[0]: A[g][4t..4t+3]  a[1]: A[g+8][4t..]  a[2]: A[g][4t+16..]  a[3]: A[g+8][4t+16..]
 //                  b[0]: B[4t..4t+3][g]  b[1]: B[4t+16..4t+19][g]
 //   all:           d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
 #if defined(SUANLI_DTYPE_INT8)
@@ -153,8 +163,11 @@ __device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
 #endif  // MMA_SYNC_HOST_EMULATION
 
 // The accumulator and the output (C) of the build: fp32 accumulators written in the input
-// type, or int32 accumulators written as int32 (int8).
-#if defined(SUANLI_DTYPE_INT8)
+// type, or int32 accumulators written as int32 (int8). fp8 has fp32 accumulators and no
+// output type here (peak_mma_sync stores fp32 itself; no GEMM of this file takes fp8).
+#if defined(SUANLI_DTYPE_FP8)
+typedef float mma_acc_t;
+#elif defined(SUANLI_DTYPE_INT8)
 typedef int mma_acc_t;
 typedef int mma_out_t;
 typedef int2 mma_out2_t;

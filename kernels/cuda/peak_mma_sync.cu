@@ -1,24 +1,33 @@
 // peak_mma_sync: the tensor-core ceiling of NVIDIA sm_80 and later (native tier of the
-// peak workload, CUDA only) — how many mma.sync.aligned.m16n8k16 per second the tensor
-// cores retire with no memory traffic to hide.
+// peak workload, CUDA only) — how many mma.sync.aligned m16n8k16 (int8: m16n8k32) per second
+// the tensor cores retire with no memory traffic to hide.
 //
 // Inputs fp16 (SUANLI_DTYPE_FP16) or bf16 (SUANLI_DTYPE_BF16), fp32 accumulation:
 // mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32, 2·16·8·16 = 4096 FLOP
-// per instruction per warp.
+// per instruction per warp; or int8 (SUANLI_DTYPE_INT8), int32 accumulation:
+// mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32, 2·16·8·32 = 8192 OPS (the same registers
+// hold four 8-bit elements each, so K doubles); or fp8 e4m3 (SUANLI_DTYPE_FP8, sm_89+), fp32
+// accumulation: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32, 8192 FLOP. The
+// instruction and its fragment layouts are kernels/cuda/mma_sync_common.cuh's (mma_m16n8),
+// which kernels/native_catalog.cpp prepends.
 //
-// Technique: every warp holds one A (16×16) and one B (16×8) fragment in registers, read
-// once from `a_frags` / `b_frags`, and PEAK_MMA_CHAINS independent fp32 accumulators
-// (16×8 each), started from `c_init`. Each loop trip issues D_j = A·B + D_j for every
-// chain j: the mmas of one chain depend on each other, those of different chains do not,
-// so the chains are the independent work that covers the instruction's latency.
+// Technique: every warp holds one A (16×K) and one B (K×8) fragment in registers, read
+// once from `a_frags` / `b_frags`, and PEAK_MMA_CHAINS independent accumulators (16×8
+// each), started from `c_init`. Each loop trip issues D_j = A·B + D_j for every chain j:
+// the mmas of one chain depend on each other, those of different chains do not, so the
+// chains are the independent work that covers the instruction's latency.
 //
-// Verifiable exactly: the host fills A and B with small integers (|x| <= 3, exact in fp16
-// and bf16) and c_init with integers, so every product, every partial sum and every
+// Verifiable exactly: the host fills A and B with small integers (|x| <= 3, exact in fp16,
+// bf16 and e4m3) and c_init with integers, so every product, every partial sum and every
 // accumulator is an integer far below 2^24 — exact in fp32 whatever order or internal
-// alignment the tensor cores sum in. After n trips chain j holds c_init_j + n·(A·B), which
-// the host computes from the PTX ISA's fragment tables (harness/native_peak.cpp): a wrong
-// fragment layout, a lost or doubled mma, or a wrong accumulator is an exact mismatch.
-// Bound: |A·B| <= 16·3·3 = 144 per trip, so 2^24 allows over 100,000 trips.
+// alignment the tensor cores sum in (int8: int32, exact by construction). After n trips
+// chain j holds c_init_j + n·(A·B), which the host computes from the PTX ISA's fragment
+// tables (harness/native_peak.cpp, "mma_m16n8k16" / "mma_m16n8k32"): a wrong fragment
+// layout, a lost or doubled mma, or a wrong accumulator is an exact mismatch.
+// Bound: |A·B| <= K·3·3 per trip (144; int8, fp8 288), so the timed launch's 32768 trips stay
+// below 2^24 (9.4 million at most for int8): the int32 accumulators convert to fp32 exactly,
+// which is how they are summed and stored (one fp32 `out` and one host replay for every
+// dtype; c_init's integers convert to int32 exactly on the way in).
 //
 // The accumulators are stored only if their sum exceeds `limit`, a kernel argument (as in
 // kernels/portable/peak.cl): the compiler cannot delete the work, yet a timed launch
@@ -30,7 +39,8 @@
 //
 // Entry point: peak_mma_sync(int iterations, float limit, const unsigned* a_frags,
 //                            const unsigned* b_frags, const float* c_init, float* out)
-//   a_frags: (warps, 32 lanes, 4) 32-bit registers, each two packed 16-bit elements
+//   a_frags: (warps, 32 lanes, 4) 32-bit registers, each two packed 16-bit elements (int8,
+//            fp8: four bytes), the lower-indexed element in the lower bits
 //   b_frags: (warps, 32 lanes, 2) the same
 //   c_init, out: (warps, PEAK_MMA_CHAINS, 32 lanes, 4) fp32
 // where "warps" counts every warp of the grid (blockIdx.x · PEAK_MMA_WARPS + warp in block).
@@ -56,32 +66,11 @@
 #define PEAK_MMA_UNROLL 4
 #endif
 
-#if defined(SUANLI_DTYPE_FP16)
-#define PEAK_MMA_PTX_TYPE "f16"
-#elif defined(SUANLI_DTYPE_BF16)
-#define PEAK_MMA_PTX_TYPE "bf16"
-#else
-#error "peak_mma_sync: define SUANLI_DTYPE_FP16 or SUANLI_DTYPE_BF16"
-#endif
-
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
-#error "peak_mma_sync needs sm_80 or later (bf16 mma.sync.m16n8k16)"
+#if defined(SUANLI_DTYPE_TF32)
+#error "peak_mma_sync: fp16, bf16, int8 or fp8 (the host's replay tables are m16n8k16 and m16n8k32)"
 #endif
 
 static_assert(PEAK_MMA_CHAINS >= 1 && PEAK_MMA_WARPS >= 1 && PEAK_MMA_UNROLL >= 1, "tunables are counts");
-
-// d(16×8, fp32) += a(16×16) · b(16×8); fragment layouts as in gemm_mma_sync.cu (PTX ISA,
-// "Matrix Fragments for mma.m16n8k16 with floating point type"), g = lane / 4, t = lane % 4:
-//   a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
-//   b[0]: B[2t..2t+1][g]   b[1]: B[2t+8..2t+9][g]
-//   d[0..1]: D[g][2t..2t+1]   d[2..3]: D[g+8][2t..2t+1]
-// volatile: the instruction is the measured work and must be issued as often as written.
-__device__ __forceinline__ void peak_mma_16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." PEAK_MMA_PTX_TYPE "." PEAK_MMA_PTX_TYPE
-               ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
 
 extern "C" __global__ void __launch_bounds__(PEAK_MMA_WARPS * 32)
 peak_mma_sync(int iterations, float limit, const unsigned* __restrict__ a_frags, const unsigned* __restrict__ b_frags,
@@ -95,11 +84,13 @@ peak_mma_sync(int iterations, float limit, const unsigned* __restrict__ a_frags,
   const unsigned b0 = b_frags[(warp * 32 + lane) * 2 + 0];
   const unsigned b1 = b_frags[(warp * 32 + lane) * 2 + 1];
 
-  float acc[PEAK_MMA_CHAINS][4];
+  // mma_acc_t: fp32, or int32 for int8.
+  mma_acc_t acc[PEAK_MMA_CHAINS][4];
 #pragma unroll
   for (int j = 0; j < PEAK_MMA_CHAINS; ++j)
 #pragma unroll
-    for (int r = 0; r < 4; ++r) acc[j][r] = c_init[((warp * PEAK_MMA_CHAINS + j) * 32 + lane) * 4 + r];
+    for (int r = 0; r < 4; ++r)
+      acc[j][r] = static_cast<mma_acc_t>(c_init[((warp * PEAK_MMA_CHAINS + j) * 32 + lane) * 4 + r]);
 
   // `iterations` trips in all: the unrolled body, then the remainder one trip at a time.
   int trip = 0;
@@ -107,20 +98,22 @@ peak_mma_sync(int iterations, float limit, const unsigned* __restrict__ a_frags,
 #pragma unroll
     for (int u = 0; u < PEAK_MMA_UNROLL; ++u)
 #pragma unroll
-      for (int j = 0; j < PEAK_MMA_CHAINS; ++j) peak_mma_16816(acc[j], a, b0, b1);
+      for (int j = 0; j < PEAK_MMA_CHAINS; ++j) mma_m16n8(acc[j], a, b0, b1);
   }
   for (; trip < iterations; ++trip) {
 #pragma unroll
-    for (int j = 0; j < PEAK_MMA_CHAINS; ++j) peak_mma_16816(acc[j], a, b0, b1);
+    for (int j = 0; j < PEAK_MMA_CHAINS; ++j) mma_m16n8(acc[j], a, b0, b1);
   }
 
   float sum = 0.0f;
 #pragma unroll
-  for (int j = 0; j < PEAK_MMA_CHAINS; ++j) sum += acc[j][0] + acc[j][1] + acc[j][2] + acc[j][3];
+  for (int j = 0; j < PEAK_MMA_CHAINS; ++j)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) sum += static_cast<float>(acc[j][r]);
   if (sum > limit) {
 #pragma unroll
     for (int j = 0; j < PEAK_MMA_CHAINS; ++j)
 #pragma unroll
-      for (int r = 0; r < 4; ++r) out[((warp * PEAK_MMA_CHAINS + j) * 32 + lane) * 4 + r] = acc[j][r];
+      for (int r = 0; r < 4; ++r) out[((warp * PEAK_MMA_CHAINS + j) * 32 + lane) * 4 + r] = static_cast<float>(acc[j][r]);
   }
 }

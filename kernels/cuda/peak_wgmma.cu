@@ -1,22 +1,25 @@
 // peak_wgmma: the tensor-core ceiling of Hopper (sm_90a) through warpgroup MMA (native tier of
-// the peak workload, CUDA only) -- how many wgmma.mma_async m64n128k16 per second the tensor
-// cores retire with no memory traffic to hide. mma.sync (peak_mma_sync) cannot drive Hopper's
-// tensor cores to their datasheet rate; wgmma is the instruction that can.
+// the peak workload, CUDA only) -- how many wgmma.mma_async m64n128k16 (fp8: m64n128k32) per
+// second the tensor cores retire with no memory traffic to hide. mma.sync (peak_mma_sync)
+// cannot drive Hopper's tensor cores to their datasheet rate; wgmma is the instruction that can.
 //
-// Inputs fp16 (SUANLI_DTYPE_FP16) or bf16 (SUANLI_DTYPE_BF16), fp32 accumulation:
-// 2·64·128·16 = 262144 FLOP per instruction per warpgroup.
+// Inputs fp16 (SUANLI_DTYPE_FP16), bf16 (SUANLI_DTYPE_BF16) or fp8 e4m3 (SUANLI_DTYPE_FP8),
+// fp32 accumulation: 2·64·128·16 = 262144 FLOP per instruction per warpgroup, twice that for
+// fp8 (K 32: the same 32 bytes of each row hold twice the elements).
 //
-// Technique: each warpgroup copies its A (64 × 16) and B (128 × 16, i.e. Bᵀ: K-major) once into
-// its own shared-memory tiles, laid out as gemm_wgmma's (128-byte rows, 128-byte swizzle, read
-// through wgmma_descriptor), and holds PEAK_WGMMA_CHAINS accumulators of 64 × 128 (64 fp32 per
-// thread each), started from `c_init`. Each loop trip issues D_j = A·B + D_j for every chain j
-// and commits them as one group; the warpgroup keeps at most two groups in flight (wait_group 1),
-// so the tensor cores always have the next trip queued.
+// Technique: each warpgroup copies its A (64 × WGMMA_K) and B (128 × WGMMA_K, i.e. Bᵀ: K-major,
+// which fp8 wgmma requires of both operands) once into its own shared-memory tiles, laid out as
+// gemm_wgmma's (128-byte rows, 128-byte swizzle, read through wgmma_descriptor), and holds
+// PEAK_WGMMA_CHAINS accumulators of 64 × 128 (64 fp32 per thread each), started from `c_init`.
+// Each loop trip issues D_j = A·B + D_j for every chain j and commits them as one group; the
+// warpgroup keeps at most two groups in flight (wait_group 1), so the tensor cores always have
+// the next trip queued.
 //
-// Verifiable exactly, as peak_mma_sync: A and B hold small integers (|x| <= 3) and c_init
-// integers, so every sum is an integer far below 2^24 and exact in fp32; after n trips chain j
-// holds c_init_j + n·(A·B), which the host replays from the layout below
-// (harness/native_peak.cpp, "wgmma_m64n128k16"). Bound: |A·B| <= 16·9 = 144 per trip.
+// Verifiable exactly, as peak_mma_sync: A and B hold small integers (|x| <= 3, exact in fp16,
+// bf16 and e4m3) and c_init integers, so every sum is an integer far below 2^24 and exact in
+// fp32; after n trips chain j holds c_init_j + n·(A·B), which the host replays from the layout
+// below (harness/native_peak.cpp, "wgmma_m64n128k16" / "wgmma_m64n128k32"). Bound: |A·B| <=
+// WGMMA_K·9 per trip (144; fp8 288), so the timed launch's 8192 trips stay below 2^22.
 // The accumulators are stored only if their sum exceeds `limit` (the timed launch passes
 // FLT_MAX and writes nothing; the verification launch -FLT_MAX).
 //
@@ -26,9 +29,11 @@
 //
 // Entry point: peak_wgmma(int iterations, float limit, const unsigned* a_frags,
 //                         const unsigned* b_frags, const float* c_init, float* out)
-//   a_frags: (warpgroups, 128 threads, 4) words of two 16-bit elements: thread l holds
-//            A[l / 2][8·(l % 2) + 2w + h] in half h (0: low) of word w
-//   b_frags: (warpgroups, 128, 8): thread l holds B[k = 2w + h][column l]
+//   a_frags: (warpgroups, 128 threads, 4) words of E = 4 / WGMMA_ELEM_BYTES elements (two
+//            16-bit or four 8-bit, the lower-indexed in the lower bits): thread l holds
+//            A[l / 2][4E·(l % 2) + E·w + p] in part p of word w -- bytes 16·(l % 2) + 4w of
+//            A's row, whatever the element size
+//   b_frags: (warpgroups, 128, 8): thread l holds B[k = E·w + p][column l] (bytes 4w)
 //   c_init, out: (warpgroups, PEAK_WGMMA_CHAINS, 128, 64) fp32 in wgmma's accumulator layout
 //            (kernels/cuda/wgmma_common.cuh, wgmma_m64n128)
 // where warpgroups count every warpgroup of the grid.
@@ -50,12 +55,12 @@
 #define PEAK_WGMMA_UNROLL 4
 #endif
 
-#if WGMMA_ELEM_BYTES != 2
-#error "peak_wgmma: fp16 or bf16 (the exact replay decodes 16-bit elements)"
+#if WGMMA_ELEM_BYTES * WGMMA_K != 32
+#error "peak_wgmma: every row of A and B is 32 bytes (the stores below and the host's tables)"
 #endif
 static_assert(PEAK_WGMMA_CHAINS >= 1 && PEAK_WGMMA_WARPS >= 1 && PEAK_WGMMA_UNROLL >= 1, "tunables are counts");
 
-#define PEAK_WGMMA_A_BYTES (64 * 128)   // 64 rows of 128 bytes (16 elements used of each)
+#define PEAK_WGMMA_A_BYTES (64 * 128)   // 64 rows of 128 bytes (32 bytes used of each)
 #define PEAK_WGMMA_B_BYTES (128 * 128)  // 128 rows of 128 bytes
 #define PEAK_WGMMA_GROUP_BYTES (PEAK_WGMMA_A_BYTES + PEAK_WGMMA_B_BYTES)
 
@@ -79,11 +84,11 @@ peak_wgmma(int iterations, float limit, const unsigned* __restrict__ a_frags, co
   const unsigned a_tile = base + static_cast<unsigned>((tid / 128) * PEAK_WGMMA_GROUP_BYTES);
   const unsigned b_tile = a_tile + PEAK_WGMMA_A_BYTES;
 
-  // A row lane / 2, K columns 8 · (lane % 2) .. + 8; B row (column of B) lane, K 0 .. 16.
-  // A shared address `s` is byte s - raw of peak_smem.
+  // A row lane / 2, bytes 16 · (lane % 2) .. + 16 (half of its K); B row (column of B) lane,
+  // bytes 0 .. 32 (all of K). A shared address `s` is byte s - raw of peak_smem.
 #pragma unroll
   for (int w = 0; w < 4; ++w)
-    *reinterpret_cast<unsigned*>(peak_smem + (peak_wgmma_swizzled(a_tile, lane / 2, 2 * (8 * (lane % 2) + 2 * w)) - raw)) =
+    *reinterpret_cast<unsigned*>(peak_smem + (peak_wgmma_swizzled(a_tile, lane / 2, 16 * (lane % 2) + 4 * w) - raw)) =
         a_frags[(group * 128 + lane) * 4 + w];
 #pragma unroll
   for (int w = 0; w < 8; ++w)
