@@ -51,8 +51,9 @@
 #define ATTN_MMA_HEAD_DIM 128
 #endif
 // Warps per block; each owns 16 query rows, so BLOCK_Q = 16 × WARPS. 4 warps and 64 rows
-// keep the K / V tiles' shared-memory traffic at one load per 64 rows while the Q, S and O
-// registers (about 130 per thread at HEAD_DIM 128) leave room for two blocks per SM.
+// keep the K / V tiles' shared-memory traffic at one load per 64 rows while two blocks still
+// fit an SM: NVRTC gives 234 registers per thread at HEAD_DIM 128 (Q, S and O hold about 130
+// of them), and 2 × 128 × 234 = 59904 of the 65536; shared memory 2 × 87040 bytes.
 #ifndef ATTN_MMA_WARPS
 #define ATTN_MMA_WARPS 4
 #endif
