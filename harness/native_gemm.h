@@ -43,18 +43,29 @@ std::optional<std::string> native_cuda_target_reason(const std::string& kernel, 
 
 // The first kernel of a native table that `can_implement` accepts (it returns the reason
 // it cannot run, or nullopt); otherwise nullptr, and `why` lists the distinct reasons
-// (`none` when the table is empty). When the table has kernels for plugin `backend`, the
-// other plugins' kernels are passed over: their reasons say nothing about this device.
+// (`none` when the table is empty). The other plugins' kernels are passed over: their
+// reasons say nothing about this device; when the table has none for plugin `backend`, `why`
+// says so and names the plugins it is written for.
 // With `only` set, the table's kernels of other names are passed over too (the user's choice).
 template <class Kernel, class CanImplement>
 const Kernel* first_native_kernel(const std::vector<Kernel>& table, const std::string& backend,
                                   const CanImplement& can_implement, std::string& why, const std::string& none,
                                   const std::string& only = "") {
   why.clear();
+  // A plugin the table has no kernel for (OpenCL, a third-party plugin): one reason naming
+  // the plugins the native tier is written for, not every other plugin's kernel refusing.
+  std::string written_for;
   bool any_for_backend = false;
-  for (const Kernel& k : table) any_for_backend = any_for_backend || k.backend == backend;
   for (const Kernel& k : table) {
-    if (any_for_backend && k.backend != backend) continue;
+    any_for_backend = any_for_backend || k.backend == backend;
+    if (written_for.find(k.backend) == std::string::npos) written_for += (written_for.empty() ? "" : " and ") + k.backend;
+  }
+  if (!table.empty() && !any_for_backend) {
+    why = "the native tier has no kernels for the " + backend + " backend (they are written for " + written_for + ")";
+    return nullptr;
+  }
+  for (const Kernel& k : table) {
+    if (k.backend != backend) continue;
     if (!only.empty() && k.name != only) continue;
     const std::optional<std::string> reason = can_implement(k);
     if (!reason) return &k;

@@ -37,8 +37,8 @@ TEST(NativeCli, PoclGetsASkippedRowWithTheReason) {
                              "129x257x63", "--out", (dir / "r.json").string()},
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("skipped: no native cuda kernel for this device (opencl backend, arch "), std::string::npos) << r.out;
-  expect_skipped_with(read_json(dir / "r.json"), 2, "no native cuda kernel for this device (opencl backend, arch ");
+  EXPECT_NE(r.out.find("skipped: the native tier has no kernels for the opencl backend (they are written for cuda and hip)"), std::string::npos) << r.out;
+  expect_skipped_with(read_json(dir / "r.json"), 2, "the native tier has no kernels for the opencl backend (they are written for cuda and hip)");
 }
 
 TEST(NativeCli, NonCudaGpuGetsASkippedRowWithTheReason) {
@@ -47,7 +47,7 @@ TEST(NativeCli, NonCudaGpuGetsASkippedRowWithTheReason) {
                              "--out", (dir / "r.json").string()},
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
+  expect_skipped_with(read_json(dir / "r.json"), 1, "the native tier has no kernels for the fakegpu backend (they are written for cuda and hip)");
 }
 
 TEST(NativeCli, AttentionOnPoclGetsASkippedRowWithTheReason) {
@@ -57,7 +57,7 @@ TEST(NativeCli, AttentionOnPoclGetsASkippedRowWithTheReason) {
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const nlohmann::json doc = read_json(dir / "r.json");
-  expect_skipped_with(doc, 2, "no native cuda kernel for this device (opencl backend, arch ");
+  expect_skipped_with(doc, 2, "the native tier has no kernels for the opencl backend (they are written for cuda and hip)");
   for (const auto& c : doc["cases"]) EXPECT_EQ(c["workload"], "attention");
 }
 
@@ -67,9 +67,9 @@ TEST(NativeCli, PeakOnPoclGetsASkippedRowWithTheReason) {
                              "--out", (dir / "r.json").string()},
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("skipped: no native cuda kernel for this device (opencl backend, arch "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped: the native tier has no kernels for the opencl backend (they are written for cuda and hip)"), std::string::npos) << r.out;
   const nlohmann::json doc = read_json(dir / "r.json");
-  expect_skipped_with(doc, 2, "no native cuda kernel for this device (opencl backend, arch ");
+  expect_skipped_with(doc, 2, "the native tier has no kernels for the opencl backend (they are written for cuda and hip)");
   for (const auto& c : doc["cases"]) EXPECT_EQ(c["workload"], "peak");
 }
 
@@ -79,7 +79,7 @@ TEST(NativeCli, PeakOnANonCudaGpuGetsASkippedRowWithTheReason) {
                              "--out", (dir / "r.json").string()},
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (fakegpu backend, arch fake1)");
+  expect_skipped_with(read_json(dir / "r.json"), 1, "the native tier has no kernels for the fakegpu backend (they are written for cuda and hip)");
 }
 
 // --native-kernel names a kernel of the workload's native table: a bad name, a kernel of
@@ -104,8 +104,8 @@ TEST(NativeCli, NativeKernelIsCheckedAgainstTheWorkloadsTable) {
                              "fp16", "--shape", "64x64x64", "--out", out},
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // Only the named kernel's plugin is asked: the reason is CUDA's alone.
-  expect_skipped_with(read_json(dir / "r.json"), 1, "no native cuda kernel for this device (opencl backend, arch ");
+  // The named kernel is CUDA's, and the OpenCL plugin has none: the same one reason.
+  expect_skipped_with(read_json(dir / "r.json"), 1, "the native tier has no kernels for the opencl backend (they are written for cuda and hip)");
 }
 
 }  // namespace
