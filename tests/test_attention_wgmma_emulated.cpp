@@ -47,17 +47,9 @@ struct Outcome {
 // A (rows, D) view of a tensor as the harness encodes it: boxes of (BLOCK rows, 64 columns),
 // 128-byte swizzle.
 TensorMap2d encode(const std::vector<unsigned char>& bytes, std::int64_t rows, std::int64_t d, int box_rows) {
-  wgmma_emulation::TensorDescription t;
-  t.base = bytes.data();
-  t.inner = static_cast<std::uint64_t>(d);
-  t.outer = static_cast<std::uint64_t>(rows);
-  t.box_inner = ATTN_WGMMA_BOX_COLS;
-  t.box_outer = static_cast<std::uint32_t>(box_rows);
-  t.element_bytes = WGMMA_ELEM_BYTES;
-  t.swizzle_bytes = 128;
-  TensorMap2d map{};
-  std::memcpy(map.opaque, &t, sizeof t);
-  return map;
+  return wgmma_emulation::encode_tensor_map<TensorMap2d>(bytes.data(), static_cast<std::uint64_t>(rows),
+                                                         static_cast<std::uint64_t>(d), ATTN_WGMMA_BOX_COLS,
+                                                         static_cast<std::uint32_t>(box_rows));
 }
 
 // warp_fault: a fault of the warp model underneath (tests/mma_sync_emulation.h: the shuffles

@@ -75,17 +75,9 @@ struct Result {
 };
 
 TensorMap2d encode(const std::vector<In>& data, int rows, int k, int box_rows) {
-  wgmma_emulation::TensorDescription t;
-  t.base = reinterpret_cast<const unsigned char*>(data.data());
-  t.inner = static_cast<std::uint64_t>(k);
-  t.outer = static_cast<std::uint64_t>(rows);
-  t.box_inner = GEMM_WGMMA_BLOCK_K;
-  t.box_outer = static_cast<std::uint32_t>(box_rows);
-  t.element_bytes = WGMMA_ELEM_BYTES;
-  t.swizzle_bytes = 128;
-  TensorMap2d map{};
-  std::memcpy(map.opaque, &t, sizeof t);
-  return map;
+  return wgmma_emulation::encode_tensor_map<TensorMap2d>(reinterpret_cast<const unsigned char*>(data.data()),
+                                                         static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(k),
+                                                         GEMM_WGMMA_BLOCK_K, static_cast<std::uint32_t>(box_rows));
 }
 
 Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 11) {

@@ -207,6 +207,26 @@ inline void settle(Barrier& b) {
   }
 }
 
+// The map a test hands the kernel: a (rows, inner) row-major tensor of the build's element
+// type at `base`, boxes of (box_rows, box_inner), 128-byte swizzle -- what the harness asks
+// cuTensorMapEncodeTiled for. Map is the prelude's TensorMap2d (declared after this file).
+template <class Map>
+Map encode_tensor_map(const unsigned char* base, std::uint64_t rows, std::uint64_t inner, std::uint32_t box_inner,
+                      std::uint32_t box_rows) {
+  TensorDescription t;
+  t.base = base;
+  t.inner = inner;
+  t.outer = rows;
+  t.box_inner = box_inner;
+  t.box_outer = box_rows;
+  t.element_bytes = kElemBytes;
+  t.swizzle_bytes = 128;
+  Map map{};
+  static_assert(sizeof t <= sizeof map.opaque);
+  std::memcpy(map.opaque, &t, sizeof t);
+  return map;
+}
+
 inline Barrier& barrier_at(unsigned bar) {
   const auto it = model.barriers.find(bar);
   if (it == model.barriers.end()) {
