@@ -55,6 +55,16 @@ std::string observations(const nlohmann::json& b, const nlohmann::json& n, const
   base = repetition_medians(b);
   fresh = repetition_medians(n);
   const auto enough = [&](const std::vector<double>& v) { return static_cast<int>(v.size()) >= s.min_samples; };
+  if (s.paired) {
+    // A file without --repetitions is one run: its median.
+    if (base.empty()) base.push_back(median_of(case_samples(b)));
+    if (fresh.empty()) fresh.push_back(median_of(case_samples(n)));
+    if (base.size() != fresh.size())
+      return "BASE has " + std::to_string(base.size()) + " runs, NEW " + std::to_string(fresh.size()) +
+             " (--paired pairs the i-th run of each side: take them in turn, as many of each)";
+    unit = "pairs";
+    return "";
+  }
   if (s.unit == CompareUnit::runs) {
     std::string problem;
     if (!enough(base)) problem = "BASE: " + std::to_string(base.size()) + " runs";
@@ -72,6 +82,30 @@ std::string observations(const nlohmann::json& b, const nlohmann::json& n, const
   fresh = case_samples(n);
   unit = "samples";
   return "";
+}
+
+// The verdict of a tested comparison from its p-value and ratio interval (the rules at
+// the top of compare.h), shared by the independent and the paired forms.
+void decide(SampleComparison& out, const CompareSettings& settings) {
+  const double up = 1.0 + settings.threshold;
+  const double down = 1.0 / up;
+  const bool significant = out.p_value < settings.alpha;
+  if (significant && out.ratio_ci.lo > up) {
+    out.verdict = Verdict::slower;
+    out.why = "significant, interval beyond the threshold";
+  } else if (significant && out.ratio_ci.hi < down) {
+    out.verdict = Verdict::faster;
+    out.why = "significant, interval beyond the threshold";
+  } else if (out.ratio_ci.lo >= down && out.ratio_ci.hi <= up) {
+    out.verdict = Verdict::same;
+    out.why = significant ? "significant but within the threshold" : "interval within the threshold";
+  } else {
+    out.verdict = Verdict::ambiguous;
+    if (!significant)
+      out.why = "not significant, interval wider than the threshold";
+    else
+      out.why = "significant, interval crosses the threshold";
+  }
 }
 
 }  // namespace
@@ -138,26 +172,38 @@ SampleComparison compare_samples(const std::vector<double>& base, const std::vec
   out.p_value = test.p_value;
   out.exact_p = test.exact;
   out.ratio_ci = bootstrap_median_ratio(base, fresh, settings.alpha, settings.resamples, seed);
+  decide(out, settings);
+  return out;
+}
 
-  const double up = 1.0 + settings.threshold;
-  const double down = 1.0 / up;
-  const bool significant = test.p_value < settings.alpha;
-  if (significant && out.ratio_ci.lo > up) {
-    out.verdict = Verdict::slower;
-    out.why = "significant, interval beyond the threshold";
-  } else if (significant && out.ratio_ci.hi < down) {
-    out.verdict = Verdict::faster;
-    out.why = "significant, interval beyond the threshold";
-  } else if (out.ratio_ci.lo >= down && out.ratio_ci.hi <= up) {
-    out.verdict = Verdict::same;
-    out.why = significant ? "significant but within the threshold" : "interval within the threshold";
-  } else {
+SampleComparison compare_pairs(const std::vector<double>& base, const std::vector<double>& fresh,
+                               const CompareSettings& settings, std::uint64_t seed) {
+  check_settings(settings);
+  if (base.empty() || base.size() != fresh.size())
+    throw std::invalid_argument("paired comparison needs two samples of one non-zero size");
+  SampleComparison out;
+  out.unit = "pairs";
+  out.base_median = median_of(base);
+  out.new_median = median_of(fresh);
+  out.n_base = out.n_new = static_cast<int>(base.size());
+  // d: (pairs) log(new / base); the median of d is the median log ratio (the log is monotone).
+  std::vector<double> d(base.size());
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = std::log(fresh[i] / base[i]);
+  out.ratio = std::exp(median_of(d));
+  if (out.n_base < settings.min_samples) {
     out.verdict = Verdict::ambiguous;
-    if (!significant)
-      out.why = "not significant, interval wider than the threshold";
-    else
-      out.why = "significant, interval crosses the threshold";
+    out.why = "fewer than " + std::to_string(settings.min_samples) + " pairs";
+    return out;
   }
+  out.tested = true;
+  const SignedRank test = wilcoxon_signed_rank(d);
+  out.p_value = test.p_value;
+  out.exact_p = test.exact;
+  const RatioInterval log_ci = bootstrap_median_interval(d, settings.alpha, settings.resamples, seed);
+  out.ratio_ci = {std::exp(log_ci.lo), std::exp(log_ci.hi)};
+  decide(out, settings);
+  if (out.verdict == Verdict::ambiguous && signed_rank_smallest_p(out.n_base) >= settings.alpha)
+    out.why += " (" + std::to_string(out.n_base) + " pairs cannot reach p < alpha)";
   return out;
 }
 
@@ -193,7 +239,9 @@ Comparison compare_results(const ResultFile& base, const ResultFile& fresh, cons
       note(b, why);
       continue;
     }
-    SampleComparison result = compare_samples(base_obs, new_obs, settings, settings.seed ^ fnv1a(key));
+    const std::uint64_t seed = settings.seed ^ fnv1a(key);
+    SampleComparison result = settings.paired ? compare_pairs(base_obs, new_obs, settings, seed)
+                                              : compare_samples(base_obs, new_obs, settings, seed);
     result.unit = unit;
     out.cases.push_back({key, case_label(b), std::move(result)});
   }

@@ -39,6 +39,11 @@ struct CompareSettings {
   std::uint64_t seed = 0x5375616E4C69ull;
   int min_samples = 5;  // fewer samples (or runs) on either side: AMBIGUOUS without testing
   CompareUnit unit = CompareUnit::automatic;
+  // Runs as pairs: the i-th run of BASE with the i-th of NEW (taken in turn, A B A B ...),
+  // tested by the Wilcoxon signed-rank test on the per-pair log ratios. A drift of the
+  // machine that both runs of a pair share then cancels. Needs runs on both sides, as many
+  // on each.
+  bool paired = false;
 };
 
 struct SampleComparison {
@@ -51,7 +56,7 @@ struct SampleComparison {
   bool exact_p = false;
   int n_base = 0, n_new = 0;
   bool tested = false;          // false: too few samples, no test run (ci and p unset)
-  std::string unit = "samples";  // what n_base / n_new count: "samples" or "runs"
+  std::string unit = "samples";  // what n_base / n_new count: "samples", "runs" or "pairs"
 };
 
 // The --threshold text: a percentage ("3%", "0.5%") or a fraction below 1 ("0.03"). A bare
@@ -62,6 +67,13 @@ double parse_threshold(const std::string& text);
 // Throws std::invalid_argument on an empty sample or settings out of range.
 SampleComparison compare_samples(const std::vector<double>& base, const std::vector<double>& fresh,
                                  const CompareSettings& settings, std::uint64_t seed);
+
+// The paired form (settings.paired): base[i] and fresh[i] are the two runs of pair i.
+// ratio is the median of the per-pair ratios, ratio_ci its bootstrap interval (pairs
+// resampled), p_value the signed-rank test's; the verdict rules are the same. Throws
+// std::invalid_argument on empty or unequal samples.
+SampleComparison compare_pairs(const std::vector<double>& base, const std::vector<double>& fresh,
+                               const CompareSettings& settings, std::uint64_t seed);
 
 struct CaseComparison {
   std::string key, label;

@@ -29,7 +29,10 @@ The unit is the run when both files come from run --repetitions N (N >= --min-sa
 each run's median is one observation, so a whole run shifted by the machine is noise,
 not a verdict. Otherwise the raw samples of the single run are the unit. BASE or NEW may
 be a directory of result files of one build: each file is a run. On a shared machine, run
-the two builds in turn (A B A B ...) into two directories, so a drift hits both alike.
+the two builds in turn (A B A B ...) into two directories, so a drift hits both alike,
+and add --paired: the i-th runs of the two sides (files in name order) form a pair, the
+test is Wilcoxon's signed-rank on the per-pair ratios, and the ratio is their median.
+With alpha 0.01 that needs 8 pairs or more (the smallest p of n pairs is 2/2^n).
 Cases match on workload, backend, device model, tier, dtype, shape and --hot; cases in
 only one file, or not "ok" in one, are listed, not errors. See docs/REGRESSION.md.
 Exit status: 0 nothing SLOWER, 1 something SLOWER, 2 bad input.
@@ -38,6 +41,7 @@ Examples:
   suanli compare nightly-base.json nightly.json
   suanli compare base.json new.json --threshold 5% --format md -o comment.md
   suanli compare runs-base/ runs-new/          (directories: one file per run)
+  suanli compare runs-base/ runs-new/ --paired (runs taken in turn, A B A B ...)
 )";
 
 class CompareCommand : public Subcommand {
@@ -62,6 +66,9 @@ class CompareCommand : public Subcommand {
                     "What one observation is: runs (the per-run medians of run --repetitions), samples, or auto "
                     "(runs when both sides have --min-samples runs)")
         ->capture_default_str();
+    cmd->add_flag("--paired", settings_.paired,
+                  "Pair the i-th run of BASE with the i-th of NEW (runs taken in turn, A B A B ...) and test the "
+                  "per-pair ratios (Wilcoxon signed-rank): a drift both runs of a pair share cancels");
     return cmd;
   }
 
@@ -73,6 +80,8 @@ class CompareCommand : public Subcommand {
     if (settings_.resamples < 100) throw UsageError("--resamples must be >= 100");
     if (settings_.min_samples < 2) throw UsageError("--min-samples must be >= 2");
     settings_.unit = parse_compare_unit(unit_);
+    if (settings_.paired && settings_.unit == CompareUnit::samples)
+      throw UsageError("--paired pairs runs; it cannot be used with --unit samples");
 
     // Reserved before the inputs are read so that a bad input leaves no file behind
     // (PendingOutput removes its temp file unless committed) and an unwritable path fails first.

@@ -35,6 +35,7 @@ std::string p_text(const SampleComparison& r) {
 
 // "312/340" samples, or "5/5 runs" when the runs of --repetitions were the unit.
 std::string n_text(const SampleComparison& r) {
+  if (r.unit == "pairs") return std::to_string(r.n_base) + " pairs";
   return std::to_string(r.n_base) + "/" + std::to_string(r.n_new) + (r.unit == "runs" ? " runs" : "");
 }
 
@@ -50,9 +51,12 @@ std::string unit_name(CompareUnit u) {
 std::string confidence_text(const CompareSettings& s) { return format("%.4g%%", (1.0 - s.alpha) * 100.0); }
 
 std::string settings_text(const CompareSettings& s) {
-  return "threshold ±" + format("%.4g%%", s.threshold * 100.0) + ", alpha " + format("%.4g", s.alpha) +
-         " (Mann-Whitney U; " + confidence_text(s) + " bootstrap interval of the ratio of medians, " +
-         std::to_string(s.resamples) + " resamples; unit " + unit_name(s.unit) + ")";
+  const std::string method = s.paired ? "paired runs: Wilcoxon signed-rank; " + confidence_text(s) +
+                                           " bootstrap interval of the median per-pair ratio, "
+                                     : "Mann-Whitney U; " + confidence_text(s) +
+                                           " bootstrap interval of the ratio of medians, ";
+  return "threshold ±" + format("%.4g%%", s.threshold * 100.0) + ", alpha " + format("%.4g", s.alpha) + " (" +
+         method + std::to_string(s.resamples) + " resamples" + (s.paired ? "" : "; unit " + unit_name(s.unit)) + ")";
 }
 
 std::string revision_of(const nlohmann::json& doc) {
@@ -188,7 +192,7 @@ nlohmann::json compare_json(const Comparison& c, const CompareInputs& in) {
           {"new", file(in.fresh)},
           {"settings",
            {{"threshold", s.threshold}, {"alpha", s.alpha}, {"resamples", s.resamples}, {"seed", s.seed},
-            {"min_samples", s.min_samples}, {"unit", unit_name(s.unit)}}},
+            {"min_samples", s.min_samples}, {"unit", unit_name(s.unit)}, {"paired", s.paired}}},
           {"summary",
            {{"compared", c.cases.size()},
             {"slower", c.count(Verdict::slower)},

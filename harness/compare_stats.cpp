@@ -94,6 +94,32 @@ double resampled_median(const std::vector<double>& from, std::vector<double>& sc
   return median_in_place(scratch);
 }
 
+// Percentiles alpha/2 and 1 - alpha/2 of the draws (sorted in place).
+RatioInterval percentile_interval(std::vector<double>& draws, double alpha) {
+  std::sort(draws.begin(), draws.end());
+  return {percentile_sorted(draws, alpha / 2.0), percentile_sorted(draws, 1.0 - alpha / 2.0)};
+}
+
+void check_bootstrap(double alpha, int resamples) {
+  if (!(alpha > 0 && alpha < 1)) throw std::invalid_argument("bootstrap alpha must lie in (0, 1)");
+  if (resamples < 1) throw std::invalid_argument("bootstrap needs at least one resample");
+}
+
+// Number of sign patterns of ranks 1..n with each rank sum W+ (0 .. n(n+1)/2): the
+// coefficients of prod_{k=1..n} (1 + q^k). Every count is at most 2^n, exact in a double
+// for n <= kSignedRankExactMax.
+std::vector<double> exact_signed_rank_counts(int n) {
+  const auto top = static_cast<std::size_t>(n) * static_cast<std::size_t>(n + 1) / 2;
+  std::vector<double> c(top + 1, 0.0);
+  c[0] = 1.0;
+  std::size_t reach = 0;
+  for (std::size_t k = 1; k <= static_cast<std::size_t>(n); ++k) {
+    reach += k;
+    for (std::size_t s = reach; s >= k; --s) c[s] += c[s - k];
+  }
+  return c;
+}
+
 }  // namespace
 
 double median_of(std::vector<double> values) { return median_in_place(values); }
@@ -130,11 +156,66 @@ MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<doubl
   return out;
 }
 
+SignedRank wilcoxon_signed_rank(const std::vector<double>& differences) {
+  if (differences.empty()) throw std::invalid_argument("signed-rank test of an empty sample");
+  std::vector<double> d;
+  for (double v : differences)
+    if (v != 0.0) d.push_back(v);
+  SignedRank out;
+  out.n = static_cast<int>(d.size());
+  if (d.empty()) return out;  // no non-zero difference: no evidence of a shift
+  std::sort(d.begin(), d.end(), [](double x, double y) { return std::fabs(x) < std::fabs(y); });
+  double tie_term = 0;  // sum over tie groups of t^3 - t
+  for (std::size_t i = 0; i < d.size();) {
+    std::size_t j = i;
+    while (j < d.size() && std::fabs(d[j]) == std::fabs(d[i])) ++j;
+    const double t = static_cast<double>(j - i);
+    const double mid_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (std::size_t k = i; k < j; ++k)
+      if (d[k] > 0) out.w_plus += mid_rank;
+    tie_term += t * t * t - t;
+    i = j;
+  }
+  const double n = static_cast<double>(out.n);
+  const double mean = n * (n + 1.0) / 4.0;
+  const double w_far = std::max(out.w_plus, 2.0 * mean - out.w_plus);  // the farther tail, by symmetry
+
+  if (tie_term == 0 && out.n <= kSignedRankExactMax) {
+    const std::vector<double> counts = exact_signed_rank_counts(out.n);
+    double at_least = 0;
+    for (std::size_t s = 0; s < counts.size(); ++s)
+      if (static_cast<double>(s) >= w_far) at_least += counts[s];
+    out.exact = true;
+    out.p_value = std::min(1.0, 2.0 * at_least / std::ldexp(1.0, out.n));
+    return out;
+  }
+  const double variance = n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - tie_term / 48.0;
+  if (!(variance > 0)) {
+    out.p_value = 1.0;
+    return out;
+  }
+  const double z = std::max(0.0, w_far - mean - 0.5) / std::sqrt(variance);
+  out.p_value = std::clamp(2.0 * normal_upper_tail(z), 0.0, 1.0);
+  return out;
+}
+
+double signed_rank_smallest_p(int n) { return n <= 0 ? 1.0 : std::min(1.0, std::ldexp(2.0, -n)); }
+
+RatioInterval bootstrap_median_interval(const std::vector<double>& values, double alpha, int resamples,
+                                        std::uint64_t seed) {
+  if (values.empty()) throw std::invalid_argument("bootstrap of an empty sample");
+  check_bootstrap(alpha, resamples);
+  std::uint64_t state = seed;
+  std::vector<double> medians(static_cast<std::size_t>(resamples));
+  std::vector<double> scratch;
+  for (auto& m : medians) m = resampled_median(values, scratch, state);
+  return percentile_interval(medians, alpha);
+}
+
 RatioInterval bootstrap_median_ratio(const std::vector<double>& base, const std::vector<double>& fresh, double alpha,
                                      int resamples, std::uint64_t seed) {
   if (base.empty() || fresh.empty()) throw std::invalid_argument("bootstrap of an empty sample");
-  if (!(alpha > 0 && alpha < 1)) throw std::invalid_argument("bootstrap alpha must lie in (0, 1)");
-  if (resamples < 1) throw std::invalid_argument("bootstrap needs at least one resample");
+  check_bootstrap(alpha, resamples);
   std::uint64_t state = seed;
   std::vector<double> ratios(static_cast<std::size_t>(resamples));
   std::vector<double> scratch;
@@ -143,8 +224,7 @@ RatioInterval bootstrap_median_ratio(const std::vector<double>& base, const std:
     const double fresh_median = resampled_median(fresh, scratch, state);
     ratio = fresh_median / base_median;
   }
-  std::sort(ratios.begin(), ratios.end());
-  return {percentile_sorted(ratios, alpha / 2.0), percentile_sorted(ratios, 1.0 - alpha / 2.0)};
+  return percentile_interval(ratios, alpha);
 }
 
 }  // namespace suanli

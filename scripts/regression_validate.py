@@ -12,6 +12,8 @@ so compare takes the runs as its unit (--unit auto); --repetitions 1 measures th
 samples-as-unit method. With --interleave, each side's R runs are separate invocations
 taken in turn with the other sides' (b1 s1 b1' s2 ... R times), one file per run, and compare
 reads each side as a directory of runs: a drift of the machine then falls on both sides.
+Interleaved runs are judged twice, from the same files: as independent runs, and as pairs
+(compare --paired: the i-th run of each side, taken one after the other, form a pair).
 Prints a Markdown summary; --json keeps the counts.
 
   scripts/regression_validate.py --suanli build/bin/suanli --trials 20
@@ -48,6 +50,9 @@ def parse_args():
     p.add_argument("--cold", dest="hot", action="store_false", help="flush caches between samples")
     p.add_argument("--json", help="write the counts and every verdict here")
     p.add_argument("--keep", help="keep the result files in this directory")
+    p.add_argument("--rejudge", metavar="DIR",
+                   help="run nothing: judge again the trials kept in DIR by an earlier --keep (e.g. after a change "
+                        "to compare, or with another --threshold / --alpha)")
     return p.parse_args()
 
 
@@ -66,9 +71,10 @@ def run_suanli(args, pct, out, repetitions=None):
         sys.exit(f"regression_validate: suanli run failed ({r.returncode}): {r.stderr.strip()[-400:]}")
 
 
-def compare(args, base, new):
+def compare(args, base, new, paired=False):
     r = subprocess.run([args.suanli, "compare", base, new, "--format", "json", "--threshold", args.threshold,
-                        "--alpha", args.alpha, "--unit", args.unit], capture_output=True, text=True)
+                        "--alpha", args.alpha, "--unit", args.unit] + (["--paired"] if paired else []),
+                       capture_output=True, text=True)
     if r.returncode not in (0, 1):
         sys.exit(f"regression_validate: suanli compare failed ({r.returncode}): {r.stderr.strip()}")
     return json.loads(r.stdout)
@@ -78,67 +84,103 @@ def share(n, d):
     return f"{n}/{d} = {100.0 * n / d:.1f}%" if d else "-"
 
 
+def collect(args, workdir, trial, order):
+    """Runs one trial's four sides; returns {side: file or directory}."""
+    files = {}
+    if args.interleave:
+        for name, _ in order:
+            files[name] = os.path.join(workdir, f"t{trial:03d}-{name}")
+            os.makedirs(files[name], exist_ok=True)
+        for rep in range(args.repetitions):
+            for name, pct in order:
+                run_suanli(args, pct, os.path.join(files[name], f"run{rep:02d}.json"), repetitions=1)
+    else:
+        for name, pct in order:
+            files[name] = os.path.join(workdir, f"t{trial:03d}-{name}.json")
+            run_suanli(args, pct, files[name])
+    return files
+
+
+def kept_trials(args, slots):
+    """--rejudge: the trials a kept directory holds, {side: path} each, in trial order."""
+    found = collections.defaultdict(dict)
+    for entry in sorted(os.listdir(args.rejudge)):
+        trial, _, side = entry.partition("-")
+        if side.endswith(".json"):
+            side = side[:-5]
+        if trial.startswith("t") and side in dict(slots):
+            found[trial][side] = os.path.join(args.rejudge, entry)
+    trials = [found[t] for t in sorted(found) if len(found[t]) == len(slots)]
+    if not trials:
+        sys.exit(f"regression_validate: {args.rejudge}: no complete trial (t000-base1 ...) in it")
+    return trials
+
+
 def main():
     args = parse_args()
-    workdir = args.keep or tempfile.mkdtemp(prefix="suanli-regval-")
-    os.makedirs(workdir, exist_ok=True)
     p1, p2 = args.pct
     # Four runs per trial; the order rotates so each slot sees each kind of run.
     slots = [("base1", 0), (f"slow{p1}", p1), ("base2", 0), (f"slow{p2}", p2)]
     pairs = [("A/A", "base1", "base2"), (f"A/B {p1}%", "base1", f"slow{p1}"), (f"A/B {p2}%", "base2", f"slow{p2}")]
+    if args.rejudge:
+        trials = kept_trials(args, slots)
+        interleaved = os.path.isdir(trials[0]["base1"])
+        workdir = args.rejudge
+    else:
+        trials = range(args.trials)
+        interleaved = args.interleave
+        workdir = args.keep or tempfile.mkdtemp(prefix="suanli-regval-")
+        os.makedirs(workdir, exist_ok=True)
+    # Interleaved runs are judged as independent runs and as pairs, from the same files.
+    methods = ["runs", "pairs"] if interleaved else ["independent"]
     verdicts = collections.defaultdict(collections.Counter)
     ratios = collections.defaultdict(list)
     rows = []
     started = time.time()
-    for trial in range(args.trials):
-        order = slots[trial % 4:] + slots[:trial % 4]
-        files = {}
-        if args.interleave:
-            for name, _ in order:
-                files[name] = os.path.join(workdir, f"t{trial:03d}-{name}")
-                os.makedirs(files[name], exist_ok=True)
-            for rep in range(args.repetitions):
-                for name, pct in order:
-                    run_suanli(args, pct, os.path.join(files[name], f"run{rep:02d}.json"), repetitions=1)
-        else:
-            for name, pct in order:
-                files[name] = os.path.join(workdir, f"t{trial:03d}-{name}.json")
-                run_suanli(args, pct, files[name])
-        for kind, base, new in pairs:
-            result = compare(args, files[base], files[new])
-            for c in result["cases"]:
-                verdicts[kind][c["verdict"]] += 1
-                ratios[kind].append(c["ratio"])
-                rows.append({"trial": trial, "kind": kind, "label": c["label"], "verdict": c["verdict"],
-                             "ratio": c["ratio"], "ratio_ci": c["ratio_ci"], "p_value": c["p_value"],
-                             "n": [c["n_base"], c["n_new"]], "unit": c.get("unit", "samples")})
-            for u in result["not_compared"]:
-                verdicts[kind]["NOT COMPARED"] += 1
-        aa = verdicts["A/A"]
-        print(f"trial {trial + 1}/{args.trials} ({time.time() - started:.0f} s): A/A false calls so far "
+    for trial, given in enumerate(trials):
+        files = given if args.rejudge else collect(args, workdir, trial, slots[trial % 4:] + slots[:trial % 4])
+        for method in methods:
+            for kind, base, new in pairs:
+                result = compare(args, files[base], files[new], paired=method == "pairs")
+                for c in result["cases"]:
+                    verdicts[method, kind][c["verdict"]] += 1
+                    ratios[method, kind].append(c["ratio"])
+                    rows.append({"trial": trial, "method": method, "kind": kind, "label": c["label"],
+                                 "verdict": c["verdict"], "why": c["why"], "ratio": c["ratio"],
+                                 "ratio_ci": c["ratio_ci"], "p_value": c["p_value"],
+                                 "n": [c["n_base"], c["n_new"]], "unit": c.get("unit", "samples")})
+                for u in result["not_compared"]:
+                    verdicts[method, kind]["NOT COMPARED"] += 1
+        aa = verdicts[methods[0], "A/A"]
+        print(f"trial {trial + 1}/{len(trials)} ({time.time() - started:.0f} s): A/A false calls so far "
               f"{aa['SLOWER'] + aa['FASTER']}/{sum(aa.values())}", file=sys.stderr)
 
     elapsed = time.time() - started
     print(f"## suanli compare validation ({time.strftime('%Y-%m-%d')}, {platform.node()}, "
           f"{os.cpu_count()} CPUs, {elapsed / 60:.1f} min)\n")
-    print(f"{args.trials} trials x {len(args.shape or DEFAULT_SHAPES)} {args.dtype} GEMM cases, "
-          f"--max-time {args.max_time}, --repetitions {args.repetitions}{' interleaved' if args.interleave else ''}, {'hot' if args.hot else 'cold'}, "
-          f"threshold {args.threshold}, alpha {args.alpha}, unit {args.unit} "
-          f"(used: {dict(collections.Counter(r['unit'] for r in rows))})\n")
-    print("| comparison | cases | SLOWER | FASTER | SAME | AMBIGUOUS | median ratio (p10..p90) | goal |")
-    print("|---|---:|---:|---:|---:|---:|---|---|")
+    if args.rejudge:
+        print(f"{len(trials)} kept trials of {args.rejudge} judged again, "
+              f"threshold {args.threshold}, alpha {args.alpha}\n")
+    else:
+        print(f"{args.trials} trials x {len(args.shape or DEFAULT_SHAPES)} {args.dtype} GEMM cases, "
+              f"--max-time {args.max_time}, --repetitions {args.repetitions}{' interleaved' if interleaved else ''}, "
+              f"{'hot' if args.hot else 'cold'}, threshold {args.threshold}, alpha {args.alpha}, unit {args.unit}\n")
+    print("| judged as | comparison | cases | SLOWER | FASTER | SAME | AMBIGUOUS | median ratio (p10..p90) | goal |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
     summary = {}
-    for kind, _, _ in pairs:
-        v = verdicts[kind]
-        n = sum(v[k] for k in ("SLOWER", "FASTER", "SAME", "AMBIGUOUS"))
-        r = sorted(ratios[kind])
-        spread = (f"{r[len(r) // 2]:.3f} ({r[len(r) // 10]:.3f}..{r[(9 * len(r)) // 10]:.3f})" if r else "-")
-        if kind == "A/A":
-            goal = f"false calls {share(v['SLOWER'] + v['FASTER'], n)} (<= 1%)"
-        else:
-            goal = f"detected {share(v['SLOWER'], n)} (>= 95%)"
-        print(f"| {kind} | {n} | {v['SLOWER']} | {v['FASTER']} | {v['SAME']} | {v['AMBIGUOUS']} | {spread} | {goal} |")
-        summary[kind] = dict(v, cases=n, ratio_median=r[len(r) // 2] if r else None)
+    for method in methods:
+        for kind, _, _ in pairs:
+            v = verdicts[method, kind]
+            n = sum(v[k] for k in ("SLOWER", "FASTER", "SAME", "AMBIGUOUS"))
+            r = sorted(ratios[method, kind])
+            spread = (f"{r[len(r) // 2]:.3f} ({r[len(r) // 10]:.3f}..{r[(9 * len(r)) // 10]:.3f})" if r else "-")
+            if kind == "A/A":
+                goal = f"false calls {share(v['SLOWER'] + v['FASTER'], n)} (<= 1%)"
+            else:
+                goal = f"detected {share(v['SLOWER'], n)} (>= 95%)"
+            print(f"| {method} | {kind} | {n} | {v['SLOWER']} | {v['FASTER']} | {v['SAME']} | {v['AMBIGUOUS']} "
+                  f"| {spread} | {goal} |")
+            summary[f"{method} {kind}"] = dict(v, cases=n, ratio_median=r[len(r) // 2] if r else None)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": vars(args), "elapsed_s": elapsed, "summary": summary, "cases": rows}, f, indent=1)

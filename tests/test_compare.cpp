@@ -299,6 +299,172 @@ TEST(CompareUnits, TooFewRunsFallBackToSamplesOrAreListedWhenRunsAreRequired) {
   EXPECT_THROW(parse_compare_unit("run"), UsageError);
 }
 
+// ---- Paired runs (--paired) ----
+
+// The exact two-sided signed-rank p-value by enumeration of all 2^n sign patterns over
+// the given ranks: the oracle the recursion and the normal approximation are held to.
+double enumerated_signed_rank_p(const std::vector<double>& ranks, double w_plus) {
+  const std::size_t n = ranks.size();
+  double total = 0;
+  for (double r : ranks) total += r;
+  const double far = std::max(w_plus, total - w_plus);
+  double at_least = 0;
+  for (std::uint64_t signs = 0; signs < (1ull << n); ++signs) {
+    double w = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (signs >> i & 1u) w += ranks[i];
+    if (w >= far - 1e-9) at_least += 1;
+  }
+  return std::min(1.0, 2.0 * at_least / static_cast<double>(1ull << n));
+}
+
+TEST(SignedRank, ExactMatchesEnumerationAndAPublishedExample) {
+  // Darwin's paired plant heights as differences (Fisher, The Design of Experiments, 1935),
+  // the example in scipy.stats.wilcoxon's documentation: W- = 24, p = 0.041259765625.
+  const std::vector<double> darwin = {6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75};
+  const SignedRank r = wilcoxon_signed_rank(darwin);
+  EXPECT_TRUE(r.exact);
+  EXPECT_EQ(r.n, 15);
+  EXPECT_DOUBLE_EQ(r.w_plus, 120.0 - 24.0);
+  EXPECT_DOUBLE_EQ(r.p_value, 0.041259765625);
+  std::vector<double> ranks;
+  for (int k = 1; k <= 15; ++k) ranks.push_back(k);
+  EXPECT_DOUBLE_EQ(r.p_value, enumerated_signed_rank_p(ranks, r.w_plus));
+
+  // Every difference of one sign: the smallest p, 2 / 2^n, and the sign does not matter.
+  const std::vector<double> up = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10};
+  std::vector<double> down;
+  for (double v : up) down.push_back(-v);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank(up).p_value, 2.0 / 1024.0);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank(down).p_value, 2.0 / 1024.0);
+  EXPECT_DOUBLE_EQ(signed_rank_smallest_p(10), 2.0 / 1024.0);
+  EXPECT_DOUBLE_EQ(signed_rank_smallest_p(7), 2.0 / 128.0);
+
+  std::mt19937_64 gen(5);
+  std::normal_distribution<double> noise(0.2, 1.0);
+  for (int n : {1, 2, 5, 9, 13}) {
+    std::vector<double> d;
+    for (int i = 0; i < n; ++i) d.push_back(noise(gen));
+    const SignedRank x = wilcoxon_signed_rank(d);
+    std::vector<double> rk;
+    for (int k = 1; k <= n; ++k) rk.push_back(k);
+    EXPECT_TRUE(x.exact);
+    EXPECT_NEAR(x.p_value, enumerated_signed_rank_p(rk, x.w_plus), 1e-15) << "n = " << n;
+  }
+}
+
+TEST(SignedRank, ZerosAreDroppedAndTiesUseTheNormalApproximation) {
+  const std::vector<double> d = {0.3, -0.1, 0.5, 0.7, 0.2, 0.9, -0.4, 1.1};
+  std::vector<double> with_zeros = d;
+  with_zeros.insert(with_zeros.begin() + 2, 3, 0.0);
+  const SignedRank a = wilcoxon_signed_rank(d), b = wilcoxon_signed_rank(with_zeros);
+  EXPECT_EQ(b.n, 8);
+  EXPECT_DOUBLE_EQ(a.p_value, b.p_value);
+  const SignedRank none = wilcoxon_signed_rank({0.0, 0.0, 0.0});
+  EXPECT_EQ(none.n, 0);
+  EXPECT_DOUBLE_EQ(none.p_value, 1.0);
+  EXPECT_THROW(wilcoxon_signed_rank({}), std::invalid_argument);
+
+  // Ties among |d|: mid-ranks; the approximation stays near the exact permutation p-value
+  // of those mid-ranks (14 pairs: 16384 patterns enumerated).
+  const std::vector<double> tied = {0.1, 0.1, -0.1, 0.2, 0.2, 0.3, 0.3, 0.3, -0.4, 0.5, 0.5, 0.6, 0.7, -0.7};
+  const SignedRank t = wilcoxon_signed_rank(tied);
+  EXPECT_FALSE(t.exact);
+  const std::vector<double> mid = {2, 2, 2, 4.5, 4.5, 7, 7, 7, 9, 10.5, 10.5, 12, 13.5, 13.5};
+  double w = 0;
+  for (std::size_t i = 0; i < tied.size(); ++i)
+    if (tied[i] > 0) w += mid[i];
+  EXPECT_DOUBLE_EQ(t.w_plus, w);
+  const double exact = enumerated_signed_rank_p(mid, w);
+  EXPECT_NEAR(t.p_value, exact, 0.01) << "exact " << exact;
+}
+
+// n pairs of runs sharing a drift of the machine (each pair's two runs in the same
+// state, ±`drift` from pair to pair), NEW `factor` slower, each run with its own `noise`.
+struct PairedRuns {
+  std::vector<double> base, fresh;
+};
+PairedRuns drifting_pairs(int n, double drift, double noise, double factor, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> state(0.0, drift), own(0.0, noise);
+  PairedRuns out;
+  for (int i = 0; i < n; ++i) {
+    const double machine = 1e-3 * std::exp(state(gen));
+    out.base.push_back(machine * std::exp(own(gen)));
+    out.fresh.push_back(machine * factor * std::exp(own(gen)));
+  }
+  return out;
+}
+
+CompareSettings paired_settings() {
+  CompareSettings s;
+  s.paired = true;
+  return s;
+}
+
+TEST(ComparePairs, ADriftThePairsShareCancelsAndASmallChangeIsFound) {
+  // The machine moves ±6% between pairs; the change is 6%, each run's own noise 0.5%.
+  const PairedRuns p = drifting_pairs(12, 0.06, 0.005, 1.06, 3);
+  const auto unpaired = compare_samples(p.base, p.fresh, settings(), 7);
+  EXPECT_EQ(unpaired.verdict, Verdict::ambiguous) << unpaired.why;
+  const auto paired = compare_pairs(p.base, p.fresh, paired_settings(), 7);
+  EXPECT_EQ(paired.verdict, Verdict::slower) << paired.why;
+  EXPECT_EQ(paired.unit, "pairs");
+  EXPECT_EQ(paired.n_base, 12);
+  EXPECT_NEAR(paired.ratio, 1.06, 0.01);
+  EXPECT_DOUBLE_EQ(paired.p_value, 2.0 / 4096.0);  // every pair slower
+  EXPECT_TRUE(paired.exact_p);
+  const auto back = compare_pairs(p.fresh, p.base, paired_settings(), 7);
+  EXPECT_EQ(back.verdict, Verdict::faster) << back.why;
+  EXPECT_NEAR(back.ratio, 1.0 / paired.ratio, 1e-12);
+}
+
+TEST(ComparePairs, OneBuildAgainstItselfIsSameNotAFalseCall) {
+  const PairedRuns p = drifting_pairs(12, 0.06, 0.005, 1.0, 4);
+  const auto r = compare_pairs(p.base, p.fresh, paired_settings(), 7);
+  EXPECT_EQ(r.verdict, Verdict::same) << r.why << " ratio " << r.ratio;
+  EXPECT_GT(r.p_value, 0.01);
+}
+
+TEST(ComparePairs, TooFewPairsToReachAlphaSayWhy) {
+  // 7 pairs, every one 10% slower: the smallest p 7 pairs allow is 2/128 > 0.01.
+  const PairedRuns p = drifting_pairs(7, 0.06, 0.001, 1.10, 5);
+  const auto r = compare_pairs(p.base, p.fresh, paired_settings(), 7);
+  EXPECT_DOUBLE_EQ(r.p_value, 2.0 / 128.0);
+  EXPECT_EQ(r.verdict, Verdict::ambiguous);
+  EXPECT_NE(r.why.find("7 pairs cannot reach p < alpha"), std::string::npos) << r.why;
+  CompareSettings loose = paired_settings();
+  loose.alpha = 0.05;
+  EXPECT_EQ(compare_pairs(p.base, p.fresh, loose, 7).verdict, Verdict::slower);
+  EXPECT_THROW(compare_pairs({1.0, 2.0}, {1.0}, paired_settings(), 7), std::invalid_argument);
+}
+
+TEST(ComparePairs, CasesPairTheirRunsAndUnequalCountsAreListed) {
+  const PairedRuns p = drifting_pairs(10, 0.06, 0.005, 1.08, 6);
+  const ResultFile base = document({repeated_case(64, p.base, 11), repeated_case(128, p.base, 12),
+                                    gemm_case(256, "ok", timings(1e-3, 0.01, 20, 13))},
+                                   "b");
+  std::vector<double> nine(p.fresh.begin(), p.fresh.begin() + 9);
+  const ResultFile fresh = document({repeated_case(64, p.fresh, 21), repeated_case(128, nine, 22),
+                                     gemm_case(256, "ok", timings(1e-3, 0.01, 20, 23))},
+                                    "n");
+  const Comparison c = compare_results(base, fresh, paired_settings());
+  ASSERT_EQ(c.cases.size(), 2u);
+  EXPECT_EQ(c.cases[0].result.verdict, Verdict::slower);
+  EXPECT_EQ(c.cases[0].result.unit, "pairs");
+  // One run a side (files without --repetitions): a single pair, never a verdict.
+  EXPECT_EQ(c.cases[1].result.verdict, Verdict::ambiguous);
+  EXPECT_EQ(c.cases[1].result.why, "fewer than 5 pairs");
+  ASSERT_EQ(c.uncompared.size(), 1u);
+  EXPECT_EQ(c.uncompared[0].reason,
+            "BASE has 10 runs, NEW 9 (--paired pairs the i-th run of each side: take them in turn, as many of each)");
+
+  const std::string text = compare_text(c, {base, fresh, paired_settings()});
+  EXPECT_NE(text.find("10 pairs"), std::string::npos) << text;
+  EXPECT_NE(text.find("Wilcoxon signed-rank"), std::string::npos) << text;
+  EXPECT_EQ(compare_json(c, {base, fresh, paired_settings()})["settings"]["paired"], true);
+}
+
 TEST(CompareReport, MarkdownPutsSlowerRowsInTheTableAndFoldsSame) {
   const ResultFile base = document({gemm_case(64, "ok", timings(1e-3, 0.01, 50, 91)),
                                     gemm_case(128, "ok", timings(1e-3, 0.01, 50, 92))}, "base.json");

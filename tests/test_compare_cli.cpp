@@ -128,6 +128,7 @@ TEST(CompareCli, BadInputExitsTwoWithOneLineAndNoReport) {
       {{"compare", base, fresh, "--threshold", "3"}, "--threshold '3'"},
       {{"compare", base, fresh, "--format", "html"}, "--format 'html'"},
       {{"compare", base, fresh, "--alpha", "0.7"}, "--alpha"},
+      {{"compare", base, fresh, "--paired", "--unit", "samples"}, "--paired pairs runs"},
       {{"compare", base}, "new"},
   };
   for (auto [args, expected] : cases) {
@@ -236,6 +237,34 @@ TEST(CompareCli, DirectoriesOfRunsAreComparedRunByRun) {
   EXPECT_NE(doc["cases"][0]["label"].get<std::string>().find("128x128x128"), std::string::npos);
   EXPECT_NE(doc["cases"][1]["verdict"], "SLOWER");
   EXPECT_NE(doc["base"]["path"].get<std::string>().find("(5 runs)"), std::string::npos);
+}
+
+// Runs taken in turn (A B A B ...), the machine moving ±6% between pairs, 128^3 6% slower:
+// as independent runs the drift hides the change; as pairs (--paired) it cancels.
+TEST(CompareCli, PairedRunsCancelADriftThePairsShare) {
+  TempDir dir;
+  fs::create_directories(dir / "base");
+  fs::create_directories(dir / "new");
+  const double drift[10] = {1.00, 1.07, 0.95, 1.04, 0.93, 1.09, 0.97, 1.02, 0.94, 1.06};
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "run" + std::to_string(10 + i) + ".json";  // name order = run order
+    write_doc(dir, "base/" + name,
+              {gemm_case(64, timings(1e-3 * drift[i], 20, 100 + i)), gemm_case(128, timings(2e-3 * drift[i], 20, 200 + i))});
+    write_doc(dir, "new/" + name, {gemm_case(64, timings(1e-3 * drift[i], 20, 300 + i)),
+                                   gemm_case(128, timings(2.12e-3 * drift[i], 20, 400 + i))});
+  }
+  const std::string base = (dir / "base").string(), fresh = (dir / "new").string();
+  const auto unpaired = run_suanli({"compare", base, fresh, "--format", "json"});
+  EXPECT_EQ(unpaired.exit_code, 0) << unpaired.out;
+  const auto paired = run_suanli({"compare", base, fresh, "--paired", "--format", "json"});
+  EXPECT_EQ(paired.exit_code, 1) << paired.err;
+  const auto doc = nlohmann::json::parse(paired.out);
+  EXPECT_EQ(doc["settings"]["paired"], true);
+  ASSERT_EQ(doc["cases"].size(), 2u);
+  EXPECT_EQ(doc["cases"][0]["verdict"], "SLOWER");
+  EXPECT_EQ(doc["cases"][0]["unit"], "pairs");
+  EXPECT_NE(doc["cases"][0]["label"].get<std::string>().find("128x128x128"), std::string::npos);
+  EXPECT_EQ(doc["cases"][1]["verdict"], "SAME");
 }
 
 }  // namespace
