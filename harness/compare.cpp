@@ -84,27 +84,25 @@ std::string observations(const nlohmann::json& b, const nlohmann::json& n, const
   return "";
 }
 
-// The verdict of a tested comparison from its p-value and ratio interval (the rules at
-// the top of compare.h), shared by the independent and the paired forms.
+// The verdict of a tested comparison from its p-value, estimate and interval (the rules
+// at the top of compare.h), shared by the independent and the paired forms.
 void decide(SampleComparison& out, const CompareSettings& settings) {
   const double up = 1.0 + settings.threshold;
   const double down = 1.0 / up;
   const bool significant = out.p_value < settings.alpha;
-  if (significant && out.ratio_ci.lo > up) {
-    out.verdict = Verdict::slower;
-    out.why = "significant, interval beyond the threshold";
-  } else if (significant && out.ratio_ci.hi < down) {
-    out.verdict = Verdict::faster;
-    out.why = "significant, interval beyond the threshold";
-  } else if (out.ratio_ci.lo >= down && out.ratio_ci.hi <= up) {
+  const bool within = out.ratio_ci.lo >= down && out.ratio_ci.hi <= up;
+  if (significant && (out.ratio > up || out.ratio < down)) {
+    out.verdict = out.ratio > up ? Verdict::slower : Verdict::faster;
+    const bool sure = out.ratio > up ? out.ratio_ci.lo > up : out.ratio_ci.hi < down;
+    out.why = sure ? "significant, interval beyond the threshold"
+                   : "significant, estimate beyond the threshold, interval reaches inside it";
+  } else if (within) {
     out.verdict = Verdict::same;
     out.why = significant ? "significant but within the threshold" : "interval within the threshold";
   } else {
     out.verdict = Verdict::ambiguous;
-    if (!significant)
-      out.why = "not significant, interval wider than the threshold";
-    else
-      out.why = "significant, interval crosses the threshold";
+    out.why = significant ? "significant, estimate within the threshold, interval crosses it"
+                          : "not significant, interval wider than the threshold";
   }
 }
 

@@ -1,16 +1,20 @@
 // `suanli compare`: regression verdicts between two results documents, case by case.
 //
-// The verdict of one case, from its raw timing samples (r = median(new) / median(base),
-// t = the threshold, a = alpha):
-//   SLOWER     the Mann–Whitney U test rejects "no shift" at level a, and the bootstrap
-//              interval of r (confidence 1 - a) lies wholly above 1 + t: slower, and by
-//              more than the threshold, both with confidence.
-//   FASTER     the mirror image: p < a, and the interval lies wholly below 1 / (1 + t).
+// The verdict of one case (r = the estimated ratio new / base of the median time, t = the
+// threshold, a = alpha, p = the rank test's p-value, the interval r's bootstrap interval
+// at confidence 1 - a):
+//   SLOWER     p < a and r > 1 + t: slower with confidence, by more than the threshold
+//              on the best estimate. `why` says whether the whole interval lies beyond
+//              1 + t too, or reaches inside it (the size is then less sure than the sign).
+//   FASTER     the mirror image: p < a and r < 1 / (1 + t).
 //   SAME       the interval lies inside [1 / (1 + t), 1 + t]: any change is smaller than
 //              the threshold, with confidence 1 - a.
-//   AMBIGUOUS  anything else (a shift of uncertain size, or too few samples to tell).
-// The faster bound is 1 / (1 + t), not 1 - t, so that swapping the two files turns every
-// SLOWER into FASTER and back. docs/REGRESSION.md explains the choice and measures it.
+//   AMBIGUOUS  anything else (no significant shift but too wide an interval for SAME, a
+//              significant shift whose size is unclear, or too few samples to tell).
+// A false SLOWER or FASTER needs p < a, so two runs of one build get one with probability
+// at most a. The faster bound is 1 / (1 + t), not 1 - t, so that swapping the two files
+// turns every SLOWER into FASTER and back. docs/REGRESSION.md explains the choice (an
+// earlier rule asked for the whole interval beyond 1 + t) and measures both.
 #pragma once
 
 #include <cstdint>

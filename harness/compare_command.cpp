@@ -21,8 +21,9 @@ constexpr int kExitSlower = 1;
 
 const char* kCompareFooter = R"(
 Verdicts (r = new median time / base median time, t = threshold, a = alpha):
-  SLOWER     Mann-Whitney U p < a, and the bootstrap interval of r lies above 1 + t
-  FASTER     p < a, and the interval of r lies below 1 / (1 + t)
+  SLOWER     Mann-Whitney U p < a (Wilcoxon signed-rank with --paired), and r > 1 + t
+             (the reason says if the bootstrap interval of r lies above 1 + t too)
+  FASTER     p < a, and r < 1 / (1 + t)
   SAME       the interval of r lies within [1 / (1 + t), 1 + t]
   AMBIGUOUS  anything else, or fewer than --min-samples samples on a side
 The unit is the run when both files come from run --repetitions N (N >= --min-samples):

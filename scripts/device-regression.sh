@@ -4,16 +4,17 @@
 # session that has device time left after scripts/device-check.sh. It uses the same
 # carried build (build/device, see device-check.sh --prepare) and needs python3.
 #
-#   scripts/device-regression.sh [TRIALS]     (default 5: about 4 minutes on an H200)
+#   scripts/device-regression.sh [TRIALS]     (default 4: about 5 minutes on an H200)
 #
 # Each trial runs the portable fp32 GEMM (three shapes) as base, base + 5% work, base
-# again and base + 10% work, five runs of each taken in turn (--interleave), and compares
-# the runs (compare --unit auto on directories). Writes regression.md and regression.json
+# again and base + 10% work, eight runs of each taken in turn (--interleave), and judges
+# the runs twice: as independent runs (compare on directories) and as pairs (compare
+# --paired; 8 pairs is the fewest that can reach p < 0.01). Writes regression.md and regression.json
 # under results/runs/<date>-<device>/ (and $OUT when set). Exit 2 without a CUDA device.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${SUANLI_BUILD_DIR:-build/device}
-trials=${1:-5}
+trials=${1:-4}
 suanli="$(pwd)/$build/bin/suanli"
 . scripts/device-env.sh
 suanli_cuda_env
@@ -27,7 +28,7 @@ dir="results/runs/$(date -u +%Y-%m-%d)-$device"
 mkdir -p "$dir"
 python3 scripts/regression_validate.py --suanli "$suanli" --backend cuda --trials "$trials" \
     --shape 2048x2048x2048 --shape 3072x3072x3072 --shape 4096x4096x4096 --max-time 0.2 \
-    --repetitions 5 --interleave --cold --json "$dir/regression.json" --keep "$dir/regression-runs" \
+    --repetitions 8 --interleave --cold --json "$dir/regression.json" --keep "$dir/regression-runs" \
     > "$dir/regression.md"
 rc=$?
 rm -rf "$dir/regression-runs"  # dozens of run files: the summary and the verdicts are kept

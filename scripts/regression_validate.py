@@ -2,11 +2,12 @@
 """Validates `suanli compare` on this machine (docs/REGRESSION.md, issue 7).
 
 Each trial runs the same build four times, back to back, on the OpenCL device (PoCL in
-CI): base, slowed by PCT1, base again, slowed by PCT2 (GEMM_EXTRA_WORK_PCT, a validation
+CI): base, slowed by PCT1, base again, slowed by PCT2 (three times with one --pct: base,
+slowed, base again) (GEMM_EXTRA_WORK_PCT, a validation
 define of kernels/portable/gemm.cl that adds that share of real, zero-valued work). Then:
   A/A  base vs base           every SLOWER or FASTER is a false call   (goal <= 1%)
   A/B  base vs slowed         every SLOWER is a detection               (goal >= 95%)
-The order of the four runs rotates between trials so that a drift of the machine over a
+The order of the runs rotates between trials so that a drift of the machine over a
 trial does not always favour one side. Each run is `suanli run --repetitions R` (default 5),
 so compare takes the runs as its unit (--unit auto); --repetitions 1 measures the older
 samples-as-unit method. With --interleave, each side's R runs are separate invocations
@@ -39,7 +40,8 @@ def parse_args():
     p.add_argument("--shape", action="append", help="GEMM shape (repeatable; default: 5 cubes 256..512)")
     p.add_argument("--dtype", default="fp32")
     p.add_argument("--max-time", default="0.5", help="seconds of sampling per case (suanli run --max-time)")
-    p.add_argument("--pct", type=int, nargs=2, default=[5, 10], help="the two injected slowdowns, percent")
+    p.add_argument("--pct", type=int, nargs="+", default=[5, 10],
+                   help="the injected slowdowns, percent: one or two (one: three runs a trial, base, slowed, base)")
     p.add_argument("--repetitions", type=int, default=5, help="suanli run --repetitions (1: one run per file)")
     p.add_argument("--unit", default="auto", help="suanli compare --unit")
     p.add_argument("--interleave", action="store_true",
@@ -118,10 +120,16 @@ def kept_trials(args, slots):
 
 def main():
     args = parse_args()
-    p1, p2 = args.pct
-    # Four runs per trial; the order rotates so each slot sees each kind of run.
-    slots = [("base1", 0), (f"slow{p1}", p1), ("base2", 0), (f"slow{p2}", p2)]
-    pairs = [("A/A", "base1", "base2"), (f"A/B {p1}%", "base1", f"slow{p1}"), (f"A/B {p2}%", "base2", f"slow{p2}")]
+    if len(args.pct) > 2:
+        sys.exit("regression_validate: --pct takes one or two slowdowns")
+    p1 = args.pct[0]
+    # Three or four runs per trial; the order rotates so each slot sees each kind of run.
+    slots = [("base1", 0), (f"slow{p1}", p1), ("base2", 0)]
+    pairs = [("A/A", "base1", "base2"), (f"A/B {p1}%", "base1", f"slow{p1}")]
+    if len(args.pct) == 2:
+        p2 = args.pct[1]
+        slots.append((f"slow{p2}", p2))
+        pairs.append((f"A/B {p2}%", "base2", f"slow{p2}"))
     if args.rejudge:
         trials = kept_trials(args, slots)
         interleaved = os.path.isdir(trials[0]["base1"])
@@ -138,7 +146,8 @@ def main():
     rows = []
     started = time.time()
     for trial, given in enumerate(trials):
-        files = given if args.rejudge else collect(args, workdir, trial, slots[trial % 4:] + slots[:trial % 4])
+        turn = trial % len(slots)
+        files = given if args.rejudge else collect(args, workdir, trial, slots[turn:] + slots[:turn])
         for method in methods:
             for kind, base, new in pairs:
                 result = compare(args, files[base], files[new], paired=method == "pairs")

@@ -104,6 +104,12 @@ TEST(Bootstrap, IdenticalConstantSamplesGiveAPointInterval) {
 
 CompareSettings settings() { return {}; }
 
+CompareSettings paired_settings_for_test() {
+  CompareSettings s;
+  s.paired = true;
+  return s;
+}
+
 TEST(Verdict, IdenticalDistributionsAreSame) {
   const auto base = timings(1e-3, 0.01, 100, 11);
   const auto fresh = timings(1e-3, 0.01, 100, 12);
@@ -147,15 +153,55 @@ TEST(Verdict, ASignificantChangeSmallerThanTheThresholdIsSame) {
   EXPECT_EQ(compare_samples(base, fresh, tight, 7).verdict, Verdict::slower);
 }
 
-TEST(Verdict, SlowerButNotSurelyBeyondTheThresholdIsAmbiguous) {
-  // 5% slower with 3% noise and 30 samples: surely slower, and the estimate is past 3%,
-  // but the interval reaches below 3%: not a SLOWER verdict.
+TEST(Verdict, SlowerOnTheEstimateIsSlowerAndSaysWhenTheIntervalReachesInside) {
+  // 5% slower with 3% noise and 30 samples: surely slower, the estimate past 3%, the
+  // interval reaching below 3%. SLOWER, and the reason says the size is less sure.
   const auto r = compare_samples(timings(1.0, 0.03, 30, 51), timings(1.05, 0.03, 30, 52), settings(), 7);
   ASSERT_LT(r.p_value, 0.01);
   ASSERT_GT(r.ratio, 1.03);
   ASSERT_GT(r.ratio_ci.lo, 1.0);
   ASSERT_LT(r.ratio_ci.lo, 1.03);
-  EXPECT_EQ(r.verdict, Verdict::ambiguous) << r.why;
+  EXPECT_EQ(r.verdict, Verdict::slower);
+  EXPECT_EQ(r.why, "significant, estimate beyond the threshold, interval reaches inside it");
+  const auto back = compare_samples(timings(1.05, 0.03, 30, 52), timings(1.0, 0.03, 30, 51), settings(), 7);
+  EXPECT_EQ(back.verdict, Verdict::faster);
+}
+
+TEST(Verdict, ASignificantShiftOfUnclearSizeBelowTheThresholdIsAmbiguous) {
+  // 2.5% slower with 3% noise: significant, the estimate inside ±3%, the interval not.
+  const auto r = compare_samples(timings(1.0, 0.03, 100, 53), timings(1.025, 0.03, 100, 54), settings(), 7);
+  ASSERT_LT(r.p_value, 0.01);
+  ASSERT_LT(r.ratio, 1.03);
+  ASSERT_GT(r.ratio_ci.hi, 1.03);
+  EXPECT_EQ(r.verdict, Verdict::ambiguous);
+  EXPECT_EQ(r.why, "significant, estimate within the threshold, interval crosses it");
+}
+
+// The two goals of issue 7 as properties of the rule, on simulated runs with the run-to-run
+// spread measured on the 2-core VM (about 4.5% a run, half of it shared by the two runs
+// of an interleaved pair): no more false calls than alpha allows between two samples of
+// one distribution, and a 6.5% slowdown (the measured size of the "5%" injected work)
+// found in at least 95% of trials by 20 interleaved pairs.
+TEST(Verdict, FalseCallsStayWithinAlphaAndA6Point5PercentSlowdownIsFoundByTwentyPairs) {
+  constexpr int kTrials = 300;
+  int false_calls = 0, found_paired = 0;
+  for (int trial = 0; trial < kTrials; ++trial) {
+    const unsigned seed = 1000u + static_cast<unsigned>(trial);
+    const auto a = timings(1.0, 0.045, 10, seed), b = timings(1.0, 0.045, 10, seed + 50000u);
+    const Verdict aa = compare_samples(a, b, settings(), seed).verdict;
+    if (aa == Verdict::slower || aa == Verdict::faster) ++false_calls;
+    std::mt19937_64 gen(seed);
+    std::normal_distribution<double> shared(0.0, 0.032), own(0.0, 0.032);
+    std::vector<double> base, fresh;
+    for (int i = 0; i < 20; ++i) {
+      const double machine = std::exp(shared(gen));
+      base.push_back(machine * std::exp(own(gen)));
+      fresh.push_back(1.065 * machine * std::exp(own(gen)));
+    }
+    if (compare_pairs(base, fresh, paired_settings_for_test(), seed).verdict == Verdict::slower) ++found_paired;
+  }
+  EXPECT_LE(false_calls, 6) << "of " << kTrials;  // alpha 0.01: 3 expected at most
+  EXPECT_GE(found_paired, kTrials * 95 / 100) << "of " << kTrials;
 }
 
 TEST(Threshold, PercentOrFraction) {
