@@ -2,9 +2,9 @@
 """Validates `suanli compare` on this machine (docs/REGRESSION.md, issue 7).
 
 Each trial runs the same build four times, back to back, on the OpenCL device (PoCL in
-CI): base, slowed by PCT1, base again, slowed by PCT2 (three times with one --pct: base,
-slowed, base again) (GEMM_EXTRA_WORK_PCT, a validation
-define of kernels/portable/gemm.cl that adds that share of real, zero-valued work). Then:
+CI): base, slowed by PCT1, base again, slowed by PCT2; with one --pct, three times (base,
+slowed, base again). The slowdown is GEMM_EXTRA_WORK_PCT, a validation define of
+kernels/portable/gemm.cl that adds that share of real, zero-valued work. Then:
   A/A  base vs base           every SLOWER or FASTER is a false call   (goal <= 1%)
   A/B  base vs slowed         every SLOWER is a detection               (goal >= 95%)
 The order of the runs rotates between trials so that a drift of the machine over a
@@ -87,7 +87,7 @@ def share(n, d):
 
 
 def collect(args, workdir, trial, order):
-    """Runs one trial's four sides; returns {side: file or directory}."""
+    """Runs one trial's sides in `order`; returns {side: file or directory}."""
     files = {}
     if args.interleave:
         for name, _ in order:
