@@ -7,6 +7,7 @@
 
 #include "harness/case_record.h"
 #include "harness/dtype.h"
+#include "harness/fragment_layouts.h"
 #include "harness/host_data.h"
 #include "harness/native_gemm.h"
 #include "harness/peak_workload.h"
@@ -60,32 +61,10 @@ std::optional<std::string> apply_overrides(NativePeakKernel& k, const std::vecto
   return std::nullopt;
 }
 
-// PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type" (P = 2 elements
-// per register) and "for mma.m16n8k32" (.s8 / .e4m3, P = 4), g = lane / 4, t = lane % 4:
-// a[w] holds A rows g (+8 if w odd), columns P·t.. (+4P if w >= 2); b[w] rows (k) P·t..
-// (+4P for w 1), column g; d[r] row g (+8 for r >= 2), column 2t + r % 2.
-template <int P>
-std::pair<int, int> mma_a_at(int lane, int word, int part) {
-  return {lane / 4 + (word & 1) * 8, P * (lane % 4) + (word >> 1) * 4 * P + part};
-}
-template <int P>
-std::pair<int, int> mma_b_at(int lane, int word, int part) {
-  return {P * (lane % 4) + word * 4 * P + part, lane / 4};
-}
-std::pair<int, int> mma_d_at(int lane, int reg) { return {lane / 4 + (reg >> 1) * 8, 2 * (lane % 4) + (reg & 1)}; }
-
-// AMD Matrix Instruction Calculator, CDNA 32x32x8 (one block): lane l's element e (word e / 2,
-// half e % 2) is A[l % 32][4(l / 32) + e] and B[4(l / 32) + e][l % 32]; accumulator r is
-// D[8(r / 4) + 4(l / 32) + r % 4][l % 32].
-std::pair<int, int> mfma_a_at(int lane, int word, int half) { return {lane % 32, 4 * (lane / 32) + 2 * word + half}; }
-std::pair<int, int> mfma_b_at(int lane, int word, int half) { return {4 * (lane / 32) + 2 * word + half, lane % 32}; }
-std::pair<int, int> mfma_d_at(int lane, int reg) { return {8 * (reg / 4) + 4 * (lane / 32) + reg % 4, lane % 32}; }
-
 // peak_wgmma (kernels/cuda/peak_wgmma.cu): thread l of the warpgroup stores A row l / 2,
 // K columns 4P (l % 2) + P·w + p, and B (K-major) column l, K P·w + p, into the shared tiles
-// the wgmma descriptors read (P elements per word: 2, or 4 for fp8's K 32); accumulator e is
-// the PTX ISA's m64nNk* D fragment: warp l / 32 owns rows 16 (l / 32) .., lane (g, t) =
-// (l % 32 / 4, l % 4) holds row + g + 8 ((e / 2) % 2), column 8 (e / 4) + 2t + e % 2.
+// the wgmma descriptors read (P elements per word: 2, or 4 for fp8's K 32); the accumulators
+// are the PTX ISA's m64nNk* D fragment (harness/fragment_layouts.h).
 template <int P>
 std::pair<int, int> wgmma_a_at(int lane, int word, int part) {
   return {lane / 2, 4 * P * (lane % 2) + P * word + part};
@@ -94,39 +73,36 @@ template <int P>
 std::pair<int, int> wgmma_b_at(int lane, int word, int part) {
   return {P * word + part, lane};
 }
-std::pair<int, int> wgmma_d_at(int lane, int reg) {
-  return {16 * (lane / 32) + (lane % 32) / 4 + 8 * ((reg / 2) % 2), 8 * (reg / 4) + 2 * (lane % 4) + reg % 2};
-}
 
 }  // namespace
 
 const PeakFragmentLayout& mma_m16n8k16_layout() {
   static const PeakFragmentLayout layout{"mma_m16n8k16", "the PTX m16n8k16 tables", 16, 8, 16, 32, 4, 2, 4,
-                                         mma_a_at<2>, mma_b_at<2>, mma_d_at, 2};
+                                         fragments::mma_a_at<2>, fragments::mma_b_at<2>, fragments::mma_d_at, 2};
   return layout;
 }
 
 const PeakFragmentLayout& mma_m16n8k32_layout() {
   static const PeakFragmentLayout layout{"mma_m16n8k32", "the PTX m16n8k32 (8-bit) tables", 16, 8, 32, 32, 4, 2, 4,
-                                         mma_a_at<4>, mma_b_at<4>, mma_d_at, 4};
+                                         fragments::mma_a_at<4>, fragments::mma_b_at<4>, fragments::mma_d_at, 4};
   return layout;
 }
 
 const PeakFragmentLayout& mfma_32x32x8_layout() {
   static const PeakFragmentLayout layout{"mfma_32x32x8", "the CDNA 32x32x8 MFMA layout", 32, 32, 8, 64, 2, 2, 16,
-                                         mfma_a_at, mfma_b_at, mfma_d_at};
+                                         fragments::mfma_a_at, fragments::mfma_b_at, fragments::mfma_d_at};
   return layout;
 }
 
 const PeakFragmentLayout& wgmma_m64n128k16_layout() {
   static const PeakFragmentLayout layout{"wgmma_m64n128k16", "the PTX wgmma m64nNk16 accumulator layout and peak_wgmma's tile stores",
-                                         64, 128, 16, 128, 4, 8, 64, wgmma_a_at<2>, wgmma_b_at<2>, wgmma_d_at, 2};
+                                         64, 128, 16, 128, 4, 8, 64, wgmma_a_at<2>, wgmma_b_at<2>, fragments::wgmma_d_at, 2};
   return layout;
 }
 
 const PeakFragmentLayout& wgmma_m64n128k32_layout() {
   static const PeakFragmentLayout layout{"wgmma_m64n128k32", "the PTX wgmma m64nNk32 accumulator layout and peak_wgmma's tile stores",
-                                         64, 128, 32, 128, 4, 8, 64, wgmma_a_at<4>, wgmma_b_at<4>, wgmma_d_at, 4};
+                                         64, 128, 32, 128, 4, 8, 64, wgmma_a_at<4>, wgmma_b_at<4>, fragments::wgmma_d_at, 4};
   return layout;
 }
 

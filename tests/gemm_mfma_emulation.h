@@ -6,7 +6,7 @@
 // register layout (AMD Matrix Instruction Calculator), for one block:
 //   32x32x8 (f16, bf16_1k): lane l element e holds A[l % 32][4(l / 32) + e], B[4(l / 32) + e][l % 32]
 //   32x32x4 bf16 (gfx908):  lane l element e holds A[l % 32][2(l / 32) + e], B[2(l / 32) + e][l % 32]
-//   D register r (both):    D[8(r / 4) + 4(l / 32) + r % 4][l % 32]
+//   D register r (both):    D[8(r / 4) + 4(l / 32) + r % 4][l % 32] (harness/fragment_layouts.h)
 // Include before the kernel, with the kernel's SUANLI_DTYPE_* define set (and __gfx908__ for
 // the gfx908 bf16 path).
 #pragma once
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/fragment_layouts.h"
 #include "tests/hip_kernel_emulation.h"
 
 #define GEMM_MFMA_HOST_EMULATION 1
@@ -78,8 +79,7 @@ inline Acc16 mfma_32x32(const unsigned short* a, const unsigned short* b, int kp
   wave_sync();
   const bool swap_b = machine.fault == Fault::b_k_groups_swapped;
   for (int r = 0; r < 16; ++r) {
-    int row = 8 * (r / 4) + 4 * (l / 32) + r % 4;
-    int col = l % 32;
+    auto [row, col] = suanli::fragments::mfma_d_at(l, r);
     if (machine.fault == Fault::d_transposed) std::swap(row, col);
     float sum = 0.0f;
     for (int k = 0; k < 2 * kpl; ++k) {

@@ -10,7 +10,9 @@
 //     columns 2(l % 4), +1 of each matrix (.trans: rows 2(l % 4), +1 of column l / 4);
 //   - mma.m16n8k16 .row.col, fp32 accumulate: the fragments gathered from all 32 lanes by
 //     the layout tables of "Matrix Fragments for mma.m16n8k16 with floating point type"
-//     (m16n8k8 .tf32, m16n8k32 .s8 and .e4m3 likewise, by their tables);
+//     (m16n8k8 .tf32, m16n8k32 .s8 and .e4m3 likewise, by their tables), written once in
+//     harness/fragment_layouts.h and checked against CUTLASS's reading in
+//     tests/test_fragment_layouts.cpp;
 //   - shfl.sync.bfly (__shfl_xor_sync): every lane publishes its value, then reads lane ^ mask.
 // Include before kernels/cuda/mma_sync_common.cuh and the kernel, with the kernel's
 // SUANLI_DTYPE_* define set. tests/wgmma_emulation.h builds on this one's block runner.
@@ -26,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/fragment_layouts.h"
 #include "harness/host_data.h"
 
 #define MMA_SYNC_HOST_EMULATION 1
@@ -128,11 +131,6 @@ inline void perform(const Copy& c) {
 
 inline void warp_sync() { machine.warp_barriers[static_cast<std::size_t>(self.warp)]->arrive_and_wait(); }
 
-inline std::uint32_t smem_u16_pair(unsigned addr) {
-  std::uint32_t v = 0;
-  std::memcpy(&v, machine.smem + addr, 4);
-  return v;
-}
 inline unsigned short smem_u16(unsigned addr) {
   unsigned short v = 0;
   std::memcpy(&v, machine.smem + addr, 2);
@@ -236,15 +234,14 @@ inline void ldmatrix_any(unsigned (&r)[4], unsigned addr, bool trans) {
   w.addr[self.lane] = addr;
   warp_sync();
   const int l = self.lane;
+  // Register i is matrix i, whose row j lane 8i + j named (harness/fragment_layouts.h).
   for (int i = 0; i < 4; ++i) {
-    if (!trans) {
-      r[i] = smem_u16_pair(w.addr[i * 8 + l / 4] + static_cast<unsigned>(4 * (l % 4)));
-    } else {
-      const unsigned col = static_cast<unsigned>(2 * (l / 4));
-      const unsigned short lo = smem_u16(w.addr[i * 8 + 2 * (l % 4)] + col);
-      const unsigned short hi = smem_u16(w.addr[i * 8 + 2 * (l % 4) + 1] + col);
-      r[i] = static_cast<unsigned>(lo) | (static_cast<unsigned>(hi) << 16);
+    unsigned short half[2];
+    for (int h = 0; h < 2; ++h) {
+      const auto [row, col] = suanli::fragments::ldmatrix_at(l, h, trans);
+      half[h] = smem_u16(w.addr[i * 8 + row] + static_cast<unsigned>(2 * col));
     }
+    r[i] = static_cast<unsigned>(half[0]) | (static_cast<unsigned>(half[1]) << 16);
   }
   warp_sync();
 }
@@ -263,6 +260,31 @@ typedef float mma_emulated_acc_t;
 constexpr int kMmaEmulatedK = 16;
 #endif
 
+// The value of element `part` (from the lowest bits) of a fragment register, and how many
+// one register holds: four bytes (.s8 / .e4m3), one tf32, two 16-bit halves.
+#if defined(SUANLI_DTYPE_INT8) || defined(SUANLI_DTYPE_FP8)
+constexpr int kMmaPartsPerWord = 4;
+inline mma_emulated_acc_t mma_fragment_part(unsigned reg, int part) {
+  const auto byte = static_cast<unsigned char>((reg >> (8 * part)) & 0xffu);
+#if defined(SUANLI_DTYPE_FP8)
+  return static_cast<float>(suanli::e4m3_bits_to_double(byte));
+#else
+  return static_cast<int>(static_cast<signed char>(byte));
+#endif
+}
+#elif defined(SUANLI_DTYPE_TF32)
+constexpr int kMmaPartsPerWord = 1;
+inline float mma_fragment_part(unsigned reg, int) {
+  if ((reg & 0x1fffu) != 0) mma_sync_emulation::machine.unrounded_tf32_operand = true;
+  return mma_sync_emulation::tf32_operand_value(reg);
+}
+#else
+constexpr int kMmaPartsPerWord = 2;
+inline float mma_fragment_part(unsigned reg, int part) {
+  return mma_sync_emulation::elem_bits_to_float(static_cast<unsigned short>(part == 0 ? reg & 0xffffu : reg >> 16));
+}
+#endif
+
 inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
   using namespace mma_sync_emulation;
   auto& w = machine.warps[static_cast<std::size_t>(self.warp)];
@@ -273,55 +295,22 @@ inline void mma_m16n8(mma_emulated_acc_t (&d)[4], const unsigned (&a)[4], unsign
   w.b[l][1] = swap ? b0 : b1;
   warp_sync();
   mma_emulated_acc_t A[16][kMmaEmulatedK] = {}, B[kMmaEmulatedK][8] = {};
+  // The fragments gathered from all 32 lanes by the PTX ISA's tables (harness/fragment_layouts.h;
+  // tf32's K of 8 leaves columns 8..15 of A and rows 8..15 of B at 0).
   for (int lane = 0; lane < 32; ++lane) {
-    const int g = lane / 4, t = lane % 4;
-#if defined(SUANLI_DTYPE_INT8) || defined(SUANLI_DTYPE_FP8)
-    // m16n8k32 .s8 / .e4m3: 4 K-consecutive bytes per register (A[g][4t..4t+3], A[g+8][4t..],
-    // A[g][4t+16..], A[g+8][4t+16..]; B[4t..4t+3][g], B[4t+16..4t+19][g]).
-    const auto byte_of = [](unsigned reg, int j) {
-      const auto byte = static_cast<unsigned char>((reg >> (8 * j)) & 0xffu);
-#if defined(SUANLI_DTYPE_FP8)
-      return static_cast<float>(suanli::e4m3_bits_to_double(byte));
-#else
-      return static_cast<int>(static_cast<signed char>(byte));
-#endif
-    };
-    for (int j = 0; j < 4; ++j) {
-      A[g][4 * t + j] = byte_of(w.a[lane][0], j);
-      A[g + 8][4 * t + j] = byte_of(w.a[lane][1], j);
-      A[g][4 * t + 16 + j] = byte_of(w.a[lane][2], j);
-      A[g + 8][4 * t + 16 + j] = byte_of(w.a[lane][3], j);
-      B[4 * t + j][g] = byte_of(w.b[lane][0], j);
-      B[4 * t + 16 + j][g] = byte_of(w.b[lane][1], j);
-    }
-#elif defined(SUANLI_DTYPE_TF32)
-    // m16n8k8 .tf32: one element per register (A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4];
-    // B[t][g], B[t+4][g]); columns 8..15 of A and rows 8..15 of B stay 0.
-    for (const unsigned r : {w.a[lane][0], w.a[lane][1], w.a[lane][2], w.a[lane][3], w.b[lane][0], w.b[lane][1]})
-      if ((r & 0x1fffu) != 0) machine.unrounded_tf32_operand = true;
-    A[g][t] = tf32_operand_value(w.a[lane][0]);
-    A[g + 8][t] = tf32_operand_value(w.a[lane][1]);
-    A[g][t + 4] = tf32_operand_value(w.a[lane][2]);
-    A[g + 8][t + 4] = tf32_operand_value(w.a[lane][3]);
-    B[t][g] = tf32_operand_value(w.b[lane][0]);
-    B[t + 4][g] = tf32_operand_value(w.b[lane][1]);
-#else
-    // m16n8k16, 16-bit: element j (0: low half, 1: high half) of each register.
-    const auto half_of = [](unsigned reg, int j) { return static_cast<unsigned short>(j == 0 ? reg & 0xffffu : reg >> 16); };
-    for (int j = 0; j < 2; ++j) {
-      A[g][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][0], j));
-      A[g + 8][2 * t + j] = elem_bits_to_float(half_of(w.a[lane][1], j));
-      A[g][2 * t + 8 + j] = elem_bits_to_float(half_of(w.a[lane][2], j));
-      A[g + 8][2 * t + 8 + j] = elem_bits_to_float(half_of(w.a[lane][3], j));
-      B[2 * t + j][g] = elem_bits_to_float(half_of(w.b[lane][0], j));
-      B[2 * t + 8 + j][g] = elem_bits_to_float(half_of(w.b[lane][1], j));
-    }
-#endif
+    for (int word = 0; word < 4; ++word)
+      for (int part = 0; part < kMmaPartsPerWord; ++part) {
+        const auto [row, k] = suanli::fragments::mma_a_at<kMmaPartsPerWord>(lane, word, part);
+        A[row][k] = mma_fragment_part(w.a[lane][word], part);
+      }
+    for (int word = 0; word < 2; ++word)
+      for (int part = 0; part < kMmaPartsPerWord; ++part) {
+        const auto [k, col] = suanli::fragments::mma_b_at<kMmaPartsPerWord>(lane, word, part);
+        B[k][col] = mma_fragment_part(w.b[lane][word], part);
+      }
   }
-  const int g = l / 4, t = l % 4;
   for (int e = 0; e < 4; ++e) {
-    const int row = g + (e >= 2 ? 8 : 0);
-    const int col = 2 * t + (e % 2);
+    const auto [row, col] = suanli::fragments::mma_d_at(l, e);
     mma_emulated_acc_t sum = 0;
     for (int k = 0; k < kMmaEmulatedK; ++k) sum += A[row][k] * B[k][col];
     d[e] += sum;

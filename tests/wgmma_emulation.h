@@ -27,6 +27,8 @@
 //     N-major (imm-trans-b 1) through a descriptor, read as that file's comment reads the ISA:
 //     element (k, n) at start + (k / 8)·SBO + (k % 8)·128 + (n / 64)·LBO + 2·(n % 64) bytes,
 //     the 128-byte swizzle applied.
+//   The fragment tables and operand layouts are harness/fragment_layouts.h's, which
+//   tests/test_fragment_layouts.cpp checks against CUTLASS's independent reading of the ISA.
 // This model is my reading of the ISA, checked against no hardware: it proves the kernel's
 // pipeline, edges and index arithmetic agree with that reading, not that the reading is right.
 // Include before kernels/cuda/wgmma_common.cuh and the kernel, with SUANLI_DTYPE_* set.
@@ -44,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/fragment_layouts.h"
 #include "harness/host_data.h"
 #include "tests/mma_sync_emulation.h"
 
@@ -121,8 +124,7 @@ inline unsigned operand_address(unsigned long long desc, int row, unsigned offse
   const auto stride = static_cast<unsigned>(((desc >> 32) & 0x3fffu) << 4);
   const auto swizzle = static_cast<unsigned>(desc >> 62);
   if (swizzle != 1 || stride != 1024) model.bad_descriptor = true;
-  const unsigned logical = start + static_cast<unsigned>(row / 8) * stride + static_cast<unsigned>(row % 8) * 128u + offset;
-  return logical ^ (((logical >> 7) & 7u) << 4);
+  return suanli::fragments::sw128_swizzle(start + suanli::fragments::sw128_k_major_offset(row, offset, stride));
 }
 
 #if defined(SUANLI_DTYPE_FP8)
@@ -140,10 +142,7 @@ inline unsigned operand_address_mn(unsigned long long desc, int k, int n) {
   if (model.fault == Fault::mn_major_offsets_swapped) std::swap(leading, stride);
   else if (stride != 1024) model.bad_descriptor = true;
   if (swizzle != 1) model.bad_descriptor = true;
-  const int per_row = 128 / kElemBytes;
-  const unsigned logical = start + static_cast<unsigned>(k / 8) * stride + static_cast<unsigned>(k % 8) * 128u +
-                           static_cast<unsigned>(n / per_row) * leading + static_cast<unsigned>((n % per_row) * kElemBytes);
-  return logical ^ (((logical >> 7) & 7u) << 4);
+  return suanli::fragments::sw128_swizzle(start + suanli::fragments::sw128_mn_major_offset(k, n, leading, stride, kElemBytes));
 }
 
 inline float operand_value(unsigned addr) {
@@ -161,35 +160,38 @@ inline float operand_value(unsigned addr) {
 #endif
 }
 
-// Element k (0 .. 15) of row `row` (0 .. 63) of a register A fragment: held by lane
-// 4·(row % 16 % 8) + (k % 8) / 2 of warp row / 16, register (k / 8)·2 + (row % 16) / 8, the
-// high half for odd k. `group`, `index`: the wgmma's place in the committed groups, the same
-// in every thread of the warpgroup.
-inline float register_a_value(int row, int k, std::size_t group, std::size_t index) {
+// The 64 × 16 A tile of a register-A wgmma, gathered from the registers of the warpgroup's
+// lanes as they are when the wgmma is performed, by the fragment table of
+// harness/fragment_layouts.h (`wgmma_a_regs_at`). `group`, `index`: the wgmma's place in the
+// committed groups, the same in every thread of the warpgroup.
+inline void gather_register_a(float (&a)[64][kMmaK], std::size_t group, std::size_t index) {
 #if defined(SUANLI_DTYPE_FP8)
-  (void)row, (void)k, (void)group, (void)index;
-  return 0.0f;  // no register-A wgmma in the fp8 kernels
+  (void)a, (void)group, (void)index;  // no register-A wgmma in the fp8 kernels
 #else
-  const int tid = static_cast<int>(mma_sync_emulation::self.thread.x);
-  const int owner = (tid / 128) * 128 + 32 * (row / 16) + 4 * (row % 8) + (k % 8) / 2;
-  const WgmmaState* state = wgmma_states[owner];
-  const unsigned reg = state->committed[group][index].a_regs[(k / 8) * 2 + (row % 16) / 8];
-  return mma_sync_emulation::elem_bits_to_float(static_cast<unsigned short>(k % 2 == 0 ? reg & 0xffffu : reg >> 16));
+  const int first = static_cast<int>(mma_sync_emulation::self.thread.x) / 128 * 128;
+  for (int lane = 0; lane < 128; ++lane) {
+    const unsigned* regs = wgmma_states[first + lane]->committed[group][index].a_regs;
+    for (int word = 0; word < 4; ++word)
+      for (int part = 0; part < 2; ++part) {
+        const auto [row, k] = suanli::fragments::wgmma_a_regs_at(lane, word, part);
+        a[row][k] = mma_sync_emulation::elem_bits_to_float(
+            static_cast<unsigned short>(part == 0 ? regs[word] & 0xffffu : regs[word] >> 16));
+      }
+  }
 #endif
 }
 
-// This thread's n / 2 accumulators of one m64nN wgmma (layout above).
+// This thread's n / 2 accumulators of one m64nN wgmma (harness/fragment_layouts.h, `wgmma_d_at`).
 inline void perform(const Mma& m, std::size_t group, std::size_t index) {
-  const int tid = static_cast<int>(mma_sync_emulation::self.thread.x);
-  const int warp = (tid % 128) / 32, lane = tid % 32;
-  const int g = lane / 4, t = lane % 4;
+  const int lane = static_cast<int>(mma_sync_emulation::self.thread.x) % 128;
+  float a_regs[64][kMmaK];
+  if (m.a_regs) gather_register_a(a_regs, group, index);
   for (int e = 0; e < m.n / 2; ++e) {
-    const int row = 16 * warp + g + 8 * ((e / 2) % 2);
-    const int col = 8 * (e / 4) + 2 * t + e % 2;
+    const auto [row, col] = suanli::fragments::wgmma_d_at(lane, e);
     float sum = 0;
     for (int k = 0; k < kMmaK; ++k) {
       const auto offset = static_cast<unsigned>(k * kElemBytes);
-      const float a = m.a_regs ? register_a_value(row, k, group, index) : operand_value(operand_address(m.a_desc, row, offset));
+      const float a = m.a_regs ? a_regs[row][k] : operand_value(operand_address(m.a_desc, row, offset));
       const float b = m.b_mn_major ? operand_value(operand_address_mn(m.b_desc, k, col))
                                    : operand_value(operand_address(m.b_desc, col, offset));
       sum += a * b;
@@ -295,7 +297,7 @@ void tma_load_2d(unsigned dst, const Map* map, int inner, int outer, unsigned ba
                         byte % static_cast<unsigned>(t.element_bytes)]
                : 0;
         const unsigned logical = dst + r * row_bytes + byte;
-        mma_sync_emulation::machine.smem[swizzle ? logical ^ (((logical >> 7) & 7u) << 4) : logical] = v;
+        mma_sync_emulation::machine.smem[swizzle ? suanli::fragments::sw128_swizzle(logical) : logical] = v;
       }
     }
   }

@@ -266,7 +266,8 @@ __device__ __forceinline__ unsigned pack_elem2(float lo, float hi) {
 //     elements" along MN, as the ISA words it) -- here the next TMA box of 64 columns. My
 //     reading of the ISA, not checked on hardware: tests/wgmma_emulation.h models it, and a
 //     fault there that swaps the two offsets' meanings shows a test would notice the other
-//     reading.
+//     reading. CUTLASS's CuTe reads it the same way (its canonical Major-MN layout;
+//     tests/test_fragment_layouts.cpp compares the two).
 __device__ __forceinline__ unsigned long long wgmma_descriptor(unsigned smem_addr, unsigned leading_bytes = 16) {
   unsigned long long d = 0;
   d |= static_cast<unsigned long long>((smem_addr & 0x3ffffu) >> 4);
