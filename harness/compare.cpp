@@ -49,22 +49,42 @@ std::string side_problem(const char* side, const nlohmann::json& c, std::size_t 
 
 double log_change(const CaseComparison& c) { return std::fabs(std::log(c.result.ratio)); }
 
+// One side's runs of a case by run number (repetition_runs); a file without
+// --repetitions is one run, number 0: its median.
+std::map<int, double> runs_by_number(const nlohmann::json& c) {
+  std::map<int, double> out;
+  const std::vector<double> medians = repetition_medians(c);
+  const std::vector<int> numbers = repetition_runs(c);
+  for (std::size_t i = 0; i < medians.size(); ++i) out[numbers[i]] = medians[i];
+  if (out.empty()) out[0] = median_of(case_samples(c));
+  return out;
+}
+
 // The observations of the two sides in the unit the settings ask for; "" or why not.
+// `unpaired`: with --paired, the runs of either side whose number the other side lacks.
 std::string observations(const nlohmann::json& b, const nlohmann::json& n, const CompareSettings& s, std::vector<double>& base,
-                         std::vector<double>& fresh, std::string& unit) {
-  base = repetition_medians(b);
-  fresh = repetition_medians(n);
-  const auto enough = [&](const std::vector<double>& v) { return static_cast<int>(v.size()) >= s.min_samples; };
+                         std::vector<double>& fresh, std::string& unit, int& unpaired) {
+  unpaired = 0;
   if (s.paired) {
-    // A file without --repetitions is one run: its median.
-    if (base.empty()) base.push_back(median_of(case_samples(b)));
-    if (fresh.empty()) fresh.push_back(median_of(case_samples(n)));
-    if (base.size() != fresh.size())
-      return "BASE has " + std::to_string(base.size()) + " runs, NEW " + std::to_string(fresh.size()) +
-             " (--paired pairs the i-th run of each side: take them in turn, as many of each)";
+    // Run i of BASE with run i of NEW: the i-th file (or pass) of each side, so a run
+    // that lacks the case on one side drops that pair only.
+    const std::map<int, double> base_runs = runs_by_number(b), new_runs = runs_by_number(n);
+    base.clear();
+    fresh.clear();
+    for (const auto& [run, median] : base_runs)
+      if (const auto other = new_runs.find(run); other != new_runs.end()) {
+        base.push_back(median);
+        fresh.push_back(other->second);
+      }
+    unpaired = static_cast<int>(base_runs.size() + new_runs.size() - 2 * base.size());
+    if (base.empty())
+      return "no run of BASE has a partner in NEW (--paired pairs run i of each side: the i-th file or pass)";
     unit = "pairs";
     return "";
   }
+  base = repetition_medians(b);
+  fresh = repetition_medians(n);
+  const auto enough = [&](const std::vector<double>& v) { return static_cast<int>(v.size()) >= s.min_samples; };
   if (s.unit == CompareUnit::runs) {
     std::string problem;
     if (!enough(base)) problem = "BASE: " + std::to_string(base.size()) + " runs";
@@ -233,7 +253,8 @@ Comparison compare_results(const ResultFile& base, const ResultFile& fresh, cons
     }
     std::vector<double> base_obs, new_obs;
     std::string unit;
-    if (std::string why = observations(b, n, settings, base_obs, new_obs, unit); !why.empty()) {
+    int unpaired = 0;
+    if (std::string why = observations(b, n, settings, base_obs, new_obs, unit, unpaired); !why.empty()) {
       note(b, why);
       continue;
     }
@@ -241,6 +262,10 @@ Comparison compare_results(const ResultFile& base, const ResultFile& fresh, cons
     SampleComparison result = settings.paired ? compare_pairs(base_obs, new_obs, settings, seed)
                                               : compare_samples(base_obs, new_obs, settings, seed);
     result.unit = unit;
+    result.unpaired_runs = unpaired;
+    if (unpaired > 0)
+      result.why += "; " + std::to_string(unpaired) + (unpaired == 1 ? " run" : " runs") +
+                    " without a partner on the other side left out";
     out.cases.push_back({key, case_label(b), std::move(result)});
   }
   for (const auto& [key, new_at] : new_index)

@@ -43,10 +43,11 @@ struct CompareSettings {
   std::uint64_t seed = 0x5375616E4C69ull;
   int min_samples = 5;  // fewer samples (or runs) on either side: AMBIGUOUS without testing
   CompareUnit unit = CompareUnit::automatic;
-  // Runs as pairs: the i-th run of BASE with the i-th of NEW (taken in turn, A B A B ...),
-  // tested by the Wilcoxon signed-rank test on the per-pair log ratios. A drift of the
-  // machine that both runs of a pair share then cancels. Needs runs on both sides, as many
-  // on each.
+  // Runs as pairs: run i of BASE with run i of NEW (taken in turn, A B A B ...), tested by
+  // the Wilcoxon signed-rank test on the per-pair log ratios. A drift of the machine that
+  // both runs of a pair share then cancels. Run i is the i-th file of a directory (its
+  // passes in order, for files of --repetitions) or the i-th pass of one file; a run that
+  // lacks a case on one side drops that case's pair i only (counted in unpaired_runs).
   bool paired = false;
 };
 
@@ -61,6 +62,7 @@ struct SampleComparison {
   int n_base = 0, n_new = 0;
   bool tested = false;          // false: too few samples, no test run (ci and p unset)
   std::string unit = "samples";  // what n_base / n_new count: "samples", "runs" or "pairs"
+  int unpaired_runs = 0;         // --paired: runs of either side whose partner lacks the case
 };
 
 // The --threshold text: a percentage ("3%", "0.5%") or a fraction below 1 ("0.03"). A bare

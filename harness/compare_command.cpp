@@ -31,8 +31,9 @@ each run's median is one observation, so a whole run shifted by the machine is n
 not a verdict. Otherwise the raw samples of the single run are the unit. BASE or NEW may
 be a directory of result files of one build: each file is a run. On a shared machine, run
 the two builds in turn (A B A B ...) into two directories, so a drift hits both alike,
-and add --paired: the i-th runs of the two sides (files in name order) form a pair, the
-test is Wilcoxon's signed-rank on the per-pair ratios, and the ratio is their median.
+and add --paired: the i-th runs of the two sides (files in name order) form a pair (a
+run lacking a case on one side drops that pair and is counted), the test is Wilcoxon's
+signed-rank on the per-pair ratios, and the ratio is their median.
 With alpha 0.01 that needs 8 pairs or more (the smallest p of n pairs is 2/2^n).
 Cases match on workload, backend, device model, tier, dtype, shape and --hot; cases in
 only one file, or not "ok" in one, are listed, not errors. See docs/REGRESSION.md.

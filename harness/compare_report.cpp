@@ -177,7 +177,7 @@ nlohmann::json compare_json(const Comparison& c, const CompareInputs& in) {
     nlohmann::json row = {{"key", cc.key},           {"label", cc.label},         {"verdict", to_string(r.verdict)},
                           {"why", r.why},            {"base_median_s", r.base_median}, {"new_median_s", r.new_median},
                           {"ratio", r.ratio},        {"n_base", r.n_base},        {"n_new", r.n_new},
-                          {"unit", r.unit},
+                          {"unit", r.unit},          {"unpaired_runs", r.unpaired_runs},
                           {"ratio_ci", nullptr},     {"p_value", nullptr},        {"exact_p", r.exact_p}};
     if (r.tested) {
       row["ratio_ci"] = {r.ratio_ci.lo, r.ratio_ci.hi};

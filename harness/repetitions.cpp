@@ -1,5 +1,6 @@
 #include "harness/repetitions.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -134,6 +135,17 @@ std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& 
   return out;
 }
 
+std::vector<int> repetition_runs(const nlohmann::json& record) {
+  std::vector<int> out;
+  const auto list = record.find("repetitions");
+  if (list == record.end() || !list->is_array()) return out;
+  for (const auto& r : *list) {
+    const auto run = r.find("run");
+    out.push_back(run != r.end() && run->is_number_integer() ? run->get<int>() : static_cast<int>(out.size()));
+  }
+  return out;
+}
+
 std::vector<double> repetition_medians(const nlohmann::json& record) {
   const auto list = record.find("repetitions");
   if (list == record.end() || !list->is_array()) return {};
@@ -150,6 +162,16 @@ std::vector<double> repetition_medians(const nlohmann::json& record) {
 
 namespace suanli {
 
+namespace {
+
+// How many runs one record of a file stands for: its own repetitions, else 1.
+std::size_t runs_in(const nlohmann::json& rec) {
+  const auto r = rec.find("repetitions");
+  return r != rec.end() && r->is_array() && !r->empty() ? r->size() : 1;
+}
+
+}  // namespace
+
 ResultFile load_run_set(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) return load_result_file(path);
@@ -158,17 +180,36 @@ ResultFile load_run_set(const std::string& path) {
   std::vector<ResultFile> loaded;
   for (const auto& f : files) loaded.push_back(load_result_file(f));
   // Cases by identity, in first-seen order; each file's copy is one more run of the case.
+  // Runs are numbered across the set (file by file, a file's passes in order), so that a
+  // case missing from one file leaves a gap rather than shifting the runs after it.
   std::vector<std::string> order;
   std::map<std::string, std::vector<const nlohmann::json*>> by_key;
-  for (const auto& f : loaded)
+  std::map<const nlohmann::json*, int> first_run;
+  int runs = 0;
+  for (const auto& f : loaded) {
+    std::size_t passes = 1;
     for (const auto& c : f.document.at("cases")) {
       const std::string key = case_key(c);
       if (!by_key.count(key)) order.push_back(key);
       by_key[key].push_back(&c);
+      first_run[&c] = runs;
+      passes = std::max(passes, runs_in(c));
     }
+    runs += static_cast<int>(passes);
+  }
   nlohmann::json cases = nlohmann::json::array();
   for (const auto& key : order) {
-    nlohmann::json folded = fold_group(by_key[key]);
+    const auto& group = by_key[key];
+    nlohmann::json folded = fold_group(group);
+    // Each run's number, when every run has its entry (a case all of whose runs succeeded).
+    nlohmann::json& list = folded["repetitions"];
+    std::size_t entries = 0;
+    for (const auto* rec : group) entries += runs_in(*rec);
+    if (list.is_array() && list.size() == entries && !repetition_medians(folded).empty()) {
+      std::size_t at = 0;
+      for (const auto* rec : group)
+        for (std::size_t pass = 0; pass < runs_in(*rec); ++pass) list[at++]["run"] = first_run[rec] + static_cast<int>(pass);
+    }
     folded["id"] = cases.size();
     cases.push_back(std::move(folded));
   }

@@ -33,10 +33,18 @@ std::vector<nlohmann::json> fold_repetitions(const std::vector<nlohmann::json>& 
 // without a positive median_s).
 std::vector<double> repetition_medians(const nlohmann::json& record);
 
+// The run number of each entry of a folded record's "repetitions" (parallel to
+// repetition_medians): the "run" load_run_set gives a directory's runs, else the position.
+// compare --paired pairs the runs of the two sides by it.
+std::vector<int> repetition_runs(const nlohmann::json& record);
+
 // compare's input: a results file, or a directory of results files of one build — several
 // runs of it, e.g. taken in turn with the other build's runs (A B A B ...) so that the
 // machine's drift falls on both sides alike. A directory's cases are folded by case_key()
-// as fold_repetitions folds passes: one run per file (or the file's own repetitions).
+// as fold_repetitions folds passes: one run per file (or the file's own repetitions). The
+// runs are numbered across the directory (files in name order, a file's passes in order),
+// each entry of a case's "repetitions" carrying its "run", so that a case missing from one
+// file leaves a gap in its runs instead of shifting the later ones.
 // Throws UsageError naming the path or the file (merge_input_paths, load_result_file).
 ResultFile load_run_set(const std::string& path);
 

@@ -241,18 +241,27 @@ TEST(CompareCli, DirectoriesOfRunsAreComparedRunByRun) {
 
 // Runs taken in turn (A B A B ...), the machine moving ±6% between pairs, 128^3 6% slower:
 // as independent runs the drift hides the change; as pairs (--paired) it cancels.
-TEST(CompareCli, PairedRunsCancelADriftThePairsShare) {
-  TempDir dir;
+// Ten runs a side into dir/base and dir/new, taken in turn: the machine moving ±6% between
+// pairs, 64^3 unchanged, 128^3 6% slower in NEW; 128^3 left out of BASE's run `base_lacks`
+// and NEW's run `new_lacks` (-1: none).
+void write_interleaved_runs(const TempDir& dir, int base_lacks = -1, int new_lacks = -1) {
   fs::create_directories(dir / "base");
   fs::create_directories(dir / "new");
   const double drift[10] = {1.00, 1.07, 0.95, 1.04, 0.93, 1.09, 0.97, 1.02, 0.94, 1.06};
   for (int i = 0; i < 10; ++i) {
     const std::string name = "run" + std::to_string(10 + i) + ".json";  // name order = run order
-    write_doc(dir, "base/" + name,
-              {gemm_case(64, timings(1e-3 * drift[i], 20, 100 + i)), gemm_case(128, timings(2e-3 * drift[i], 20, 200 + i))});
-    write_doc(dir, "new/" + name, {gemm_case(64, timings(1e-3 * drift[i], 20, 300 + i)),
-                                   gemm_case(128, timings(2.12e-3 * drift[i], 20, 400 + i))});
+    std::vector<nlohmann::json> b{gemm_case(64, timings(1e-3 * drift[i], 20, 100 + i))};
+    std::vector<nlohmann::json> n{gemm_case(64, timings(1e-3 * drift[i], 20, 300 + i))};
+    if (i != base_lacks) b.push_back(gemm_case(128, timings(2e-3 * drift[i], 20, 200 + i)));
+    if (i != new_lacks) n.push_back(gemm_case(128, timings(2.12e-3 * drift[i], 20, 400 + i)));
+    write_doc(dir, "base/" + name, b);
+    write_doc(dir, "new/" + name, n);
   }
+}
+
+TEST(CompareCli, PairedRunsCancelADriftThePairsShare) {
+  TempDir dir;
+  write_interleaved_runs(dir);
   const std::string base = (dir / "base").string(), fresh = (dir / "new").string();
   const auto unpaired = run_suanli({"compare", base, fresh, "--format", "json"});
   EXPECT_EQ(unpaired.exit_code, 0) << unpaired.out;
@@ -265,6 +274,26 @@ TEST(CompareCli, PairedRunsCancelADriftThePairsShare) {
   EXPECT_EQ(doc["cases"][0]["unit"], "pairs");
   EXPECT_NE(doc["cases"][0]["label"].get<std::string>().find("128x128x128"), std::string::npos);
   EXPECT_EQ(doc["cases"][1]["verdict"], "SAME");
+}
+
+// The same, but each side lacks 128^3 in a different run file (BASE's 4th, NEW's 7th): the
+// runs are numbered per file, so the other runs keep their partners (8 pairs, 2 runs left
+// out and counted) instead of shifting onto the wrong ones.
+TEST(CompareCli, PairsFollowTheRunFilesWhenACaseIsMissingFromOne) {
+  TempDir dir;
+  write_interleaved_runs(dir, 3, 6);
+  const auto r = run_suanli({"compare", (dir / "base").string(), (dir / "new").string(), "--paired", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["cases"].size(), 2u);
+  const auto& slow = doc["cases"][0];
+  EXPECT_NE(slow["label"].get<std::string>().find("128x128x128"), std::string::npos);
+  EXPECT_EQ(slow["verdict"], "SLOWER") << slow.dump();
+  EXPECT_EQ(slow["n_base"], 8);
+  EXPECT_EQ(slow["unpaired_runs"], 2);
+  EXPECT_NE(slow["why"].get<std::string>().find("2 runs without a partner"), std::string::npos) << slow.dump();
+  EXPECT_EQ(doc["cases"][1]["n_base"], 10);
+  EXPECT_EQ(doc["cases"][1]["unpaired_runs"], 0);
 }
 
 }  // namespace
