@@ -7,8 +7,9 @@
 // mma_traits_sm89.hpp for m16n8k32 .e4m3, mma_traits_sm90_gmma.hpp for the wgmma accumulator
 // (CLayout_64xN), the register A operand (ALayout_64x16) and the descriptors' canonical
 // layouts). Their shapes and strides are restated below as data and evaluated by this file's
-// own code. Neither reading has been checked on hardware; two readings agreeing is what can be
-// had without a GPU. Each check also shows that a plausible misreading would be told apart.
+// own code; and the CDNA MFMA tables against AMD's composable_kernel (below). No reading has
+// been checked on hardware; two readings agreeing is what can be had without a GPU. Each
+// check also shows that a plausible misreading would be told apart.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -283,6 +284,48 @@ TEST(FragmentLayouts, Swizzle128ByteMovesChunksWithinEachRow) {
         seen.insert(at);
       }
   EXPECT_EQ(seen.size(), 1024u);
+}
+
+// AMD's side, against the same kind of second reading: the CDNA MFMA layouts as AMD's
+// composable_kernel describes them (github.com/ROCm/composable_kernel,
+// include/ck/tensor_operation/gpu/warp/xdlops_gemm.hpp): each instruction as parameters --
+// mfma_f32_32x32x8f16 and mfma_f32_32x32x8bf16_1k are both group_size 4, num_groups_per_blk
+// 4, num_threads_per_blk 32, num_input_blks 2, k_per_blk 4, a K reduction -- and lanes
+// placed by them: lane l is (blk_id, blk_td) = (l / num_threads_per_blk, l %
+// num_threads_per_blk); a K-reduction instruction's lane holds k_per_blk consecutive K of
+// row (A) or column (B) blk_td starting at K blk_id · k_per_blk; accumulator r holds column
+// blk_td and row (r / group_size) · num_input_blks · group_size + blk_id · group_size +
+// r % group_size (the unmerge of the register index into (groups, input blocks, group)).
+struct CkMfma {
+  int group_size, num_groups_per_blk, num_threads_per_blk, num_input_blks, k_per_blk;
+};
+
+TEST(FragmentLayouts, Mfma32x32x8MatchesComposableKernel) {
+  const CkMfma ck{4, 4, 32, 2, 4};
+  int bad = 0, checked = 0;
+  for (int lane = 0; lane < 64; ++lane) {
+    const int blk_id = lane / ck.num_threads_per_blk, blk_td = lane % ck.num_threads_per_blk;
+    for (int e = 0; e < ck.k_per_blk; ++e) {  // element e: word e / 2, half e % 2
+      const int k = blk_id * ck.k_per_blk + e;
+      bad += fr::mfma_a_at(lane, e / 2, e % 2) != std::pair<int, int>{blk_td, k};
+      bad += fr::mfma_b_at(lane, e / 2, e % 2) != std::pair<int, int>{k, blk_td};
+      checked += 2;
+    }
+    for (int r = 0; r < ck.group_size * ck.num_groups_per_blk; ++r) {
+      const int row = r / ck.group_size * ck.num_input_blks * ck.group_size + blk_id * ck.group_size + r % ck.group_size;
+      bad += fr::mfma_d_at(lane, r) != std::pair<int, int>{row, blk_td};
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 64 * (8 + 16));
+  EXPECT_EQ(bad, 0);
+  EXPECT_TRUE(covers_once(per_word<1>([](int l, int r, int) { return fr::mfma_d_at(l, r); }), 64, 16, 32, 32));
+  // The accumulator with the input block above the group (row 16 (l / 32) + ...) is told apart.
+  int bad_order = 0;
+  for (int lane = 0; lane < 64; ++lane)
+    for (int r = 0; r < 16; ++r)
+      bad_order += fr::mfma_d_at(lane, r) != std::pair<int, int>{16 * (lane / 32) + r, lane % 32};
+  EXPECT_GT(bad_order, 0);
 }
 
 }  // namespace
