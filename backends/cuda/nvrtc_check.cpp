@@ -9,8 +9,9 @@
 // virtual architecture) must contain the instructions the kernel exists for (mma.sync,
 // ldmatrix, cp.async): a silent fallback to scalar code would otherwise pass.
 //
-// Exit status: 0 when everything compiled without spills, 1 on any compile error, spill or
-// missing native instruction, 2 when NVRTC itself cannot be used (or lacks a target).
+// Exit status: 0 when everything compiled without spills, 1 on any compile error, spill,
+// missing native instruction or wgmma pipeline serialized by ptxas, 2 when NVRTC itself
+// cannot be used (or lacks a target).
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -72,8 +73,28 @@ std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
   return entries;
 }
 
+// ptxas's notes that it made a wgmma kernel wait where the source did not: it serializes the
+// wgmma pipeline (C7514, "Potential Performance Loss: wgmma.mma_async instructions are
+// serialized due to ...") and injects warpgroup.arrive / warpgroup.wait (C7517, C7519) when
+// registers a wgmma reads or writes are touched between its issue and its wait. The kernel
+// is still correct, but its products no longer overlap anything: for a native kernel that
+// exists to show what the tensor cores can do, a failure this check can see without a GPU.
+std::vector<std::string> wgmma_serialization_notes(const std::string& log) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < log.size()) {
+    const std::size_t end = std::min(log.find('\n', start), log.size());
+    const std::string line = log.substr(start, end - start);
+    if (line.find("Potential Performance Loss") != std::string::npos ||
+        (line.find("injected") != std::string::npos && line.find("GMMA") != std::string::npos))
+      out.push_back(line);
+    start = end + 1;
+  }
+  return out;
+}
+
 struct Totals {
-  int compiled = 0, failed = 0, spilled = 0, missing_instructions = 0;
+  int compiled = 0, failed = 0, spilled = 0, missing_instructions = 0, serialized = 0;
 };
 
 // What is compiled: the label printed before each report, and the compile's inputs.
@@ -102,6 +123,10 @@ void check_one(const CompileJob& job, const std::string& arch, Totals& totals) {
     return;
   }
   ++totals.compiled;
+  for (const std::string& line : wgmma_serialization_notes(out.log)) {
+    std::printf("%s WGMMA SERIALIZED: %s\n", label, line.c_str());
+    ++totals.serialized;
+  }
   for (const EntryReport& e : entries) {
     const bool spills = e.spill_stores != 0 || e.spill_loads != 0;
     std::printf("%s %-24s regs %3d  spill stores %4ld B  spill loads %4ld B  stack %4ld B  smem %6ld B  %s\n", label,
@@ -175,9 +200,10 @@ int main() {
         check_ptx(job, arch, v.ptx_requires, totals);
       }
     }
-    std::printf("\n%d compiled, %d compile errors, %d spilling entries, %d missing native instructions\n",
-                totals.compiled, totals.failed, totals.spilled, totals.missing_instructions);
-    return (totals.failed > 0 || totals.spilled > 0 || totals.missing_instructions > 0) ? 1 : 0;
+    std::printf("\n%d compiled, %d compile errors, %d spilling entries, %d missing native instructions, "
+                "%d wgmma serialization notes\n",
+                totals.compiled, totals.failed, totals.spilled, totals.missing_instructions, totals.serialized);
+    return (totals.failed > 0 || totals.spilled > 0 || totals.missing_instructions > 0 || totals.serialized > 0) ? 1 : 0;
   } catch (const std::exception& e) {
     std::printf("suanli_nvrtc_check: %s\n", e.what());
     return 2;

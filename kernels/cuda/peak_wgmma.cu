@@ -106,11 +106,15 @@ peak_wgmma(int iterations, float limit, const unsigned* __restrict__ a_frags, co
 
   const unsigned long long a_desc = wgmma_descriptor(a_tile);
   const unsigned long long b_desc = wgmma_descriptor(b_tile);
-  wgmma_fence();
+  // A wgmma_fence before every trip's group, as CUTLASS's mainloops do: a trip is entered from
+  // the loop's back edge too, and without the fence in the source ptxas injects one at each
+  // loop head (C7519, which suanli_nvrtc_check refuses). Same-shape wgmmas on the same
+  // accumulators still chain without waiting for each other.
   int trip = 0;
   for (; trip + PEAK_WGMMA_UNROLL <= iterations; trip += PEAK_WGMMA_UNROLL) {
 #pragma unroll
     for (int u = 0; u < PEAK_WGMMA_UNROLL; ++u) {
+      wgmma_fence();
 #pragma unroll
       for (int j = 0; j < PEAK_WGMMA_CHAINS; ++j) wgmma_m64n128(acc[j], a_desc, b_desc);
       wgmma_commit();
@@ -118,6 +122,7 @@ peak_wgmma(int iterations, float limit, const unsigned* __restrict__ a_frags, co
     }
   }
   for (; trip < iterations; ++trip) {
+    wgmma_fence();
 #pragma unroll
     for (int j = 0; j < PEAK_WGMMA_CHAINS; ++j) wgmma_m64n128(acc[j], a_desc, b_desc);
     wgmma_commit();
