@@ -325,10 +325,10 @@ std::size_t native_attention_shared_bytes(const NativeAttentionKernel& k, int he
   if (k.lds_k_and_v_transposed) return (kv * (hd + 4) + hd * (kv + 4)) * bytes;
   // attention_wgmma: 1024 bytes of alignment slack (the swizzle atoms), Q (block_q, head_dim),
   // `stages` K and V tiles (block_kv, head_dim), unpadded (the 128-byte swizzle spreads the
-  // banks), and the mbarriers: Q's, a full and an empty one per stage.
+  // banks), and the mbarriers: Q's, and per stage a full and an empty one for K and for V.
   if (k.tma) {
     const auto stages = static_cast<std::size_t>(k.stages);
-    return 1024 + (static_cast<std::size_t>(native_attention_block_q(k)) + 2 * stages * kv) * hd * bytes + 8 * (1 + 2 * stages);
+    return 1024 + (static_cast<std::size_t>(native_attention_block_q(k)) + 2 * stages * kv) * hd * bytes + 8 * (1 + 4 * stages);
   }
   // attention_mma_sync pads every shared row by 8 elements; Q, then two K and two V tiles.
   const auto rows = static_cast<std::size_t>(native_attention_block_q(k)) + 4 * kv;

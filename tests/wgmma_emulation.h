@@ -310,6 +310,7 @@ void tma_load_2d(unsigned dst, const Map* map, int inner, int outer, unsigned ba
 inline void wgmma_fence() {}
 inline void fence_proxy_async() {}
 inline void wgmma_fence_operand(float&) {}
+inline void wgmma_fence_operand(unsigned&) {}
 inline void wgmma_commit() {
   using namespace wgmma_emulation;
   wgmma_self.committed.push_back(std::move(wgmma_self.open_group));

@@ -15,25 +15,32 @@
 // H, B), query tile gridDim.x - 1 - blockIdx.x so that causal's longest tiles start first):
 //   - 3 warpgroups of 128 threads, as gemm_wgmma: warpgroup 0 is the producer, one thread
 //     of it issues every TMA copy (Q once, then the K and V tiles of each key tile into a
-//     STAGES-deep ring, a `full` and an `empty` mbarrier per stage) and gives its registers
-//     back (setmaxnreg.dec); warpgroups 1 and 2 are consumers (setmaxnreg.inc), each owning
-//     64 query rows;
+//     STAGES-deep ring, with a `full` and an `empty` mbarrier per stage for K and another
+//     pair for V) and gives its registers back (setmaxnreg.dec); warpgroups 1 and 2 are
+//     consumers (setmaxnreg.inc), each owning 64 query rows;
 //   - S = Q·Kᵀ: wgmma.m64n128k16, A = Q and B = the K tile, both K-major from shared memory
 //     (gemm_wgmma's operand form), HEAD_DIM / 16 k steps;
 //   - the online softmax runs on S in its accumulator registers (the m16n8 layout per n8
 //     block: a thread holds rows g and g + 8 of its warp's 16, columns 2t, 2t + 1): running
-//     max m and sum l per row, the 4 lanes of a row combining maxima by shuffles, exactly as
-//     attention_mma_sync;
+//     max m and sum l per row, the 4 lanes of a row combining maxima by shuffles, as
+//     attention_mma_sync (kernels/cuda/online_softmax.cuh);
 //   - O += P·V: wgmma.m64n{HEAD_DIM}k16 with A = P from registers (two adjacent n8 blocks of
 //     S, rounded and packed, are one k16 step's A fragment) and B = the V tile read N-major
-//     (V is (keys, D) with D contiguous: B = keys × D, imm-trans-b 1), BLOCK_KV / 16 steps.
-//   - A stage is released (its empty barrier, one arrival per consumer warp) only after the
-//     P·V wgmma that read its V has completed (wgmma_wait), and S is read only after its own
-//     wait.
-// Simplified against FlashAttention-3: within a consumer the two products and the softmax run
-// one after another (no intra-warpgroup overlap of softmax with the next S); the two
-// consumer warpgroups and the producer's prefetch of the next stages give the overlap there
-// is. Not persistent: one block per query tile, like attention_mma_sync.
+//     (V is (keys, D) with D contiguous: B = keys × D, imm-trans-b 1), BLOCK_KV / 16 steps;
+//   - the two products overlap the softmax within a consumer, FlashAttention-3's
+//     intra-warpgroup pipelining: for tile j, S_j = Q·K_jᵀ and O += P_{j-1}·V_{j-1} are issued
+//     together; once S_j is done (wgmma_wait<1>: groups complete in order) its softmax runs
+//     while P_{j-1}·V_{j-1} still accumulates, and only after that wgmma completes
+//     (wgmma_wait<0>) is O rescaled and P_j packed into the registers the next P·V reads;
+//   - a K tile is released (its empty barrier, one arrival per consumer warp) once S has read
+//     it, a V tile once P·V has, so the producer refills K a whole P·V earlier than V.
+// Simplified against FlashAttention-3: the two consumer warpgroups are not scheduled against
+// each other (no ping-pong of one's softmax against the other's products: each overlaps its
+// own), and the grid is not persistent (one block per query tile, like attention_mma_sync).
+// ptxas reports when it had to serialize the wgmma pipeline (a register of an in-flight wgmma
+// touched before its wait), and suanli_nvrtc_check fails on it: the structure below -- both
+// barrier waits before the two issues, the first and last tiles peeled, P packed only after
+// the wait -- is what it takes for ptxas to leave the overlap in place.
 //
 // TMA views: Q as a 2-D tensor of (B·H·Sq) rows × D columns, K and V as (B·Hkv·Skv) × D; boxes
 // of 64 columns (128 bytes, the 128-byte swizzle's row) × 128 rows, so HEAD_DIM 128 is two
@@ -48,9 +55,9 @@
 // window does not promise), then
 //   q_s: HEAD_DIM / 64 boxes of (BLOCK_Q, 64)
 //   k_s[STAGES], v_s[STAGES]: HEAD_DIM / 64 boxes of (BLOCK_KV, 64) each
-//   q_full, full[STAGES], empty[STAGES]: 8-byte mbarriers
-// = 1024 + 2 · HEAD_DIM · (BLOCK_Q + 2 · STAGES · BLOCK_KV) + 8 · (1 + 2 · STAGES) bytes:
-// 164904 at HEAD_DIM 128, 82984 at 64 (default tiles, 2 stages).
+//   q_full, full_k[STAGES], full_v[STAGES], empty_k[STAGES], empty_v[STAGES]: 8-byte mbarriers
+// = 1024 + 2 · HEAD_DIM · (BLOCK_Q + 2 · STAGES · BLOCK_KV) + 8 · (1 + 4 · STAGES) bytes:
+// 164936 at HEAD_DIM 128, 83016 at 64 (default tiles, 2 stages).
 //
 // Registers: a consumer thread holds S (64 fp32), O (HEAD_DIM / 2 fp32) and P (32 words) --
 // 160 at HEAD_DIM 128, with room under setmaxnreg.inc 240.
@@ -103,6 +110,60 @@ static_assert(ATTN_WGMMA_WARPS % 4 == 0 && ATTN_WGMMA_CONSUMERS >= 1 && ATTN_WGM
               "consumers are whole warpgroups; a Q box has at most 256 rows");
 static_assert(ATTN_WGMMA_STAGES >= 2, "a ring needs at least 2 stages");
 
+// S = Q·K_jᵀ for a consumer's 64 rows × BLOCK_KV keys, issued and committed as one group
+// (s zeroed first; accumulator layout, as o_acc). q_rows: the consumer's Q rows in the first
+// Q box; k_t: the stage's K tile. k step kk: columns 16·kk .. + 16 of Q and K, box kk / 4,
+// 32 bytes in per step.
+__device__ __forceinline__ void attention_wgmma_issue_s(float (&s)[64], unsigned q_rows, unsigned k_t) {
+#pragma unroll
+  for (int e = 0; e < 64; ++e) s[e] = 0.0f;
+  wgmma_fence();  // s zeroed (and o_acc rescaled, P written) since the last wgmma
+#pragma unroll
+  for (int kk = 0; kk < ATTN_WGMMA_HEAD_DIM / 16; ++kk) {
+    const auto k_bytes = static_cast<unsigned>((kk % 4) * 16 * WGMMA_ELEM_BYTES);
+    const auto q_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_Q_BOX_BYTES);
+    const auto kv_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_KV_BOX_BYTES);
+    wgmma_m64n128(s, wgmma_descriptor(q_rows + q_box + k_bytes), wgmma_descriptor(k_t + kv_box + k_bytes));
+  }
+  wgmma_commit();
+}
+
+// O += P·V for one key tile, issued and committed as one group: k step c reads keys
+// 16·c .. + 16 of the stage's V tile v_t, two whole 8-row atoms (2048 bytes in); N = HEAD_DIM
+// columns, the second 64 of them in the next box (LBO). p[c]: P of keys 16·c .. + 16 as the A
+// fragment, in registers the wgmma reads until its wait.
+__device__ __forceinline__ void attention_wgmma_issue_pv(float (&o_acc)[ATTN_WGMMA_O_REGS],
+                                                         const unsigned (&p)[ATTN_WGMMA_BLOCK_KV / 16][4], unsigned v_t) {
+#pragma unroll
+  for (int c = 0; c < ATTN_WGMMA_BLOCK_KV / 16; ++c)
+    wgmma_m64_regs_a(o_acc, p[c], wgmma_descriptor(v_t + static_cast<unsigned>(c * 16 * ATTN_WGMMA_ROW_BYTES), ATTN_WGMMA_KV_BOX_BYTES));
+  wgmma_commit();
+}
+
+// P (fp32, in the S accumulator layout) rounded and packed into p, P·V's A fragments
+// (online_softmax_pack: p[c] holds keys 16·c .. + 16, n8 blocks 2c and 2c + 1 of S). Each
+// word is pinned where it is written: a pack the compiler sank past the next wgmma_fence
+// would define the P·V's input registers inside the wgmma pipeline, and ptxas would then
+// serialize it (C7513).
+__device__ __forceinline__ void attention_wgmma_pack_p(const float (&s)[64], unsigned (&p)[ATTN_WGMMA_BLOCK_KV / 16][4]) {
+  online_softmax_pack<16>(s, &p[0][0]);
+#pragma unroll
+  for (int c = 0; c < ATTN_WGMMA_BLOCK_KV / 16; ++c)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) wgmma_fence_operand(p[c][i]);
+}
+
+// After the wait that completes a P·V: o_acc and p are read and written by the kernel again.
+__device__ __forceinline__ void attention_wgmma_fence_pv(float (&o_acc)[ATTN_WGMMA_O_REGS],
+                                                         unsigned (&p)[ATTN_WGMMA_BLOCK_KV / 16][4]) {
+#pragma unroll
+  for (int e = 0; e < ATTN_WGMMA_O_REGS; ++e) wgmma_fence_operand(o_acc[e]);
+#pragma unroll
+  for (int c = 0; c < ATTN_WGMMA_BLOCK_KV / 16; ++c)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) wgmma_fence_operand(p[c][i]);
+}
+
 // B, H, Hkv, Sq, Skv, D: the problem (Hkv divides H; D <= HEAD_DIM, D % 8 == 0); scale: the
 // softmax scale; causal: 0 or 1. q_map: q as (B·H·Sq, D), k_map / v_map: k / v as (B·Hkv·Skv, D),
 // each box (128 rows, 64 columns), 128-byte swizzle. o: (B, H, Sq, D), written, never read.
@@ -117,8 +178,12 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   const unsigned v_s = k_s + ATTN_WGMMA_STAGES * ATTN_WGMMA_KV_TILE_BYTES;
   const unsigned bars = v_s + ATTN_WGMMA_STAGES * ATTN_WGMMA_KV_TILE_BYTES;
   const unsigned q_full = bars;
-#define ATTN_WGMMA_FULL(s) (bars + 8u * static_cast<unsigned>(1 + (s)))
-#define ATTN_WGMMA_EMPTY(s) (bars + 8u * static_cast<unsigned>(1 + ATTN_WGMMA_STAGES + (s)))
+  // Per stage, K and V have their own pair of barriers: a K tile is released as soon as S has
+  // read it, a V tile only after P·V has, and the producer refills each as soon as it is free.
+#define ATTN_WGMMA_FULL_K(s) (bars + 8u * static_cast<unsigned>(1 + (s)))
+#define ATTN_WGMMA_FULL_V(s) (bars + 8u * static_cast<unsigned>(1 + ATTN_WGMMA_STAGES + (s)))
+#define ATTN_WGMMA_EMPTY_K(s) (bars + 8u * static_cast<unsigned>(1 + 2 * ATTN_WGMMA_STAGES + (s)))
+#define ATTN_WGMMA_EMPTY_V(s) (bars + 8u * static_cast<unsigned>(1 + 3 * ATTN_WGMMA_STAGES + (s)))
 
   const int tid = static_cast<int>(threadIdx.x);
   const int warpgroup = tid / 128;
@@ -142,37 +207,42 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   if (tid == 0) {
     mbarrier_init(q_full, 1);
     for (int s = 0; s < ATTN_WGMMA_STAGES; ++s) {
-      mbarrier_init(ATTN_WGMMA_FULL(s), 1);                        // the producer's expect_tx arrival
-      mbarrier_init(ATTN_WGMMA_EMPTY(s), ATTN_WGMMA_CONSUMERS * 4);  // one arrival per consumer warp
+      mbarrier_init(ATTN_WGMMA_FULL_K(s), 1);  // the producer's expect_tx arrival
+      mbarrier_init(ATTN_WGMMA_FULL_V(s), 1);
+      mbarrier_init(ATTN_WGMMA_EMPTY_K(s), ATTN_WGMMA_CONSUMERS * 4);  // one arrival per consumer warp
+      mbarrier_init(ATTN_WGMMA_EMPTY_V(s), ATTN_WGMMA_CONSUMERS * 4);
     }
     mbarrier_init_fence();
   }
   __syncthreads();
 
   // Both roles walk the same kv_tiles key tiles, so the ring's stage and phase stay in step:
-  // stage s is filled for the i-th time in phase i % 2. No tile (a causal block that sees no
-  // key): no copy at all, not even Q, so none is in flight when the block ends.
+  // tile j lives in stage j % STAGES, whose barriers are in phase (j / STAGES) % 2. No tile (a
+  // causal block that sees no key): no copy at all, not even Q, so none is in flight when the
+  // block ends.
   if (warpgroup == 0) {
     setmaxnreg_dec<24>();
     if (tid != 0 || kv_tiles == 0) return;
     mbarrier_arrive_expect_tx(q_full, ATTN_WGMMA_BOXES * ATTN_WGMMA_Q_BOX_BYTES);
     for (int c = 0; c < ATTN_WGMMA_BOXES; ++c)
       tma_load_2d(q_s + static_cast<unsigned>(c * ATTN_WGMMA_Q_BOX_BYTES), &q_map, c * ATTN_WGMMA_BOX_COLS, q_row0, q_full);
-    int stage = 0;
-    unsigned phase = 0;
     for (int j = 0; j < kv_tiles; ++j) {
-      mbarrier_wait(ATTN_WGMMA_EMPTY(stage), phase ^ 1u);  // both consumers are done with its last fill
-      mbarrier_arrive_expect_tx(ATTN_WGMMA_FULL(stage), 2 * ATTN_WGMMA_KV_TILE_BYTES);
+      const int stage = j % ATTN_WGMMA_STAGES;
+      const unsigned phase = static_cast<unsigned>(j / ATTN_WGMMA_STAGES) & 1u;
       const int row = kv_row0 + j * ATTN_WGMMA_BLOCK_KV;
-      for (int c = 0; c < ATTN_WGMMA_BOXES; ++c) {
-        const auto box = static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES + c * ATTN_WGMMA_KV_BOX_BYTES);
-        tma_load_2d(k_s + box, &k_map, c * ATTN_WGMMA_BOX_COLS, row, ATTN_WGMMA_FULL(stage));
-        tma_load_2d(v_s + box, &v_map, c * ATTN_WGMMA_BOX_COLS, row, ATTN_WGMMA_FULL(stage));
-      }
-      if (++stage == ATTN_WGMMA_STAGES) {
-        stage = 0;
-        phase ^= 1u;
-      }
+      const auto tile = static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES);
+      // K_j once both consumers' S has read the stage's last K; V_j once their P·V has read
+      // its last V (later: the consumers run S of one tile beside P·V of the one before).
+      mbarrier_wait(ATTN_WGMMA_EMPTY_K(stage), phase ^ 1u);
+      mbarrier_arrive_expect_tx(ATTN_WGMMA_FULL_K(stage), ATTN_WGMMA_KV_TILE_BYTES);
+      for (int c = 0; c < ATTN_WGMMA_BOXES; ++c)
+        tma_load_2d(k_s + tile + static_cast<unsigned>(c * ATTN_WGMMA_KV_BOX_BYTES), &k_map, c * ATTN_WGMMA_BOX_COLS, row,
+                    ATTN_WGMMA_FULL_K(stage));
+      mbarrier_wait(ATTN_WGMMA_EMPTY_V(stage), phase ^ 1u);
+      mbarrier_arrive_expect_tx(ATTN_WGMMA_FULL_V(stage), ATTN_WGMMA_KV_TILE_BYTES);
+      for (int c = 0; c < ATTN_WGMMA_BOXES; ++c)
+        tma_load_2d(v_s + tile + static_cast<unsigned>(c * ATTN_WGMMA_KV_BOX_BYTES), &v_map, c * ATTN_WGMMA_BOX_COLS, row,
+                    ATTN_WGMMA_FULL_V(stage));
     }
     return;
   }
@@ -197,59 +267,63 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   float l_part[2] = {0.0f, 0.0f};  // this lane's share of the running sums
   const float scale_log2 = scale * ONLINE_SOFTMAX_LOG2E;
 
-  if (kv_tiles > 0) mbarrier_wait(q_full, 0);
   // This warpgroup's 64 Q rows within each box (1024-aligned: 64 rows of 128 bytes).
   const unsigned q_rows = q_s + static_cast<unsigned>(consumer * 64 * ATTN_WGMMA_ROW_BYTES);
-  int stage = 0;
-  unsigned phase = 0;
-  for (int j = 0; j < kv_tiles; ++j) {
-    mbarrier_wait(ATTN_WGMMA_FULL(stage), phase);
-    const unsigned k_t = k_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES);
-    const unsigned v_t = v_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES);
-
-    // s: S = Q·K_jᵀ for the warpgroup's 64 rows × BLOCK_KV keys (accumulator layout, as o_acc).
-    // k step kk: columns 16·kk .. + 16 of Q and K, box kk / 4, 32 bytes in per step.
+  // Tile j >= 1: S_j = Q·K_jᵀ is issued, then O += P_{j-1}·V_{j-1}, both in flight at once;
+  // the softmax of S_j runs while P·V still accumulates (FlashAttention-3's overlap of the
+  // softmax with the other product, within a warpgroup), and O takes the rescale S_j asks for
+  // once that P·V has completed. Tile 0 has no P·V before it and the last tile's follows the
+  // loop: peeled, so that every issue and its wait sit in one straight line of code -- a
+  // wait under a condition ptxas cannot match with its issue's makes it serialize the
+  // pipeline (suanli_nvrtc_check refuses that).
+  if (kv_tiles > 0) {
+    mbarrier_wait(q_full, 0);
+    // p: P of the tile before, packed: the A operand of its P·V, read by that wgmma until its
+    // wgmma_wait, so the next tile's P stays in s, in fp32, until then. s: S_j, then P_j.
+    unsigned p[ATTN_WGMMA_BLOCK_KV / 16][4];
     float s[64];
-#pragma unroll
-    for (int e = 0; e < 64; ++e) s[e] = 0.0f;
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < ATTN_WGMMA_HEAD_DIM / 16; ++kk) {
-      const auto k_bytes = static_cast<unsigned>((kk % 4) * 16 * WGMMA_ELEM_BYTES);
-      const auto q_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_Q_BOX_BYTES);
-      const auto kv_box = static_cast<unsigned>((kk / 4) * ATTN_WGMMA_KV_BOX_BYTES);
-      wgmma_m64n128(s, wgmma_descriptor(q_rows + q_box + k_bytes), wgmma_descriptor(k_t + kv_box + k_bytes));
-    }
-    wgmma_commit();
+    float rescale[2];
+    mbarrier_wait(ATTN_WGMMA_FULL_K(0), 0);
+    attention_wgmma_issue_s(s, q_rows, k_s);
     wgmma_wait<0>();
 #pragma unroll
     for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
-
-    // Scale, mask (keys past Skv; causal), online softmax (kernels/cuda/online_softmax.cuh:
-    // s is 16 n8 blocks of 4, element e at key 8·(e / 4) + 2t + e % 2, row g + 8·((e / 2) % 2)).
-    // p[c]: P for keys 16·c .. + 16 as P·V's A fragment: n8 blocks 2c and 2c + 1 of S, i.e.
-    // s[8c .. 8c + 7] -- a[0] = row g of block 2c, a[1] = row g + 8, a[2], a[3] of block 2c + 1.
-    unsigned p[ATTN_WGMMA_BLOCK_KV / 16][4];
-    online_softmax_tile<16, ATTN_WGMMA_O_REGS / 4>(s, o_acc, &p[0][0], m_run, l_part, scale_log2, j * ATTN_WGMMA_BLOCK_KV, t,
-                                                   row_q0, Skv, causal, causal_shift);
-
-    // O += P·V_j: k step c reads keys 16·c .. + 16 of V, two whole 8-row atoms (2048 bytes
-    // in); N = HEAD_DIM columns, the second 64 of them in the next box (LBO).
-    wgmma_fence();  // o_acc and p were written since the last wgmma
+    if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY_K(0));  // S_0 has read K_0
+    // o_acc is still 0: its rescale is moot.
+    online_softmax_exp<16>(s, m_run, l_part, rescale, scale_log2, 0, t, row_q0, Skv, causal, causal_shift);
+    attention_wgmma_pack_p(s, p);
+    for (int j = 1; j < kv_tiles; ++j) {
+      const int stage = j % ATTN_WGMMA_STAGES, prev = (j - 1) % ATTN_WGMMA_STAGES;  // tiles j, j - 1
+      // Both waits first: the two groups are issued back to back, with no loop (a barrier's
+      // spin) between them, which ptxas would answer with a fence of its own.
+      mbarrier_wait(ATTN_WGMMA_FULL_K(stage), static_cast<unsigned>(j / ATTN_WGMMA_STAGES) & 1u);
+      mbarrier_wait(ATTN_WGMMA_FULL_V(prev), static_cast<unsigned>((j - 1) / ATTN_WGMMA_STAGES) & 1u);
+      attention_wgmma_issue_s(s, q_rows, k_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES));
+      attention_wgmma_issue_pv(o_acc, p, v_s + static_cast<unsigned>(prev * ATTN_WGMMA_KV_TILE_BYTES));
+      wgmma_wait<1>();  // groups complete in order: S_j is done, P·V may not be
 #pragma unroll
-    for (int c = 0; c < ATTN_WGMMA_BLOCK_KV / 16; ++c)
-      wgmma_m64_regs_a(o_acc, p[c],
-                       wgmma_descriptor(v_t + static_cast<unsigned>(c * 16 * ATTN_WGMMA_ROW_BYTES), ATTN_WGMMA_KV_BOX_BYTES));
-    wgmma_commit();
-    wgmma_wait<0>();
-#pragma unroll
-    for (int e = 0; e < ATTN_WGMMA_O_REGS; ++e) wgmma_fence_operand(o_acc[e]);
-    // Both products that read the stage have completed: hand it back to the producer.
-    if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY(stage));
-    if (++stage == ATTN_WGMMA_STAGES) {
-      stage = 0;
-      phase ^= 1u;
+      for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
+      if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY_K(stage));  // S_j has read K_j
+
+      // Scale, mask (keys past Skv; causal) and exponentiate S_j in place (online_softmax.cuh:
+      // s is 16 n8 blocks of 4, element e at key 8·(e / 4) + 2t + e % 2, row g + 8·((e / 2) % 2))
+      // while P_{j-1}·V_{j-1} runs. Packing P into p waits for that wgmma: p is its operand.
+      online_softmax_exp<16>(s, m_run, l_part, rescale, scale_log2, j * ATTN_WGMMA_BLOCK_KV, t, row_q0, Skv, causal,
+                             causal_shift);
+      wgmma_wait<0>();  // P_{j-1}·V_{j-1} has completed: o_acc and p are the kernel's again
+      attention_wgmma_fence_pv(o_acc, p);
+      if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY_V(prev));  // and has read V_{j-1}
+      online_softmax_rescale<ATTN_WGMMA_O_REGS / 4>(o_acc, rescale);
+      attention_wgmma_pack_p(s, p);
     }
+    // The last tile's O += P·V.
+    const int last = (kv_tiles - 1) % ATTN_WGMMA_STAGES;
+    mbarrier_wait(ATTN_WGMMA_FULL_V(last), static_cast<unsigned>((kv_tiles - 1) / ATTN_WGMMA_STAGES) & 1u);
+    wgmma_fence();  // o_acc rescaled and p written since the last wgmma
+    attention_wgmma_issue_pv(o_acc, p, v_s + static_cast<unsigned>(last * ATTN_WGMMA_KV_TILE_BYTES));
+    wgmma_wait<0>();
+    attention_wgmma_fence_pv(o_acc, p);
+    if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY_V(last));
   }
 
   // Epilogue: O = o_acc / l per row (0 for a row that saw no key), rows < Sq and columns < D.
@@ -271,6 +345,8 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
       out[1] = to_out(o_acc[e + 1] * inv_l[r]);
     }
   }
-#undef ATTN_WGMMA_FULL
-#undef ATTN_WGMMA_EMPTY
+#undef ATTN_WGMMA_FULL_K
+#undef ATTN_WGMMA_FULL_V
+#undef ATTN_WGMMA_EMPTY_K
+#undef ATTN_WGMMA_EMPTY_V
 }

@@ -30,19 +30,20 @@ __device__ __forceinline__ float quad_sum(float v) {
 //   - S scaled by scale_log2 and masked: key key0 + 8n + 2t + i % 2 is visible to query row
 //     row_q0 + 8·(i / 2) iff it is < Skv and, when causal, <= row + causal_shift
 //     (bottom-right alignment); a masked score is -inf, so its P is exactly 0;
-//   - the running maxima m_run (per row, across the row's four lanes) and the rescale of the
-//     running sums l_part (each lane's share; combined once at the end) and of o_acc;
-//   - P = exp2(S - m), rounded to the input type and packed in pairs into p: the pair of
-//     block n, row half r goes to p[4·(n / 2) + 2·(n % 2) + r] -- for each 16 keys c the
-//     four registers of the A fragment of P·V (a[0], a[1] from block 2c, a[2], a[3] from
-//     2c + 1), i.e. the accumulator layout reused as the next product's operand.
+//   - the running maxima m_run (per row, across the row's four lanes), and rescale[r]: the
+//     factor by which the running sums l_part (each lane's share; combined once at the end)
+//     and the output accumulated so far must be multiplied for row r;
+//   - P = exp2(S - m), summed into l_part in fp32.
 // A row that has seen no visible key keeps m = -inf: nothing is rescaled (-inf - -inf would
 // be NaN) and its P stays 0.
-// s: (kBlocks × 4) scores, overwritten; o_acc: (kOBlocks × 4); p: (kBlocks / 2 × 4) words.
+// Where P and the rescale go is the caller's choice (the two wrappers below): with o_acc
+// (kOBlocks × 4) the output is rescaled here, else by online_softmax_rescale later; with p,
+// P is rounded to the input type and packed as it is computed (online_softmax_pack's
+// layout), else left in s in fp32. s: (kBlocks × 4) scores in.
 template <int kBlocks, int kOBlocks>
-__device__ __forceinline__ void online_softmax_tile(float* s, float* o_acc, unsigned* p, float (&m_run)[2],
-                                                    float (&l_part)[2], float scale_log2, int key0, int t, int row_q0,
-                                                    int Skv, int causal, int causal_shift) {
+__device__ __forceinline__ void online_softmax_step(float* s, float* o_acc, unsigned* p, float (&m_run)[2],
+                                                    float (&l_part)[2], float (&rescale)[2], float scale_log2, int key0,
+                                                    int t, int row_q0, int Skv, int causal, int causal_shift) {
   static_assert(kBlocks % 2 == 0, "P is packed 16 keys (two n8 blocks) at a time");
   float m_new[2] = {m_run[0], m_run[1]};
 #pragma unroll
@@ -57,22 +58,76 @@ __device__ __forceinline__ void online_softmax_tile(float* s, float* o_acc, unsi
   for (int r = 0; r < 2; ++r) {
     m_new[r] = quad_max(m_new[r]);
     const bool none = m_new[r] == -__int_as_float(0x7f800000);
-    const float rescale = none ? 1.0f : exp2f(m_run[r] - m_new[r]);
+    rescale[r] = none ? 1.0f : exp2f(m_run[r] - m_new[r]);
     const float offset = none ? 0.0f : m_new[r];
     m_run[r] = m_new[r];
-    l_part[r] *= rescale;
+    l_part[r] *= rescale[r];
 #pragma unroll
     for (int d = 0; d < kOBlocks; ++d) {
-      o_acc[4 * d + 2 * r] *= rescale;
-      o_acc[4 * d + 2 * r + 1] *= rescale;
+      o_acc[4 * d + 2 * r] *= rescale[r];
+      o_acc[4 * d + 2 * r + 1] *= rescale[r];
     }
 #pragma unroll
     for (int n = 0; n < kBlocks; ++n) {
       const float p0 = exp2f(s[4 * n + 2 * r] - offset);
       const float p1 = exp2f(s[4 * n + 2 * r + 1] - offset);
       l_part[r] += p0 + p1;
-      p[4 * (n / 2) + 2 * (n % 2) + r] = pack_elem2(p0, p1);
+      if (p != nullptr) {
+        p[4 * (n / 2) + 2 * (n % 2) + r] = pack_elem2(p0, p1);
+      } else {
+        s[4 * n + 2 * r] = p0;
+        s[4 * n + 2 * r + 1] = p1;
+      }
     }
+  }
+}
+
+// The whole tile at once -- output rescaled, P packed -- for a kernel whose P·V has
+// completed before the next tile's softmax (attention_mma_sync). o_acc: (kOBlocks × 4);
+// p: (kBlocks / 2 × 4) words.
+template <int kBlocks, int kOBlocks>
+__device__ __forceinline__ void online_softmax_tile(float* s, float* o_acc, unsigned* p, float (&m_run)[2],
+                                                    float (&l_part)[2], float scale_log2, int key0, int t, int row_q0,
+                                                    int Skv, int causal, int causal_shift) {
+  float rescale[2];
+  online_softmax_step<kBlocks, kOBlocks>(s, o_acc, p, m_run, l_part, rescale, scale_log2, key0, t, row_q0, Skv, causal,
+                                         causal_shift);
+}
+
+// P in s (fp32) and the rescale out, neither applied yet: for a kernel whose previous P·V
+// is still accumulating into the output and reading the packed P (attention_wgmma), which
+// then calls online_softmax_rescale and online_softmax_pack once that wgmma has completed.
+template <int kBlocks>
+__device__ __forceinline__ void online_softmax_exp(float* s, float (&m_run)[2], float (&l_part)[2], float (&rescale)[2],
+                                                   float scale_log2, int key0, int t, int row_q0, int Skv, int causal,
+                                                   int causal_shift) {
+  online_softmax_step<kBlocks, 0>(s, nullptr, nullptr, m_run, l_part, rescale, scale_log2, key0, t, row_q0, Skv, causal,
+                                  causal_shift);
+}
+
+// P (fp32, as online_softmax_exp leaves it in s) rounded to the input type and packed in
+// pairs: the pair of block n, row half r goes to p[4·(n / 2) + 2·(n % 2) + r] -- for each 16
+// keys c the four registers of the A fragment of P·V (a[0], a[1] from block 2c, a[2], a[3]
+// from 2c + 1), i.e. the accumulator layout reused as the next product's operand.
+// p: (kBlocks / 2 × 4) words.
+template <int kBlocks>
+__device__ __forceinline__ void online_softmax_pack(const float* s, unsigned* p) {
+#pragma unroll
+  for (int n = 0; n < kBlocks; ++n)
+#pragma unroll
+    for (int r = 0; r < 2; ++r) p[4 * (n / 2) + 2 * (n % 2) + r] = pack_elem2(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]);
+}
+
+// The output accumulated so far brought to the new running maxima (online_softmax_exp's
+// rescale). o_acc: (kOBlocks × 4).
+template <int kOBlocks>
+__device__ __forceinline__ void online_softmax_rescale(float* o_acc, const float (&rescale)[2]) {
+#pragma unroll
+  for (int d = 0; d < kOBlocks; ++d) {
+    o_acc[4 * d + 0] *= rescale[0];
+    o_acc[4 * d + 1] *= rescale[0];
+    o_acc[4 * d + 2] *= rescale[1];
+    o_acc[4 * d + 3] *= rescale[1];
   }
 }
 

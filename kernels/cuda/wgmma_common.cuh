@@ -124,6 +124,8 @@ __device__ __forceinline__ void wgmma_wait() {
 }
 // Keeps the compiler from moving reads of an accumulator across the wait that completes it.
 __device__ __forceinline__ void wgmma_fence_operand(float& r) { asm volatile("" : "+f"(r)::"memory"); }
+// The same for a register-A operand: keeps its value, and its register, live up to the wait.
+__device__ __forceinline__ void wgmma_fence_operand(unsigned& r) { asm volatile("" : "+r"(r)::"memory"); }
 
 // d(64 × 128) += A(64 × K) · B(128 × K)ᵀ, K = WGMMA_K, fp32 accumulators, both operands read
 // from shared memory through descriptors and K-major (imm-trans 0: each row's K elements
