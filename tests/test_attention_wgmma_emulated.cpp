@@ -80,6 +80,7 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
           attention_wgmma(i32(s.b), i32(s.h), i32(s.h_kv), i32(s.s_q), i32(s.s_kv), i32(s.d), in.scale, s.causal ? 1 : 0,
                           q_map, k_map, v_map, reinterpret_cast<wgmma_out_t*>(in.o.data()));
         });
+        named_barriers_settled();
       }
 
   mma_sync_emulation::machine.fault = mma_sync_emulation::Fault::none;

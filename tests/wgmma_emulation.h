@@ -78,15 +78,24 @@ struct Barrier {
   unsigned completed_phases = 0;
 };
 
+// A named barrier (bar.sync / bar.arrive): the threads arrived in its current round, the
+// count that round was opened with, and how many rounds have completed.
+struct NamedBarrier {
+  unsigned arrived = 0, count = 0, completed = 0;
+};
+
 struct Model {
   std::mutex mutex;
   std::condition_variable changed;
   std::map<unsigned, Barrier> barriers;  // by shared-memory address
+  std::map<unsigned, NamedBarrier> named;  // by id
   std::size_t smem_bytes = 0;
   Fault fault = Fault::none;
   // One per warpgroup of the running block (the test makes them: threads / 128).
   std::vector<std::unique_ptr<std::barrier<>>> warpgroups;
-  bool bad_barrier = false;     // an mbarrier used before init
+  // An mbarrier used before init; a named barrier given two counts in one round, or left
+  // with arrivals no one waited for when the block ends (named_barriers_settled).
+  bool bad_barrier = false;
   bool bad_tma = false;         // a TMA box outside shared memory or a misaligned swizzled box
   // A descriptor the model does not describe (not 128-byte swizzle; K-major with atoms not
   // 1024 bytes apart; N-major with K groups not 1024 bytes apart), or one reaching past
@@ -263,6 +272,37 @@ inline void mbarrier_arrive(unsigned bar) {
   if (b.pending > 0) --b.pending;
   settle(b);
 }
+// bar.arrive / bar.sync: this thread counts into barrier `id`'s round; sync waits until the
+// round has `count` threads.
+inline void named_barrier(unsigned id, unsigned count, bool wait) {
+  using namespace wgmma_emulation;
+  std::unique_lock<std::mutex> lock(model.mutex);
+  NamedBarrier& b = model.named[id];
+  if (b.arrived == 0) b.count = count;
+  else if (b.count != count) model.bad_barrier = true;
+  const unsigned round = b.completed;
+  if (++b.arrived >= b.count) {
+    b.arrived = 0;
+    ++b.completed;
+    model.changed.notify_all();
+    return;
+  }
+  if (!wait) return;
+  if (!model.changed.wait_for(lock, std::chrono::seconds(kStallSeconds), [&] { return model.stalled || b.completed != round; })) {
+    model.stalled = true;
+    model.changed.notify_all();
+  }
+}
+inline void named_barrier_sync(unsigned id, unsigned count) { named_barrier(id, count, true); }
+inline void named_barrier_arrive(unsigned id, unsigned count) { named_barrier(id, count, false); }
+// After a block: a named barrier with arrivals still pending is a turn passed to no one.
+inline void named_barriers_settled() {
+  using namespace wgmma_emulation;
+  for (const auto& [id, b] : model.named)
+    if (b.arrived != 0) model.bad_barrier = true;
+  model.named.clear();
+}
+
 inline void mbarrier_wait(unsigned bar, unsigned parity) {
   using namespace wgmma_emulation;
   std::unique_lock<std::mutex> lock(model.mutex);

@@ -34,9 +34,11 @@
 //     (wgmma_wait<0>) is O rescaled and P_j packed into the registers the next P·V reads;
 //   - a K tile is released (its empty barrier, one arrival per consumer warp) once S has read
 //     it, a V tile once P·V has, so the producer refills K a whole P·V earlier than V.
-// Simplified against FlashAttention-3: the two consumer warpgroups are not scheduled against
-// each other (no ping-pong of one's softmax against the other's products: each overlaps its
-// own), and the grid is not persistent (one block per query tile, like attention_mma_sync).
+//   - the two consumers take turns issuing their products (ATTN_WGMMA_PINGPONG, named barriers
+//     1 and 2): FlashAttention-3's ping-pong, so one's softmax runs against the other's
+//     products on the tensor cores.
+// Simplified against FlashAttention-3: the grid is not persistent (one block per query tile,
+// like attention_mma_sync), and O is stored with plain stores.
 // ptxas reports when it had to serialize the wgmma pipeline (a register of an in-flight wgmma
 // touched before its wait), and suanli_nvrtc_check fails on it: the structure below -- both
 // barrier waits before the two issues, the first and last tiles peeled, P packed only after
@@ -89,6 +91,13 @@
 #define ATTN_WGMMA_STAGES 2
 #endif
 
+// Ping-pong of the two consumer warpgroups (FlashAttention-3): they take turns issuing their
+// products, passing the turn through named barriers, so the tensor cores run one consumer's
+// S and P·V while the other runs its softmax. 0: each issues as soon as it is ready.
+#ifndef ATTN_WGMMA_PINGPONG
+#define ATTN_WGMMA_PINGPONG 1
+#endif
+
 #if WGMMA_ELEM_BYTES != 2
 #error "attention_wgmma: fp16 or bf16 only (P is packed two 16-bit values per register)"
 #endif
@@ -109,6 +118,28 @@ static_assert(ATTN_WGMMA_BLOCK_KV == 128, "BLOCK_KV: Q·Kᵀ is one wgmma.m64n12
 static_assert(ATTN_WGMMA_WARPS % 4 == 0 && ATTN_WGMMA_CONSUMERS >= 1 && ATTN_WGMMA_BLOCK_Q <= 256,
               "consumers are whole warpgroups; a Q box has at most 256 rows");
 static_assert(ATTN_WGMMA_STAGES >= 2, "a ring needs at least 2 stages");
+static_assert(!ATTN_WGMMA_PINGPONG || ATTN_WGMMA_CONSUMERS == 2, "ping-pong takes two consumer warpgroups");
+
+// The turn of consumer c (0 or 1) to issue its products: named barrier 1 + c, of both
+// consumers' 256 threads, completes when c syncs on it and the other consumer has passed the
+// turn by arriving on it (consumer 1 passes the first turn before it starts). Each consumer
+// takes the turn once per issue phase -- S_0; S_j with P_{j-1}·V_{j-1} for each later tile;
+// the last P·V -- and passes it after each, except consumer 1 after its last: then every
+// arrival is waited for and no barrier is left half full when the block ends.
+__device__ __forceinline__ void attention_wgmma_take_turn(int consumer) {
+#if ATTN_WGMMA_PINGPONG
+  named_barrier_sync(1u + static_cast<unsigned>(consumer), 256);
+#else
+  (void)consumer;
+#endif
+}
+__device__ __forceinline__ void attention_wgmma_pass_turn(int consumer) {
+#if ATTN_WGMMA_PINGPONG
+  named_barrier_arrive(2u - static_cast<unsigned>(consumer), 256);
+#else
+  (void)consumer;
+#endif
+}
 
 // S = Q·K_jᵀ for a consumer's 64 rows × BLOCK_KV keys, issued and committed as one group
 // (s zeroed first; accumulator layout, as o_acc). q_rows: the consumer's Q rows in the first
@@ -283,8 +314,11 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
     unsigned p[ATTN_WGMMA_BLOCK_KV / 16][4];
     float s[64];
     float rescale[2];
+    if (consumer == 1) attention_wgmma_pass_turn(consumer);  // consumer 0 goes first
     mbarrier_wait(ATTN_WGMMA_FULL_K(0), 0);
+    attention_wgmma_take_turn(consumer);
     attention_wgmma_issue_s(s, q_rows, k_s);
+    attention_wgmma_pass_turn(consumer);
     wgmma_wait<0>();
 #pragma unroll
     for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
@@ -298,8 +332,10 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
       // spin) between them, which ptxas would answer with a fence of its own.
       mbarrier_wait(ATTN_WGMMA_FULL_K(stage), static_cast<unsigned>(j / ATTN_WGMMA_STAGES) & 1u);
       mbarrier_wait(ATTN_WGMMA_FULL_V(prev), static_cast<unsigned>((j - 1) / ATTN_WGMMA_STAGES) & 1u);
+      attention_wgmma_take_turn(consumer);
       attention_wgmma_issue_s(s, q_rows, k_s + static_cast<unsigned>(stage * ATTN_WGMMA_KV_TILE_BYTES));
       attention_wgmma_issue_pv(o_acc, p, v_s + static_cast<unsigned>(prev * ATTN_WGMMA_KV_TILE_BYTES));
+      attention_wgmma_pass_turn(consumer);
       wgmma_wait<1>();  // groups complete in order: S_j is done, P·V may not be
 #pragma unroll
       for (int e = 0; e < 64; ++e) wgmma_fence_operand(s[e]);
@@ -319,8 +355,10 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
     // The last tile's O += P·V.
     const int last = (kv_tiles - 1) % ATTN_WGMMA_STAGES;
     mbarrier_wait(ATTN_WGMMA_FULL_V(last), static_cast<unsigned>((kv_tiles - 1) / ATTN_WGMMA_STAGES) & 1u);
+    attention_wgmma_take_turn(consumer);
     wgmma_fence();  // o_acc rescaled and p written since the last wgmma
     attention_wgmma_issue_pv(o_acc, p, v_s + static_cast<unsigned>(last * ATTN_WGMMA_KV_TILE_BYTES));
+    if (consumer == 0) attention_wgmma_pass_turn(consumer);  // consumer 1 has one more turn to take
     wgmma_wait<0>();
     attention_wgmma_fence_pv(o_acc, p);
     if (arrives) mbarrier_arrive(ATTN_WGMMA_EMPTY_V(last));

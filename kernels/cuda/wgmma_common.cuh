@@ -109,6 +109,17 @@ __device__ __forceinline__ void tma_load_2d(unsigned dst, const TensorMap2d* map
 // the async proxy (wgmma, TMA); a barrier after it makes that hold for the block.
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// ---- Named barriers (bar.sync / bar.arrive with an id and a thread count) ----
+// Barrier `id` (1 .. 15; 0 is __syncthreads') completes when `count` threads (a multiple of
+// 32) have arrived: named_barrier_sync arrives and waits for that, named_barrier_arrive
+// arrives and goes on. The attention kernel's consumers pass a turn with them.
+__device__ __forceinline__ void named_barrier_sync(unsigned id, unsigned count) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+}
+__device__ __forceinline__ void named_barrier_arrive(unsigned id, unsigned count) {
+  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+}
+
 // ---- wgmma ----
 
 // Orders this warpgroup's earlier register writes (the zeroed accumulators) before the
