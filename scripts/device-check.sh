@@ -29,8 +29,8 @@
 #       printed, no GPU test runs, nothing is written. CTest runs it (device_check_dry_run),
 #       so a mistyped option is found here, not on a lent GPU's scarce minutes.
 # Budget: about 5 minutes on an H200 (the native tier adds 8 + 6 GEMM cases: about a minute; 8
-# attention cases of at most 2 s of samples each, and 4 of the named attention_mma_sync; the
-# native peak 4 + 3 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
+# attention cases of at most 2 s of samples each, 4 of the named attention_mma_sync and 1 of
+# attention_wgmma without ping-pong; the native peak 4 + 3 cases of at most 1 s). Exit status: 0 all verified, 1 something failed, 2 no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -133,6 +133,15 @@ for mask in "" --causal; do
     --out "$dir/attention-mma-sync$name_suffix.json" --csv "$dir/attention-mma-sync$name_suffix.csv" | tee -a "$dir/summary.txt"
   [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 done
+
+# attention_wgmma with its two consumer warpgroups issuing as soon as each is ready
+# (ATTN_WGMMA_PINGPONG=0) instead of taking turns: what the ping-pong is worth, beside the
+# default run above (Hopper; skipped with the reason elsewhere). 1 case.
+echo "== native attention: attention_wgmma without ping-pong, bf16 at 1x32x8192x128"
+suanli_run --backend cuda --device 0 --workload attention --tier native --native-kernel attention_wgmma \
+  --dtype bf16 --shape 1x32x8192x128 --kernel-define ATTN_WGMMA_PINGPONG=0 --max-time 2 --timeout 60 \
+  --out "$dir/attention-wgmma-no-pingpong.json" --csv "$dir/attention-wgmma-no-pingpong.csv" | tee -a "$dir/summary.txt"
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 
 # The ceilings: FMA chains per dtype (int8 on dp4a) and STREAM copy / triad over 1 GiB
 # arrays (4x the L2 is less), each verified, then held against the datasheet (vector peak,
