@@ -10,8 +10,8 @@
 // ldmatrix, cp.async): a silent fallback to scalar code would otherwise pass.
 //
 // Exit status: 0 when everything compiled without spills, 1 on any compile error, spill,
-// missing native instruction or wgmma pipeline serialized by ptxas, 2 when NVRTC itself
-// cannot be used (or lacks a target).
+// missing native instruction, wgmma pipeline serialized by ptxas, or a serialization control
+// that went undetected; 2 when NVRTC itself cannot be used (or lacks a target).
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -95,6 +95,7 @@ std::vector<std::string> wgmma_serialization_notes(const std::string& log) {
 
 struct Totals {
   int compiled = 0, failed = 0, spilled = 0, missing_instructions = 0, serialized = 0;
+  bool control_detected = false;  // the serialization control's notes were found
 };
 
 // What is compiled: the label printed before each report, and the compile's inputs.
@@ -157,6 +158,41 @@ void check_ptx(const CompileJob& job, const std::string& arch, const std::vector
   }
 }
 
+// A kernel that reads a wgmma accumulator before the wait that completes it, appended to the
+// wgmma prelude: ptxas must serialize it. If the check found no note here, a toolkit whose
+// ptxas words its notes differently would pass every real kernel unseen, so this control
+// must be detected for the run to pass.
+constexpr const char* kSerializationControl = R"(
+extern "C" __global__ void serialization_control(float* out, unsigned a, unsigned b) {
+  float d[64];
+  for (int i = 0; i < 64; ++i) d[i] = 0.0f;
+  wgmma_fence();
+  wgmma_m64n128(d, wgmma_descriptor(a), wgmma_descriptor(b));
+  wgmma_commit();
+  out[threadIdx.x] = d[0];  // read while the wgmma may still be writing it
+  wgmma_wait<0>();
+  for (int i = 0; i < 64; ++i) out[64 * threadIdx.x + i] += d[i];
+}
+)";
+
+// Compiles the control after the prelude of `wgmma_variant` (a native wgmma kernel) and
+// requires the serialization notes to name it; the notes of this compile are not counted.
+void check_serialization_control(const suanli::NativeVariant& wgmma_variant, Totals& totals) {
+  const std::string source =
+      suanli::source_with_dialect(suanli::cuda::cuda_dialect_source(), suanli::native_kernel_source(wgmma_variant.source)) +
+      kSerializationControl;
+  const suanli::cuda::NvrtcTarget target{"sm_90a", true};
+  const auto options = suanli::cuda::nvrtc_options(target, wgmma_variant.defines, {"--ptxas-options=-v"});
+  const suanli::cuda::NvrtcOutput out = suanli::cuda::nvrtc_compile(source, "serialization_control.cu", options, true);
+  int named = 0;
+  if (out.ok)
+    for (const std::string& line : wgmma_serialization_notes(out.log))
+      if (line.find("serialization_control") != std::string::npos) ++named;
+  std::printf("%-46s wgmma serialization control: %d notes %s\n", "serialization_control", named,
+              named > 0 ? "(detected) ok" : "NOT DETECTED");
+  totals.control_detected = named > 0;
+}
+
 std::string label_of(const std::string& kernel, const std::string& dtype, const std::string& config, const std::string& arch) {
   char label[160];
   std::snprintf(label, sizeof label, "%-13s %-5s %-19s %-7s", kernel.c_str(), dtype.c_str(), config.c_str(), arch.c_str());
@@ -200,10 +236,22 @@ int main() {
         check_ptx(job, arch, v.ptx_requires, totals);
       }
     }
+    const auto variants = suanli::native_variants();
+    const auto wgmma = std::find_if(variants.begin(), variants.end(),
+                                    [](const suanli::NativeVariant& v) { return v.kernel == "peak_wgmma" && v.dtype == "fp16"; });
+    if (wgmma != variants.end()) {
+      check_serialization_control(*wgmma, totals);
+    } else {
+      std::printf("serialization_control: no peak_wgmma fp16 variant to take the wgmma prelude from\n");
+    }
     std::printf("\n%d compiled, %d compile errors, %d spilling entries, %d missing native instructions, "
-                "%d wgmma serialization notes\n",
-                totals.compiled, totals.failed, totals.spilled, totals.missing_instructions, totals.serialized);
-    return (totals.failed > 0 || totals.spilled > 0 || totals.missing_instructions > 0 || totals.serialized > 0) ? 1 : 0;
+                "%d wgmma serialization notes (control %s)\n",
+                totals.compiled, totals.failed, totals.spilled, totals.missing_instructions, totals.serialized,
+                totals.control_detected ? "detected" : "NOT DETECTED");
+    return (totals.failed > 0 || totals.spilled > 0 || totals.missing_instructions > 0 || totals.serialized > 0 ||
+            !totals.control_detected)
+               ? 1
+               : 0;
   } catch (const std::exception& e) {
     std::printf("suanli_nvrtc_check: %s\n", e.what());
     return 2;
