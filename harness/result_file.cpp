@@ -1,5 +1,6 @@
 #include "harness/result_file.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,26 @@ namespace {
 }
 
 const char* const kIdentityFields[] = {"workload", "backend", "device_name", "tier", "dtype", "shape", "status"};
+
+// Why a case's "shape" cannot be read as one, or "": every member a size (an integer from 0
+// to 2^63 - 1; JSON numbers past that, or with a fraction, are not sizes), except "causal"
+// (true or false) and "op" (a stream operation's name). Labels, keys and tables read these
+// as int64 and bool, so a file from elsewhere must not reach them otherwise.
+std::string shape_problem(const nlohmann::json& shape) {
+  for (const auto& [key, v] : shape.items()) {
+    const std::string what = "shape \"" + key + "\" is " + v.dump();
+    if (key == "causal") {
+      if (!v.is_boolean()) return what + " (want true or false)";
+    } else if (key == "op") {
+      if (!v.is_string()) return what + " (want an operation's name)";
+    } else if (!v.is_number_integer() ||
+               (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
+                                       : v.get<std::int64_t>() < 0)) {
+      return what + " (want a size: an integer from 0 to 2^63 - 1)";
+    }
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -45,6 +66,10 @@ ResultFile validate_result_document(nlohmann::json document, const std::string& 
       if (!c.at(field).is_string())
         fail(origin, "case " + std::to_string(i) + ": \"" + field + "\" is not a string");
     if (!c.at("shape").is_object()) fail(origin, "case " + std::to_string(i) + ": \"shape\" is not an object");
+    if (const std::string why = shape_problem(c.at("shape")); !why.empty())
+      fail(origin, "case " + std::to_string(i) + ": " + why);
+    if (const auto hot = c.find("hot"); hot != c.end() && !hot->is_boolean())
+      fail(origin, "case " + std::to_string(i) + ": \"hot\" is " + hot->dump() + " (want true or false)");
     if (const auto s = c.find("samples_s"); s != c.end()) {
       if (!s->is_array()) fail(origin, "case " + std::to_string(i) + ": \"samples_s\" is not an array");
       for (const auto& v : *s)

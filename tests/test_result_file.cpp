@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -57,6 +58,31 @@ TEST(ResultFile, RejectsMalformedDocumentsNamingTheProblem) {
   doc = sample_doc();
   doc["cases"] = "x";
   EXPECT_EQ(error_of(doc), "f.json: no \"cases\" array");
+}
+
+// Found by fuzz.result_json: an "h_kv" of 2 followed by 82 zeros, which JSON parses as a
+// double, reached the shape text's int64 conversion (undefined behaviour).
+TEST(ResultFile, ShapeMembersMustBeSizesFlagsOrNames) {
+  auto doc = sample_doc();
+  doc["cases"][0]["shape"]["k"] = nlohmann::json::parse("2" + std::string(82, '0'));
+  EXPECT_EQ(error_of(doc), "f.json: case 0: shape \"k\" is 2e+82 (want a size: an integer from 0 to 2^63 - 1)");
+  doc["cases"][0]["shape"]["k"] = 16.5;
+  EXPECT_NE(error_of(doc).find("shape \"k\" is 16.5 (want a size"), std::string::npos);
+  doc["cases"][0]["shape"]["k"] = -1;
+  EXPECT_NE(error_of(doc).find("shape \"k\" is -1"), std::string::npos);
+  doc["cases"][0]["shape"]["k"] = nlohmann::json(std::uint64_t{1} << 63);
+  EXPECT_NE(error_of(doc).find("shape \"k\" is 9223372036854775808"), std::string::npos);
+  doc["cases"][0]["shape"]["k"] = INT64_MAX;
+  EXPECT_EQ(error_of(doc), "");
+  doc = sample_doc();
+  doc["cases"][0]["shape"]["causal"] = 1;
+  EXPECT_EQ(error_of(doc), "f.json: case 0: shape \"causal\" is 1 (want true or false)");
+  doc["cases"][0]["shape"]["causal"] = true;
+  doc["cases"][0]["shape"]["op"] = 3;
+  EXPECT_EQ(error_of(doc), "f.json: case 0: shape \"op\" is 3 (want an operation's name)");
+  doc = sample_doc();
+  doc["cases"][0]["hot"] = "yes";
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"hot\" is \"yes\" (want true or false)");
 }
 
 TEST(ResultFile, TruncatedAndMissingFilesNameTheFile) {
