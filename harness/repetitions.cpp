@@ -40,6 +40,12 @@ void restate(nlohmann::json& rec, const std::vector<double>& samples, double loo
   if (rec.contains("bytes")) rec["gbps"] = rec.at("bytes").get<double>() / st.median / 1e9;
 }
 
+// How many runs one record of a file stands for: its own repetitions, else 1.
+std::size_t runs_in(const nlohmann::json& rec) {
+  const auto r = rec.find("repetitions");
+  return r != rec.end() && r->is_array() && !r->empty() ? r->size() : 1;
+}
+
 // The runs one record stands for: its own "repetitions" when it is already folded (a
 // file of run --repetitions), else itself: {median_s, n, cv, stop_reason}.
 void append_runs(const nlohmann::json& rec, nlohmann::json& list) {
@@ -161,16 +167,6 @@ std::vector<double> repetition_medians(const nlohmann::json& record) {
 }  // namespace suanli
 
 namespace suanli {
-
-namespace {
-
-// How many runs one record of a file stands for: its own repetitions, else 1.
-std::size_t runs_in(const nlohmann::json& rec) {
-  const auto r = rec.find("repetitions");
-  return r != rec.end() && r->is_array() && !r->empty() ? r->size() : 1;
-}
-
-}  // namespace
 
 ResultFile load_run_set(const std::string& path) {
   std::error_code ec;

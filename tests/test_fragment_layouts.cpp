@@ -60,7 +60,8 @@ struct TvLayout {
   }
 };
 
-// A fragment table of harness/fragment_layouts.h as (lane, value) -> (row, col), with value v
+// A fragment table of harness/fragment_layouts.h as (lane, value) -> (row, col): an
+// accumulator table as it is (value = register), an operand table through per_word, value v
 // being part v % P of word v / P (CuTe numbers a fragment's values in register order, P to a
 // 32-bit register).
 using Table = std::function<std::pair<int, int>(int lane, int value)>;
@@ -119,7 +120,7 @@ TEST(FragmentLayouts, MmaM16n8k16MatchesCute) {
   const TvLayout b{{{4, 16}, {8, 1}}, {{2, 8}, {2, 64}}, 8};
   EXPECT_SAME_LAYOUT(a, per_word<2>(fr::mma_a_at<2>));
   EXPECT_SAME_LAYOUT(b, b_per_word<2>(fr::mma_b_at<2>));
-  EXPECT_SAME_LAYOUT(kCuteMmaC, per_word<1>([](int l, int r, int) { return fr::mma_d_at(l, r); }));
+  EXPECT_SAME_LAYOUT(kCuteMmaC, Table(fr::mma_d_at));
   EXPECT_TRUE(covers_once(per_word<2>(fr::mma_a_at<2>), 32, 8, 16, 16));
   EXPECT_TRUE(covers_once(b_per_word<2>(fr::mma_b_at<2>), 32, 4, 8, 16));
 
@@ -195,17 +196,17 @@ TEST(FragmentLayouts, LdmatrixMatchesCute) {
 TvLayout cute_wgmma_c(int n) { return {{{4, 128}, {8, 1}, {4, 16}}, {{2, 64}, {2, 8}, {n / 8, 512}}, 64}; }
 
 TEST(FragmentLayouts, WgmmaAccumulatorMatchesCute) {
-  const Table d = per_word<1>([](int l, int r, int) { return fr::wgmma_d_at(l, r); });
+  const Table d = Table(fr::wgmma_d_at);
   for (const int n : {64, 128, 256}) {
     SCOPED_TRACE("N = " + std::to_string(n));
     EXPECT_SAME_LAYOUT(cute_wgmma_c(n), d);
     EXPECT_TRUE(covers_once(d, 128, n / 2, 64, n));
   }
   // Warps owning interleaved rows (warp w rows w, w + 4, ...) instead of 16-row bands.
-  const Table interleaved = per_word<1>([](int l, int r, int) {
+  const Table interleaved = [](int l, int r) {
     const auto [row, col] = fr::wgmma_d_at(l, r);
     return std::pair<int, int>{(row % 16) * 4 + row / 16, col};
-  });
+  };
   EXPECT_GT(mismatches(cute_wgmma_c(128), interleaved), 0);
 }
 
@@ -216,7 +217,7 @@ TEST(FragmentLayouts, WgmmaRegisterAMatchesCute) {
   EXPECT_TRUE(covers_once(per_word<2>(fr::wgmma_a_regs_at), 128, 8, 64, 16));
   // The accumulator's register order (which a kernel gets by packing S's n8 blocks in pairs)
   // is the same table: D of an m64n16 as A of an m64nNk16.
-  const Table d16 = per_word<1>([](int l, int r, int) { return fr::wgmma_d_at(l, r); });
+  const Table d16 = Table(fr::wgmma_d_at);
   EXPECT_EQ(mismatches(a, d16), 0);
   // Each warp's 16 rows read as the whole warpgroup's (no 16-row band per warp).
   const auto no_band = [](int l, int w, int p) { return fr::mma_a_at<2>(l % 32, w, p); };
@@ -319,7 +320,7 @@ TEST(FragmentLayouts, Mfma32x32x8MatchesComposableKernel) {
   }
   EXPECT_EQ(checked, 64 * (8 + 16));
   EXPECT_EQ(bad, 0);
-  EXPECT_TRUE(covers_once(per_word<1>([](int l, int r, int) { return fr::mfma_d_at(l, r); }), 64, 16, 32, 32));
+  EXPECT_TRUE(covers_once(Table(fr::mfma_d_at), 64, 16, 32, 32));
   // The accumulator with the input block above the group (row 16 (l / 32) + ...) is told apart.
   int bad_order = 0;
   for (int lane = 0; lane < 64; ++lane)

@@ -40,6 +40,18 @@ struct EntryReport {
   long spill_stores = -1, spill_loads = -1, stack_frame = -1, smem = -1;
 };
 
+// The lines of a compile log.
+std::vector<std::string> log_lines(const std::string& log) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= log.size()) {
+    const std::size_t end = std::min(log.find('\n', start), log.size());
+    lines.push_back(log.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 // ptxas -v output, one block per entry function:
 //   ptxas info    : Compiling entry function 'gemm_smem_tiled' for 'sm_80'
 //   ptxas         .     0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
@@ -50,11 +62,7 @@ std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
   static const std::regex regs_re(R"(Used (\d+) registers)");
   static const std::regex smem_re(R"((\d+) bytes smem)");
   std::vector<EntryReport> entries;
-  std::size_t start = 0;
-  while (start <= log.size()) {
-    const std::size_t end = std::min(log.find('\n', start), log.size());
-    const std::string line = log.substr(start, end - start);
-    start = end + 1;
+  for (const std::string& line : log_lines(log)) {
     std::smatch m;
     if (std::regex_search(line, m, entry_re)) {
       entries.push_back(EntryReport{m[1].str()});
@@ -81,15 +89,10 @@ std::vector<EntryReport> parse_ptxas_log(const std::string& log) {
 // exists to show what the tensor cores can do, a failure this check can see without a GPU.
 std::vector<std::string> wgmma_serialization_notes(const std::string& log) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < log.size()) {
-    const std::size_t end = std::min(log.find('\n', start), log.size());
-    const std::string line = log.substr(start, end - start);
+  for (const std::string& line : log_lines(log))
     if (line.find("Potential Performance Loss") != std::string::npos ||
         (line.find("injected") != std::string::npos && line.find("GMMA") != std::string::npos))
       out.push_back(line);
-    start = end + 1;
-  }
   return out;
 }
 
