@@ -41,7 +41,7 @@ static_assert(sizeof attention_smem >= 1024 + 2 * ATTN_WGMMA_HEAD_DIM * (ATTN_WG
 
 struct Outcome {
   suanli::VerifyResult check;
-  bool bad_barrier = false, bad_tma = false, bad_descriptor = false, stalled = false, guard_intact = true;
+  bool bad_barrier = false, bad_tma = false, bad_descriptor = false, stalled = false, misaligned_store = false, guard_intact = true;
 };
 
 // A (rows, D) view of a tensor as the harness encodes it: boxes of (BLOCK rows, 64 columns),
@@ -65,7 +65,7 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
   model.smem_bytes = sizeof attention_smem;
   model.fault = fault;
   mma_sync_emulation::machine.fault = warp_fault;
-  model.bad_barrier = model.bad_tma = model.bad_descriptor = model.stalled = false;
+  model.bad_barrier = model.bad_tma = model.bad_descriptor = model.stalled = model.misaligned_store = false;
   const mma_sync_emulation::Dim3 grid{static_cast<unsigned>((s.s_q + ATTN_WGMMA_BLOCK_Q - 1) / ATTN_WGMMA_BLOCK_Q),
                                       static_cast<unsigned>(s.h), static_cast<unsigned>(s.b)};
   const auto i32 = [](std::int64_t x) { return static_cast<int>(x); };
@@ -89,6 +89,7 @@ Outcome run(const AttentionShape& s, Fault fault = Fault::none, double scale_mul
   out.bad_tma = model.bad_tma;
   out.bad_descriptor = model.bad_descriptor;
   out.stalled = model.stalled;
+  out.misaligned_store = model.misaligned_store;
   const attention_emulated_check::Judged judged = attention_emulated_check::judge(kDType, s, in, seed);
   out.check = judged.check;
   out.guard_intact = judged.guard_intact;
@@ -105,6 +106,7 @@ void expect_correct(const AttentionShape& s, double scale_multiple = 1.0) {
   EXPECT_FALSE(r.bad_tma);
   EXPECT_FALSE(r.bad_descriptor);
   EXPECT_FALSE(r.stalled);
+  EXPECT_FALSE(r.misaligned_store);
   EXPECT_TRUE(r.guard_intact) << "written past O";
 }
 

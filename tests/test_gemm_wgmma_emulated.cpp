@@ -71,7 +71,7 @@ struct Result {
   std::vector<In> a, b;  // a: (M, K), b: (K, N) row-major (the reference's layout)
   std::vector<In> b_device;  // b as the kernel reads it: (N, K)
   std::vector<Out> c_in, c;
-  bool bad_barrier = false, bad_tma = false, bad_descriptor = false, stalled = false;
+  bool bad_barrier = false, bad_tma = false, bad_descriptor = false, stalled = false, misaligned_store = false;
 };
 
 TensorMap2d encode(const std::vector<In>& data, int rows, int k, int box_rows) {
@@ -98,7 +98,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 11) {
   model.barriers.clear();
   model.smem_bytes = sizeof gemm_smem;
   model.fault = fault;
-  model.bad_barrier = model.bad_tma = model.bad_descriptor = model.stalled = false;
+  model.bad_barrier = model.bad_tma = model.bad_descriptor = model.stalled = model.misaligned_store = false;
   const unsigned tiles = static_cast<unsigned>(((p.m + GEMM_WGMMA_BLOCK_M - 1) / GEMM_WGMMA_BLOCK_M) *
                                                ((p.n + GEMM_WGMMA_BLOCK_N - 1) / GEMM_WGMMA_BLOCK_N));
   const unsigned grid = std::min(tiles, p.sms);
@@ -114,6 +114,7 @@ Result run(const Problem& p, Fault fault = Fault::none, unsigned seed = 11) {
   r.bad_tma = model.bad_tma;
   r.bad_descriptor = model.bad_descriptor;
   r.stalled = model.stalled;
+  r.misaligned_store = model.misaligned_store;
   return r;
 }
 
@@ -130,6 +131,7 @@ void expect_correct(const Problem& p) {
   EXPECT_FALSE(r.bad_tma);
   EXPECT_FALSE(r.bad_descriptor);
   EXPECT_FALSE(r.stalled);
+  EXPECT_FALSE(r.misaligned_store);
   EXPECT_EQ(wrong_elements(p, r), 0u);
   const std::size_t mn = static_cast<std::size_t>(p.m) * static_cast<std::size_t>(p.n);
   for (std::size_t i = 0; i < kGuard; ++i) EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(out_value(r.c[mn + i]))),
@@ -155,6 +157,12 @@ TEST(GemmWgmmaEmulated, LongKWrapsTheRingWithinATile) {
 
 TEST(GemmWgmmaEmulated, AlphaAndBetaReadTheOldC) {
   expect_correct({100, 300, GEMM_WGMMA_BLOCK_K, 1.5f, -0.5f});
+}
+
+// An odd N: rows start at odd elements, so no column pair may be stored as one word (the
+// model flags a misaligned paired store); the last column of each row is stored alone.
+TEST(GemmWgmmaEmulated, AnOddNStoresElementByElement) {
+  expect_correct({70, 257, GEMM_WGMMA_BLOCK_K, 1.5f, -0.5f});
 }
 
 // The check can fail: TMA writing plain rows while the descriptors say 128-byte swizzle (a

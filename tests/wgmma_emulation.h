@@ -104,6 +104,9 @@ struct Model {
   // A wait that nothing completed within kStallSeconds (a deadlocked ring): set, and every
   // wait returns from then on, so the test fails instead of hanging.
   bool stalled = false;
+  // A paired output store (store_out2) at an address not aligned to the pair: the GPU
+  // faults on it (misaligned address), the host would not notice.
+  bool misaligned_store = false;
 };
 constexpr int kStallSeconds = 60;
 inline Model model;
@@ -397,3 +400,11 @@ float from_out(T x) {
 inline float to_out(float x) { return x; }
 inline float from_out(float x) { return x; }
 #endif
+// The prelude's paired store: the two elements, and a flag where the GPU's 32- / 64-bit
+// store would fault on the address.
+template <class Out>
+void store_out2(Out* out, float lo, float hi) {
+  if (reinterpret_cast<std::uintptr_t>(out) % (2 * sizeof(Out)) != 0) wgmma_emulation::model.misaligned_store = true;
+  out[0] = to_out(lo);
+  out[1] = to_out(hi);
+}

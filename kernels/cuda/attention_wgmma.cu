@@ -38,7 +38,7 @@
 //     1 and 2): FlashAttention-3's ping-pong, so one's softmax runs against the other's
 //     products on the tensor cores.
 // Simplified against FlashAttention-3: the grid is not persistent (one block per query tile,
-// like attention_mma_sync), and O is stored with plain stores.
+// like attention_mma_sync), and O is stored from registers (a column pair per store).
 // ptxas reports when it had to serialize the wgmma pipeline (a register of an in-flight wgmma
 // touched before its wait), and suanli_nvrtc_check fails on it: the structure below -- both
 // barrier waits before the two issues, the first and last tiles peeled, P packed only after
@@ -365,7 +365,7 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
   }
 
   // Epilogue: O = o_acc / l per row (0 for a row that saw no key), rows < Sq and columns < D.
-  // Plain stores: O is D values per row against the Skv · D products behind each, so staging
+  // Stores from registers: O is D values per row against the Skv · D products behind each, so staging
   // it through shared memory for a TMA store would not show in the time.
   wgmma_out_t* const o_head = o + (static_cast<long long>(b) * H + h) * Sq * D;
   float inv_l[2];
@@ -378,9 +378,8 @@ attention_wgmma(int B, int H, int Hkv, int Sq, int Skv, int D, float scale, int 
     for (int e = 2 * r; e < ATTN_WGMMA_O_REGS; e += 4) {
       const int col = 8 * (e / 4) + 2 * t;
       if (col >= D) continue;
-      wgmma_out_t* const out = o_head + static_cast<long long>(row) * D + col;
-      out[0] = to_out(o_acc[e] * inv_l[r]);
-      out[1] = to_out(o_acc[e + 1] * inv_l[r]);
+      // D is a multiple of 8 (TMA's 16-byte rows) and col even: the pair is aligned.
+      store_out2(o_head + static_cast<long long>(row) * D + col, o_acc[e] * inv_l[r], o_acc[e + 1] * inv_l[r]);
     }
   }
 #undef ATTN_WGMMA_FULL_K

@@ -208,20 +208,33 @@ gemm_wgmma(int M, int N, int K, float alpha, float beta, const __grid_constant__
     if (previous >= 0 && arrives) mbarrier_arrive(GEMM_WGMMA_EMPTY(previous));
 
     // Epilogue: element e of part p is D[16 · warp + g + 8 · ((e / 2) % 2)][128 · p + 8 · (e / 4) + 2t + e % 2]
-    // of this warpgroup's 64 rows (g = lane / 4, t = lane % 4).
+    // of this warpgroup's 64 rows (g = lane / 4, t = lane % 4): elements e and e + 1 (e even)
+    // are a column pair, stored as one word when both columns exist and N is even (the
+    // column is even, so the pair is aligned).
     const int g = lane / 4;
     const int t = lane % 4;
+    const bool pair_ok = (N % 2) == 0;
 #pragma unroll
     for (int p = 0; p < GEMM_WGMMA_N_PARTS; ++p) {
 #pragma unroll
-      for (int e = 0; e < 64; ++e) {
+      for (int e = 0; e < 64; e += 2) {
         const int row = m0 + consumer * 64 + warp * 16 + g + 8 * ((e / 2) % 2);
-        const int col = n0 + p * 128 + 8 * (e / 4) + 2 * t + e % 2;
+        const int col = n0 + p * 128 + 8 * (e / 4) + 2 * t;
         if (row >= M || col >= N) continue;
         wgmma_out_t* const out = c + static_cast<long long>(row) * N + col;
-        float v = alpha * acc[p][e];
-        if (beta != 0.0f) v += beta * from_out(*out);
-        *out = to_out(v);
+        const bool both = col + 1 < N;
+        float v0 = alpha * acc[p][e];
+        float v1 = alpha * acc[p][e + 1];
+        if (beta != 0.0f) {
+          v0 += beta * from_out(out[0]);
+          if (both) v1 += beta * from_out(out[1]);
+        }
+        if (pair_ok && both) {
+          store_out2(out, v0, v1);
+        } else {
+          out[0] = to_out(v0);
+          if (both) out[1] = to_out(v1);
+        }
       }
     }
   }

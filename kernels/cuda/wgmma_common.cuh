@@ -243,6 +243,18 @@ __device__ __forceinline__ float from_out(wgmma_out_t x) { return __bfloat162flo
 __device__ __forceinline__ wgmma_out_t to_out(float x) { return x; }
 __device__ __forceinline__ float from_out(wgmma_out_t x) { return x; }
 #endif
+// Two adjacent outputs out[0], out[1] as one 32-bit (16-bit types) or 64-bit (fp32) store,
+// half the store instructions of two scalar ones; out must be aligned to the pair (an even
+// element index of a row of even length). The host models supply one that checks that.
+__device__ __forceinline__ void store_out2(wgmma_out_t* out, float lo, float hi) {
+#if defined(SUANLI_DTYPE_FP16)
+  *reinterpret_cast<__half2*>(out) = __floats2half2_rn(lo, hi);
+#elif defined(SUANLI_DTYPE_BF16)
+  *reinterpret_cast<__nv_bfloat162*>(out) = __floats2bfloat162_rn(lo, hi);
+#else
+  *reinterpret_cast<float2*>(out) = make_float2(lo, hi);
+#endif
+}
 #if WGMMA_ELEM_BYTES == 2
 // Two values rounded to the 16-bit input type, packed as one register of a wgmma A fragment
 // (lo in the low half): how attention turns its fp32 scores into P for P·V. The mma.sync
