@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace suanli {
@@ -98,15 +99,17 @@ void run_guarded(nlohmann::json& rec, const std::function<void()>& body) {
 
 void fold_throttle(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs) {
   if (runs.empty() || !runs.front()->contains("throttled_samples")) return;  // measured before minor 3
+  // Counts as int64: result files hold each below 2^31 (validate_result_document), a run set
+  // may add up many.
   nlohmann::json count = 0, reasons = nlohmann::json::array(), warnings = nlohmann::json::array(), clock = nullptr;
-  int reads = 0;
+  std::int64_t reads = 0;
   for (const auto* r : runs) {
     const auto& n = r->value("throttled_samples", nlohmann::json(nullptr));
-    count = n.is_number() && count.is_number() ? nlohmann::json(count.get<int>() + n.get<int>()) : nlohmann::json(nullptr);
+    count = n.is_number() && count.is_number() ? nlohmann::json(count.get<std::int64_t>() + n.get<std::int64_t>()) : nlohmann::json(nullptr);
     for (const auto& reason : r->value("throttle_reasons_seen", nlohmann::json::array()))
       if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) reasons.push_back(reason);
     for (const auto& w : r->value("warnings", nlohmann::json::array())) warnings.push_back(w);
-    reads += r->value("state_reads", 0);
+    reads += r->value("state_reads", std::int64_t{0});
     const auto& mhz = r->value("max_sm_clock_mhz_seen", nlohmann::json(nullptr));
     if (mhz.is_number() && (clock.is_null() || mhz.get<double>() > clock.get<double>())) clock = mhz;
   }

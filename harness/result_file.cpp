@@ -1,5 +1,6 @@
 #include "harness/result_file.h"
 
+#include <climits>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,27 @@ std::string shape_problem(const nlohmann::json& shape) {
   return "";
 }
 
+// Why a case's counter (a number of samples or of state reads) is not a count, or "": an
+// integer from 0 to 2^31 - 1. The run-set fold adds them up as integers.
+std::string count_problem(const std::string& key, const nlohmann::json& v) {
+  if (v.is_number_integer() && (v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT32_MAX)
+                                                       : v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= INT32_MAX))
+    return "";
+  return "\"" + key + "\" is " + v.dump() + " (want a count: an integer from 0 to 2^31 - 1)";
+}
+
+// The counters a case may carry: throttled_samples (null: not known), state_reads, stats.n.
+std::string counters_problem(const nlohmann::json& c) {
+  if (const auto t = c.find("throttled_samples"); t != c.end() && !t->is_null())
+    if (std::string why = count_problem("throttled_samples", *t); !why.empty()) return why;
+  if (const auto r = c.find("state_reads"); r != c.end())
+    if (std::string why = count_problem("state_reads", *r); !why.empty()) return why;
+  if (const auto st = c.find("stats"); st != c.end() && st->is_object())
+    if (const auto n = st->find("n"); n != st->end())
+      if (std::string why = count_problem("stats.n", *n); !why.empty()) return why;
+  return "";
+}
+
 }  // namespace
 
 ResultFile validate_result_document(nlohmann::json document, const std::string& origin) {
@@ -45,13 +67,13 @@ ResultFile validate_result_document(nlohmann::json document, const std::string& 
   if (version == document.end()) fail(origin, "not a suanli results document (no schema_version)");
   if (!version->is_number_integer())
     fail(origin, "schema_version " + version->dump() + " is not an integer");
-  if (version->get<int>() != kResultsSchemaVersion)
+  if (version->get<std::int64_t>() != kResultsSchemaVersion)
     fail(origin, "unsupported schema_version " + version->dump() + " (this build reads " +
                      std::to_string(kResultsSchemaVersion) + ")");
   ResultFile out;
   out.path = origin;
   if (const auto minor = document.find("schema_minor"); minor != document.end()) {
-    if (!minor->is_number_integer() || minor->get<int>() < 0)
+    if (!minor->is_number_integer() || minor->get<std::int64_t>() < 0 || minor->get<std::int64_t>() > INT32_MAX)
       fail(origin, "schema_minor " + minor->dump() + " is not a non-negative integer");
     out.schema_minor = minor->get<int>();
   }
@@ -68,8 +90,12 @@ ResultFile validate_result_document(nlohmann::json document, const std::string& 
     if (!c.at("shape").is_object()) fail(origin, "case " + std::to_string(i) + ": \"shape\" is not an object");
     if (const std::string why = shape_problem(c.at("shape")); !why.empty())
       fail(origin, "case " + std::to_string(i) + ": " + why);
+    if (const std::string why = counters_problem(c); !why.empty()) fail(origin, "case " + std::to_string(i) + ": " + why);
     if (const auto hot = c.find("hot"); hot != c.end() && !hot->is_boolean())
       fail(origin, "case " + std::to_string(i) + ": \"hot\" is " + hot->dump() + " (want true or false)");
+    for (const char* work : {"flops", "bytes"})  // a case's declared work: rates are folded from it
+      if (const auto w = c.find(work); w != c.end() && !w->is_null() && (!w->is_number() || !(w->get<double>() >= 0)))
+        fail(origin, "case " + std::to_string(i) + ": \"" + work + "\" is " + w->dump() + " (want a number >= 0)");
     if (const auto s = c.find("samples_s"); s != c.end()) {
       if (!s->is_array()) fail(origin, "case " + std::to_string(i) + ": \"samples_s\" is not an array");
       for (const auto& v : *s)

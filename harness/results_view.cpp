@@ -72,14 +72,16 @@ std::string results_table(const nlohmann::json& doc) {
     std::string status = c.value("status", "?");
     if (status == "ok" && !c.value("verified", false)) status = "unverified";
     if (status != "ok") status += ": " + c.value("reason", std::string());
-    if (const auto& t = field(c, "throttled_samples"); t.is_number() && t.get<int>() > 0)  // the row's warning, in short
-      status += " (throttled " + std::to_string(t.get<int>()) + "/" + num(field(st, "n"), "%.0f") + ")";
+    // The row's warning, in short. Counts print through num (a double), never an int
+    // conversion, whatever number a document holds.
+    if (const auto& t = field(c, "throttled_samples"); t.is_number() && t.get<double>() > 0)
+      status += " (throttled " + num(t, "%.0f") + "/" + num(field(st, "n"), "%.0f") + ")";
     const bool stream = c.value("workload", "") == "stream";
     std::string rate = stream ? num(field(c, "gbps"), "%.4g") : num(field(c, "tflops"), "%.4g");
     if (any_stream && rate != "-") rate += stream ? " GB/s" : c.value("dtype", "") == "int8" ? " TOPS" : " TFLOPS";
     rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), case_shape_text(c), kernel_text(c),
                     num(field(st, "median_s"), "%.3f", 1e3), rate, num(field(c, stream ? "pct_of_peak_bw" : "pct_of_peak"), "%.1f"),
-                    num(field(st, "cv"), "%.1f", 100.0), field(st, "n").is_number() ? std::to_string(st["n"].get<int>()) : "-", status});
+                    num(field(st, "cv"), "%.1f", 100.0), num(field(st, "n"), "%.0f"), status});
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)

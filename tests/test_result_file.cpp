@@ -85,6 +85,34 @@ TEST(ResultFile, ShapeMembersMustBeSizesFlagsOrNames) {
   EXPECT_EQ(error_of(doc), "f.json: case 0: \"hot\" is \"yes\" (want true or false)");
 }
 
+// Counters are added up as integers when runs are folded (load_run_set): a float there, or a
+// negative count, would be an out-of-range conversion, so the file is refused by name.
+TEST(ResultFile, CountersMustBeCountsAndWorkANumber) {
+  auto doc = sample_doc();
+  doc["cases"][0]["throttled_samples"] = nlohmann::json::parse("2" + std::string(82, '0'));
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"throttled_samples\" is 2e+82 (want a count: an integer from 0 to 2^31 - 1)");
+  doc["cases"][0]["throttled_samples"] = nullptr;  // not known: allowed
+  EXPECT_EQ(error_of(doc), "");
+  doc["cases"][0]["throttled_samples"] = 3;
+  doc["cases"][0]["state_reads"] = -2;
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"state_reads\" is -2 (want a count: an integer from 0 to 2^31 - 1)");
+  doc["cases"][0]["state_reads"] = INT32_MAX;
+  EXPECT_EQ(error_of(doc), "");
+  doc["cases"][0]["stats"] = {{"n", 2.5}};
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"stats.n\" is 2.5 (want a count: an integer from 0 to 2^31 - 1)");
+  doc["cases"][0]["stats"]["n"] = std::int64_t{INT32_MAX} + 1;
+  EXPECT_NE(error_of(doc).find("\"stats.n\" is 2147483648"), std::string::npos);
+  doc = sample_doc();
+  doc["cases"][0]["flops"] = "x";
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"flops\" is \"x\" (want a number >= 0)");
+  doc["cases"][0]["flops"] = 2e9;
+  doc["cases"][0]["bytes"] = -1.0;
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"bytes\" is -1.0 (want a number >= 0)");
+  doc = sample_doc();
+  doc["schema_version"] = (std::int64_t{1} << 32) + 1;  // not version 1, whatever its low 32 bits
+  EXPECT_NE(error_of(doc).find("unsupported schema_version"), std::string::npos);
+}
+
 TEST(ResultFile, TruncatedAndMissingFilesNameTheFile) {
   const auto dir = std::filesystem::temp_directory_path() / ("suanli_rf_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
