@@ -23,7 +23,7 @@ namespace suanli {
 
 // Bumped whenever a virtual signature or a struct below changes layout; the loader
 // refuses a plugin built against another version rather than crashing in it.
-constexpr int kBackendAbiVersion = 6;  // 6: KernelArg::tensor_map_2d (TMA descriptors); 5: DeviceInfo power limit / max SM clock / ECC, DeviceState::throttled
+constexpr int kBackendAbiVersion = 7;  // 7: DeviceState::energy_j; 6: KernelArg::tensor_map_2d (TMA descriptors); 5: DeviceInfo power limit / max SM clock / ECC, DeviceState::throttled
 
 enum class DType { fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8 };
 
@@ -73,6 +73,10 @@ struct DeviceState {
   std::optional<double> mem_clock_mhz;
   std::optional<double> temperature_c;
   std::optional<double> power_w;
+  // The board's cumulative energy counter in joules (origin arbitrary, never decreasing):
+  // NVML's total energy consumption (Volta and later), ROCm SMI's energy count. The
+  // harness takes differences over a timed loop; nullopt where the device has none.
+  std::optional<double> energy_j;
   std::optional<std::string> throttle_reasons;  // empty string = none active
   // Whether a reason that holds the clocks below what the work would get is active: any
   // reason but an idle GPU or an application-clock setting (an administrator's choice,

@@ -78,6 +78,7 @@ void measure_into(nlohmann::json& rec, Device& device, const std::function<void(
   rec["state_before"] = to_json(meas.state_before);
   rec["state_after"] = to_json(meas.state_after);
   record_throttle(rec, meas);
+  record_energy(rec, meas.energy);
   rec["status"] = "ok";
 }
 
@@ -119,6 +120,40 @@ void fold_throttle(nlohmann::json& out, const std::vector<const nlohmann::json*>
   out["max_sm_clock_mhz_seen"] = clock;
   if (warnings.empty()) out.erase("warnings");
   else out["warnings"] = warnings;
+}
+
+void record_energy(nlohmann::json& rec, const std::optional<EnergyWindow>& energy) {
+  rec.erase("tflops_per_w");
+  if (!energy) {
+    rec["energy"] = nullptr;
+    return;
+  }
+  nlohmann::json out = {{"joules", energy->joules}, {"window_s", energy->seconds}, {"avg_power_w", nullptr}};
+  if (energy->seconds >= kEnergyMinWindowSeconds && energy->joules > 0) {
+    const double watts = energy->joules / energy->seconds;
+    out["avg_power_w"] = watts;
+    if (const auto t = rec.find("tflops"); t != rec.end() && t->is_number()) rec["tflops_per_w"] = t->get<double>() / watts;
+  } else {
+    char note[96];
+    std::snprintf(note, sizeof note, "no average power: a window under %.0f s (--min-time lengthens it)", kEnergyMinWindowSeconds);
+    out["note"] = note;
+  }
+  rec["energy"] = std::move(out);
+}
+
+void fold_energy(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs) {
+  if (runs.empty() || !runs.front()->contains("energy")) return;  // measured before minor 4
+  std::optional<EnergyWindow> sum = EnergyWindow{};
+  for (const auto* r : runs) {
+    const auto e = r->find("energy");
+    if (!sum || e == r->end() || !e->is_object()) {
+      sum.reset();
+      continue;
+    }
+    sum->joules += e->value("joules", 0.0);
+    sum->seconds += e->value("window_s", 0.0);
+  }
+  record_energy(out, sum);
 }
 
 void add_warning(nlohmann::json& rec, const std::string& warning) {

@@ -46,6 +46,17 @@ void run_guarded(nlohmann::json& rec, const std::function<void()>& body);
 // (null) if any run could not read the reasons.
 void fold_throttle(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs);
 
+// The energy fields of a measured record (schema_minor 4): "energy" {joules, window_s,
+// avg_power_w} over the timed loop, null without an energy counter; avg_power_w null (with
+// a note) for a window under kEnergyMinWindowSeconds; "tflops_per_w" (the record's rate over
+// that power: TOPS per watt for int8) where both exist. Call after the rate is set.
+void record_energy(nlohmann::json& rec, const std::optional<EnergyWindow>& energy);
+
+// The energy fields of one case measured in several runs: joules and windows summed, then
+// as record_energy; null if any run had no counter. Files from before schema_minor 4 (no
+// "energy") are left without.
+void fold_energy(nlohmann::json& out, const std::vector<const nlohmann::json*>& runs);
+
 // Appends to the record's "warnings" (schema_minor 3): something a reader of the row must
 // know (throttled samples) that does not change its status.
 void add_warning(nlohmann::json& rec, const std::string& warning);

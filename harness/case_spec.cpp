@@ -33,7 +33,8 @@ nlohmann::json to_json(const CaseSpec& c) {
            {{"min_samples", c.policy.min_samples},
             {"max_samples", c.policy.max_samples},
             {"target_rel_ci", c.policy.target_rel_ci},
-            {"max_seconds", c.policy.max_seconds}}},
+            {"max_seconds", c.policy.max_seconds},
+            {"min_seconds", c.policy.min_seconds}}},
           {"warmup_runs", c.warmup_runs},
           {"extra_defines", defines},
           {"native_kernel", c.native_kernel},
@@ -80,6 +81,7 @@ CaseSpec case_spec_from_json(const nlohmann::json& j) {
   c.policy.max_samples = p.at("max_samples").get<int>();
   c.policy.target_rel_ci = p.at("target_rel_ci").get<double>();
   c.policy.max_seconds = p.at("max_seconds").get<double>();
+  c.policy.min_seconds = p.value("min_seconds", 0.0);
   c.warmup_runs = j.at("warmup_runs").get<int>();
   for (const auto& d : j.at("extra_defines")) c.extra_defines.push_back({d.at("name").get<std::string>(), d.at("value").get<std::string>()});
   if (j.contains("tuning")) c.tuning = j["tuning"];
@@ -176,6 +178,7 @@ nlohmann::json to_json(const DeviceState& s) {
           {"mem_clock_mhz", optional_json(s.mem_clock_mhz)},
           {"temperature_c", optional_json(s.temperature_c)},
           {"power_w", optional_json(s.power_w)},
+          {"energy_j", optional_json(s.energy_j)},
           {"throttle_reasons", optional_json(s.throttle_reasons)},
           {"throttled", optional_json(s.throttled)}};
 }

@@ -172,6 +172,7 @@ struct RunOptions {
   int max_samples = 1000;
   double target_ci = 0.01;
   double max_time = 5.0;
+  double min_time = 0.0;
   int warmup = 2;
   double timeout = 900;
   std::vector<std::string> kernel_defines;
@@ -197,7 +198,7 @@ nlohmann::json options_json(const RunOptions& o) {
           {"shapes", o.shape_set},        {"shape-file", o.shape_file}, {"hot", o.hot},             {"out", o.out},
           {"csv", o.csv},                 {"gbench-out", o.gbench_out}, {"chips", o.chips},
           {"seed", o.seed},               {"min-samples", o.min_samples}, {"max-samples", o.max_samples},
-          {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"warmup", o.warmup},
+          {"target-ci", o.target_ci},     {"max-time", o.max_time},   {"min-time", o.min_time},   {"warmup", o.warmup},
           {"timeout", o.timeout},         {"kernel-define", o.kernel_defines}, {"causal", o.causal},
           {"kv-heads", o.kv_heads},       {"seq-kv", o.seq_kv},       {"health-threshold", o.health_threshold},
           {"op", split_list(o.ops)},      {"tuning-dir", o.no_tuning ? std::string() : o.tuning_dir},
@@ -225,6 +226,7 @@ RunOptions options_from_json(const nlohmann::json& j, const std::string& origin)
     o.max_samples = j.at("max-samples").get<int>();
     o.target_ci = j.at("target-ci").get<double>();
     o.max_time = j.at("max-time").get<double>();
+    o.min_time = j.value("min-time", 0.0);  // journals from before --min-time
     o.warmup = j.at("warmup").get<int>();
     o.timeout = j.at("timeout").get<double>();
     o.kernel_defines = j.at("kernel-define").get<std::vector<std::string>>();
@@ -384,6 +386,8 @@ CheckedRun check_run_options(const RunOptions& o) {
   if (!(o.target_ci > 0)) throw UsageError("--target-ci must be > 0");
   if (!(o.max_time > 0)) throw UsageError("--max-time must be > 0");
   if (!(o.timeout > 0)) throw UsageError("--timeout must be > 0");
+  if (!(o.min_time >= 0) || !(o.min_time < o.timeout))
+    throw UsageError("--min-time must be >= 0 and below --timeout (the watchdog would stop every case)");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
   if (o.repetitions < 1 || o.repetitions > kMaxRepetitions)
     throw UsageError("--repetitions must be from 1 to " + std::to_string(kMaxRepetitions));
@@ -440,7 +444,7 @@ std::vector<CaseSpec> build_cases(const RunOptions& o, const CheckedRun& c, Devi
         else if (o.workload == "gemm") spec.shape = shapes[si];
         spec.hot = o.hot;
         spec.seed = o.seed;
-        spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time};
+        spec.policy = {o.min_samples, o.max_samples, o.target_ci, o.max_time, o.min_time};
         spec.warmup_runs = o.warmup;
         spec.extra_defines = c.extra_defines;
         if (tier == "native") spec.native_kernel = c.native_kernel;
@@ -787,6 +791,9 @@ int run_cli(int argc, char** argv) {
   run->add_option("--max-samples", ro.max_samples, "Most timed samples per case")->capture_default_str();
   run->add_option("--target-ci", ro.target_ci, "Stop when the median's 95% CI half-width is below this fraction")->capture_default_str();
   run->add_option("--max-time", ro.max_time, "Seconds of timed sampling per case before stopping anyway")->capture_default_str();
+  run->add_option("--min-time", ro.min_time,
+                  "Seconds of timed sampling per case at least, converged or not (a longer window for the average power)")
+      ->capture_default_str();
   run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
   run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();
   run->add_option("--kernel-define", ro.kernel_defines, "Extra kernel define NAME[=VALUE] (experiments, tests)");

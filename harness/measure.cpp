@@ -38,6 +38,7 @@ Measurement measure(Device& device, const std::function<void()>& enqueue_once, c
 
   auto read_at = Clock::now();
   m.state_before = device.sample_state();
+  const auto energy_from = Clock::now();
   double read_cost = seconds_since(read_at);
   ThrottleCount& t = m.throttle;
   t.known = m.state_before.throttled.has_value();
@@ -66,7 +67,10 @@ Measurement measure(Device& device, const std::function<void()>& enqueue_once, c
     if (m.stop != StopReason::keep_going) break;
   }
   m.state_after = device.sample_state();
+  const double energy_seconds = seconds_since(energy_from);
   note_clock(t, m.state_after);
+  if (m.state_before.energy_j && m.state_after.energy_j && *m.state_after.energy_j >= *m.state_before.energy_j)
+    m.energy = EnergyWindow{*m.state_after.energy_j - *m.state_before.energy_j, energy_seconds};
   m.stats = summarize(m.samples_s);
   return m;
 }

@@ -35,6 +35,18 @@ struct ThrottleCount {
   std::optional<double> max_sm_clock_mhz;       // the highest SM clock of every read (before, loop, after)
 };
 
+// Energy over the timed loop, from the board's energy counter (DeviceState::energy_j) read
+// with state_before and state_after: joules between the two reads and the host time between
+// them. Flushes and the gaps between samples are inside the window.
+struct EnergyWindow {
+  double joules = 0;
+  double seconds = 0;
+};
+// The shortest window given an average power: the counters advance in steps (NVML's every
+// 20-100 ms on recent GPUs, as PETSc's documentation of the same counter says), so a shorter
+// window would mostly measure the steps. `run --min-time` lengthens the loop.
+constexpr double kEnergyMinWindowSeconds = 1.0;
+
 struct Measurement {
   std::vector<double> samples_s;  // raw device-timed samples, in order
   SampleStats stats;
@@ -42,6 +54,7 @@ struct Measurement {
   double loop_seconds = 0;  // wall time of the timed loop, flushes included
   DeviceState state_before, state_after;
   ThrottleCount throttle;
+  std::optional<EnergyWindow> energy;  // nullopt: the device has no energy counter
 };
 
 // Runs `enqueue_once` (which only enqueues work on `device`) under the sampling policy:

@@ -82,6 +82,7 @@ nlohmann::json fold_group(const std::vector<const nlohmann::json*>& runs) {
     }
     restate(out, all, loop_s);
     fold_throttle(out, runs);
+    fold_energy(out, runs);
     out["verified"] = verified;
     if (runs.back()->contains("state_after")) out["state_after"] = runs.back()->at("state_after");
     out["repetitions"] = list;

@@ -59,6 +59,19 @@ std::string counters_problem(const nlohmann::json& c) {
   return "";
 }
 
+// Why a case's energy fields cannot be read (a run set sums joules and windows), or "".
+std::string energy_problem(const nlohmann::json& c) {
+  if (const auto e = c.find("energy"); e != c.end() && !e->is_null()) {
+    if (!e->is_object()) return "\"energy\" is " + e->dump() + " (want an object or null)";
+    for (const char* key : {"joules", "window_s"}) {
+      const auto v = e->find(key);
+      if (v == e->end() || !v->is_number() || !(v->get<double>() >= 0))
+        return "energy \"" + std::string(key) + "\" is " + (v == e->end() ? std::string("missing") : v->dump()) + " (want a number >= 0)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 ResultFile validate_result_document(nlohmann::json document, const std::string& origin) {
@@ -93,6 +106,7 @@ ResultFile validate_result_document(nlohmann::json document, const std::string& 
     if (const std::string why = counters_problem(c); !why.empty()) fail(origin, "case " + std::to_string(i) + ": " + why);
     if (const auto hot = c.find("hot"); hot != c.end() && !hot->is_boolean())
       fail(origin, "case " + std::to_string(i) + ": \"hot\" is " + hot->dump() + " (want true or false)");
+    if (const std::string why = energy_problem(c); !why.empty()) fail(origin, "case " + std::to_string(i) + ": " + why);
     for (const char* work : {"flops", "bytes"})  // a case's declared work: rates are folded from it
       if (const auto w = c.find(work); w != c.end() && !w->is_null() && (!w->is_number() || !(w->get<double>() >= 0)))
         fail(origin, "case " + std::to_string(i) + ": \"" + work + "\" is " + w->dump() + " (want a number >= 0)");

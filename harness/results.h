@@ -1,6 +1,6 @@
 // The results document (one JSON per run, schema below) and its atomic writing.
 //
-// Schema (schema_version 1, schema_minor 3):
+// Schema (schema_version 1, schema_minor 4):
 //   schema_version, schema_minor, tool {name, version, git_revision, build_type, compiler,
 //     cxx_flags, sanitize (minor 3)}, created_utc, finished_utc, command [argv], seed,
 //   options {…} (minor 3: the resolved run options, as the journal header keeps them),
@@ -17,7 +17,8 @@
 //           "unverified" (minor 3: a native kernel verified in this run on an arch not in
 //           kernels/cuda/verified_on.json; numbers kept, never a result), reason,
 //           state_before {…}, state_after {…}  (sm_clock_mhz, mem_clock_mhz, temperature_c,
-//             power_w, throttle_reasons, throttled (minor 3); null = unknown)}],
+//             power_w, throttle_reasons, throttled (minor 3), energy_j (minor 4: the board's
+//             energy counter); null = unknown)}],
 //         measured cases (minor 3): throttled_samples (samples taken while the device
 //           reported a slowdown; null where the backend cannot read the reasons),
 //           throttle_reasons_seen [] | null, state_reads (reads inside the loop),
@@ -25,6 +26,11 @@
 //           sample adds one); validity_peak {value, figure, clock_adjusted,
 //           device_clock_mhz, device_clock_source "measured"|"device max"|null,
 //           peak_clock_mhz, text}: the peak the invalid / suspicious rule used.
+//         measured cases (minor 4): energy {joules, window_s, avg_power_w | null [, note]}
+//           | null: the energy counter's difference over the timed loop (flushes included;
+//           null: no counter), avg_power_w only for a window of 1 s or more
+//           (harness/measure.h); tflops_per_w (present where both the rate and the average
+//           power are: TOPS per watt for int8).
 //         `run --repetitions N` (minor 3): repetitions [{median_s, n, cv, stop_reason}]
 //           one entry per run (harness/repetitions.h); samples_s and stats cover all runs,
 //           stats.stop_reason "repetitions". A case whose runs did not all succeed carries
@@ -55,8 +61,9 @@ namespace suanli {
 constexpr int kResultsSchemaVersion = 1;
 // Minor versions add fields only; a reader of major 1 reads every minor.
 // 1: optional "health" and "resumed"; 2: workloads peak and stream; 3: provenance (tool
-// flags, options, device limits) and throttling per row, validity_peak, repetitions.
-constexpr int kResultsSchemaMinor = 3;
+// flags, options, device limits) and throttling per row, validity_peak, repetitions; 4: energy
+// and average power per row (state energy_j, energy, tflops_per_w).
+constexpr int kResultsSchemaMinor = 4;
 
 nlohmann::json tool_json();
 

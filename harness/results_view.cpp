@@ -115,7 +115,8 @@ std::string results_table(const nlohmann::json& doc) {
 std::string results_csv(const nlohmann::json& doc) {
   std::ostringstream out;
   out << "backend,device,device_name,workload,tier,dtype,shape,m,n,k,kernel,median_s,min_s,max_s,p10_s,p90_s,cv,n,"
-         "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason,bytes,gbps,peak_bw_gbps,pct_of_peak_bw\n";
+         "tflops,peak_tflops,peak_basis,pct_of_peak,verified,status,reason,bytes,gbps,peak_bw_gbps,pct_of_peak_bw,avg_power_w,"
+         "tflops_per_w\n";
   auto cell = [](const nlohmann::json& v) -> std::string {
     if (v.is_null()) return "";
     if (v.is_string()) return csv_escape(v.get<std::string>());
@@ -138,7 +139,8 @@ std::string results_csv(const nlohmann::json& doc) {
         << cell(field(c, "peak_tflops")) << ',' << cell(field(c, "peak_basis")) << ',' << cell(field(c, "pct_of_peak"))
         << ',' << cell(field(c, "verified")) << ',' << cell(field(c, "status")) << ',' << cell(field(c, "reason")) << ','
         << cell(field(c, "bytes")) << ',' << cell(field(c, "gbps")) << ',' << cell(field(c, "peak_bw_gbps")) << ','
-        << cell(field(c, "pct_of_peak_bw")) << "\n";
+        << cell(field(c, "pct_of_peak_bw")) << ',' << cell(field(field(c, "energy"), "avg_power_w")) << ','
+        << cell(field(c, "tflops_per_w")) << "\n";
   }
   return out.str();
 }

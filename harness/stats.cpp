@@ -65,7 +65,7 @@ StopReason should_stop(const std::vector<double>& samples, double elapsed_second
   const int n = static_cast<int>(samples.size());
   if (n >= policy.max_samples) return StopReason::max_samples;
   // The time cap never cuts below the minimum: a slow case still gets a median of several.
-  if (n < policy.min_samples) return StopReason::keep_going;
+  if (n < policy.min_samples || elapsed_seconds < policy.min_seconds) return StopReason::keep_going;
   std::vector<double> sorted = samples;
   std::sort(sorted.begin(), sorted.end());
   if (median_relative_ci(sorted) <= policy.target_rel_ci) return StopReason::converged;

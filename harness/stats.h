@@ -31,6 +31,10 @@ struct SamplingPolicy {
   int max_samples = 1000;
   double target_rel_ci = 0.01;  // stop once the median is known to ±1%
   double max_seconds = 5.0;     // per case, wall time of the timed loop (flushes included)
+  // Keep sampling until the loop has run this long, converged or not (--min-time): a longer
+  // window for the energy counter's average power, or steadier clocks. Capped by
+  // max_samples, never by max_seconds.
+  double min_seconds = 0.0;
 };
 
 enum class StopReason { keep_going, converged, max_samples, time_cap };

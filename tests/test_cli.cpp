@@ -139,6 +139,8 @@ TEST(Cli, RunOnPoclWritesAVerifiedResultsDocument) {
     EXPECT_NEAR(c["pct_of_peak"].get<double>(), 100.0 * c["tflops"].get<double>() / c["peak_tflops"].get<double>(), 1e-9);
     EXPECT_TRUE(c.contains("state_before"));
     EXPECT_TRUE(c["throttled_samples"].is_null());  // OpenCL cannot read throttle reasons: unknown, not 0
+    EXPECT_TRUE(c["energy"].is_null());             // nor an energy counter: no power, not 0 W
+    EXPECT_FALSE(c.contains("tflops_per_w"));
   }
   EXPECT_EQ(tiers, (std::set<std::string>{"portable", "vendor"}));
   EXPECT_EQ(doc["summary"]["ok"], 16);

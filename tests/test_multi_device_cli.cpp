@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "tests/test_util.h"
 
@@ -97,6 +99,63 @@ TEST(MultiDevice, ALoneDeviceHasNoSiblingsAndOneDeviceStillWorks) {
   EXPECT_EQ(single["devices"][0]["id"], "fakegpu:2");
   EXPECT_EQ(single["cases"].size(), 2u);
   EXPECT_FALSE(single.contains("health"));
+}
+
+// The fake board draws 640 W all the time (its energy counter is 640 J per second): the run
+// records the counter's difference over each timed loop, the average power where the window
+// is at least 1 s, and the rate per watt; a shorter window gets no power, and runs of
+// --repetitions add their windows up.
+TEST(MultiDevice, EnergyCounterGivesTheAveragePowerOverTheTimedLoop) {
+  TempDir dir;
+  auto env = fake_env(1, "");
+  env["SUANLI_FAKE_GEMM_MS"] = "20";
+  const auto args = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> a = {"run", "--backend", "fakegpu", "--device", "0", "--tier", "vendor", "--dtype", "fp32",
+                                  "--shape", "40x48x24", "--min-samples", "3", "--warmup", "0",
+                                  "--out", (dir / (name + ".json")).string(), "--csv", (dir / (name + ".csv")).string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const auto long_run = run_suanli(args("long", {"--min-time", "1.2"}), env);
+  ASSERT_EQ(long_run.exit_code, 0) << long_run.err;
+  const auto doc = read_json(dir / "long.json");
+  EXPECT_GE(doc["schema_minor"], 4);
+  const auto& c = doc["cases"][0];
+  ASSERT_EQ(c["status"], "ok") << c.dump();
+  EXPECT_GE(c["stats"]["loop_s"].get<double>(), 1.2);  // --min-time kept it sampling past convergence
+  EXPECT_TRUE(c["state_before"]["energy_j"].is_number());
+  const auto& e = c["energy"];
+  ASSERT_TRUE(e.is_object()) << c.dump();
+  EXPECT_GE(e["window_s"].get<double>(), c["stats"]["loop_s"].get<double>());
+  EXPECT_NEAR(e["avg_power_w"].get<double>(), 640.0, 6.4) << e.dump();
+  EXPECT_NEAR(e["joules"].get<double>(), 640.0 * e["window_s"].get<double>(), 0.01 * e["joules"].get<double>());
+  ASSERT_TRUE(c["tflops_per_w"].is_number()) << c.dump();
+  EXPECT_DOUBLE_EQ(c["tflops_per_w"].get<double>(), c["tflops"].get<double>() / e["avg_power_w"].get<double>());
+  std::ifstream csv_in(dir / "long.csv");
+  std::stringstream csv_text;
+  csv_text << csv_in.rdbuf();
+  const std::string csv = csv_text.str();
+  EXPECT_NE(csv.find(",avg_power_w,tflops_per_w\n"), std::string::npos) << csv;
+
+  const auto short_run = run_suanli(args("short", {"--max-samples", "3"}), env);
+  ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
+  const auto short_doc = read_json(dir / "short.json");
+  const auto& s = short_doc["cases"][0];
+  ASSERT_TRUE(s["energy"].is_object()) << s.dump();
+  EXPECT_LT(s["energy"]["window_s"].get<double>(), 1.0);
+  EXPECT_TRUE(s["energy"]["avg_power_w"].is_null());
+  EXPECT_NE(s["energy"].value("note", "").find("--min-time"), std::string::npos) << s.dump();
+  EXPECT_FALSE(s.contains("tflops_per_w"));
+
+  // Two runs of about 0.6 s each: neither window alone reaches 1 s, the folded one does.
+  const auto reps = run_suanli(args("reps", {"--min-time", "0.6", "--repetitions", "2"}), env);
+  ASSERT_EQ(reps.exit_code, 0) << reps.err;
+  const auto reps_doc = read_json(dir / "reps.json");
+  const auto& r = reps_doc["cases"][0];
+  ASSERT_EQ(r["repetitions"].size(), 2u) << r.dump();
+  EXPECT_GE(r["energy"]["window_s"].get<double>(), 1.2);
+  EXPECT_NEAR(r["energy"]["avg_power_w"].get<double>(), 640.0, 6.4) << r.dump();
+  EXPECT_TRUE(r["tflops_per_w"].is_number());
 }
 
 TEST(MultiDevice, BadDeviceValuesAreOneLineErrors) {

@@ -109,6 +109,15 @@ TEST(ResultFile, CountersMustBeCountsAndWorkANumber) {
   doc["cases"][0]["bytes"] = -1.0;
   EXPECT_EQ(error_of(doc), "f.json: case 0: \"bytes\" is -1.0 (want a number >= 0)");
   doc = sample_doc();
+  doc["cases"][0]["energy"] = nullptr;  // no counter: allowed
+  EXPECT_EQ(error_of(doc), "");
+  doc["cases"][0]["energy"] = {{"joules", 12.5}, {"window_s", "2"}};
+  EXPECT_EQ(error_of(doc), "f.json: case 0: energy \"window_s\" is \"2\" (want a number >= 0)");
+  doc["cases"][0]["energy"] = {{"window_s", 2.0}};
+  EXPECT_EQ(error_of(doc), "f.json: case 0: energy \"joules\" is missing (want a number >= 0)");
+  doc["cases"][0]["energy"] = 5;
+  EXPECT_EQ(error_of(doc), "f.json: case 0: \"energy\" is 5 (want an object or null)");
+  doc = sample_doc();
   doc["schema_version"] = (std::int64_t{1} << 32) + 1;  // not version 1, whatever its low 32 bits
   EXPECT_NE(error_of(doc).find("unsupported schema_version"), std::string::npos);
 }

@@ -60,5 +60,15 @@ TEST(Stats, StopRuleTimeCapAndMaxSamples) {
   EXPECT_EQ(should_stop(noisy, 0.0, p), StopReason::max_samples);
 }
 
+TEST(Stats, StopRuleMinimumTimeHoldsPastConvergenceButNotPastMaxSamples) {
+  SamplingPolicy p{5, 40, 0.01, 1.0, 2.0};  // min_seconds 2 above max_seconds 1
+  std::vector<double> same(10, 1.0);
+  EXPECT_EQ(should_stop(same, 0.5, p), StopReason::keep_going);   // converged, but under 2 s
+  EXPECT_EQ(should_stop(same, 1.5, p), StopReason::keep_going);   // past the time cap, still under 2 s
+  EXPECT_EQ(should_stop(same, 2.0, p), StopReason::converged);
+  same.resize(40, 1.0);
+  EXPECT_EQ(should_stop(same, 0.5, p), StopReason::max_samples);  // the sample cap still holds
+}
+
 }  // namespace
 }  // namespace suanli

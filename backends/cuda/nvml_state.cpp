@@ -36,6 +36,7 @@ struct Nvml {
   NvmlReturn (*get_clock)(NvmlDevice, int, unsigned int*) = nullptr;
   NvmlReturn (*get_temperature)(NvmlDevice, int, unsigned int*) = nullptr;
   NvmlReturn (*get_power)(NvmlDevice, unsigned int*) = nullptr;
+  NvmlReturn (*get_energy)(NvmlDevice, unsigned long long*) = nullptr;  // mJ since the driver loaded
   NvmlReturn (*get_reasons)(NvmlDevice, unsigned long long*) = nullptr;
   NvmlReturn (*get_driver_version)(char*, unsigned int) = nullptr;
   NvmlReturn (*get_power_limit)(NvmlDevice, unsigned int*) = nullptr;        // mW
@@ -63,6 +64,7 @@ const Nvml& nvml() {
     bind(lib, "nvmlDeviceGetClockInfo", n.get_clock);
     bind(lib, "nvmlDeviceGetTemperature", n.get_temperature);
     bind(lib, "nvmlDeviceGetPowerUsage", n.get_power);
+    bind(lib, "nvmlDeviceGetTotalEnergyConsumption", n.get_energy);
     // Renamed in R535; older drivers have only the old name, with the same bits.
     bind(lib, "nvmlDeviceGetCurrentClocksEventReasons", n.get_reasons);
     if (n.get_reasons == nullptr) bind(lib, "nvmlDeviceGetCurrentClocksThrottleReasons", n.get_reasons);
@@ -126,6 +128,9 @@ DeviceState NvmlSampler::sample() noexcept {
       state.temperature_c = value;
     }
     if (n.get_power != nullptr && n.get_power(device_, &value) == kNvmlSuccess) state.power_w = value / 1000.0;  // mW
+    unsigned long long millijoules = 0;
+    if (n.get_energy != nullptr && n.get_energy(device_, &millijoules) == kNvmlSuccess)
+      state.energy_j = static_cast<double>(millijoules) / 1000.0;
     unsigned long long reasons = 0;
     if (n.get_reasons != nullptr && n.get_reasons(device_, &reasons) == kNvmlSuccess) {
       std::string list;

@@ -38,6 +38,9 @@ struct RocmSmi::Api {
   rsmi_status (*dev_temp_metric_get)(std::uint32_t dv, std::uint32_t sensor, std::uint32_t metric,
                                      std::int64_t* millidegrees) = nullptr;
   rsmi_status (*dev_power_ave_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
+  // The energy accumulator: count × counter_resolution (µJ per count), and its timestamp.
+  rsmi_status (*dev_energy_count_get)(std::uint32_t dv, std::uint64_t* count, float* resolution_uj,
+                                      std::uint64_t* timestamp) = nullptr;
   rsmi_status (*dev_power_cap_get)(std::uint32_t dv, std::uint32_t sensor, std::uint64_t* microwatts) = nullptr;
   rsmi_status (*dev_ecc_enabled_get)(std::uint32_t dv, std::uint64_t* enabled_blocks) = nullptr;
   // ROCm 6.1+: the gpu_metrics table's throttler bit mask (SMU firmware bits, ASIC-specific
@@ -73,6 +76,7 @@ const RocmSmi::Api* load_api() {
     bind(lib, "rsmi_dev_temp_metric_get", a->dev_temp_metric_get);
     bind(lib, "rsmi_dev_power_ave_get", a->dev_power_ave_get);
     bind(lib, "rsmi_dev_power_cap_get", a->dev_power_cap_get);
+    bind(lib, "rsmi_dev_energy_count_get", a->dev_energy_count_get);
     bind(lib, "rsmi_dev_ecc_enabled_get", a->dev_ecc_enabled_get);
     bind(lib, "rsmi_dev_metrics_throttle_status_get", a->dev_metrics_throttle_status_get);
     if (!ok || a->init(0) != kRsmiSuccess) {
@@ -147,6 +151,12 @@ DeviceState RocmSmi::sample() const noexcept {
     if (api_->dev_power_ave_get(index_, 0, &micro) == kRsmiSuccess && micro > 0) {
       s.power_w = static_cast<double>(micro) / 1e6;
     }
+  }
+  if (api_->dev_energy_count_get != nullptr) {
+    std::uint64_t count = 0, timestamp = 0;
+    float resolution_uj = 0;
+    if (api_->dev_energy_count_get(index_, &count, &resolution_uj, &timestamp) == kRsmiSuccess && resolution_uj > 0)
+      s.energy_j = static_cast<double>(count) * static_cast<double>(resolution_uj) / 1e6;
   }
   if (api_->dev_metrics_throttle_status_get != nullptr) {
     std::uint32_t mask = 0;

@@ -16,6 +16,8 @@
 //   SUANLI_FAKE_THROTTLE_EVERY  N > 0: every Nth state read of a device (1st, N+1st, …
 //                             counting from 1: reads N, 2N, …) reports "hardware slowdown"
 //   SUANLI_FAKE_STATE_LOG     append one line per state read: "<device> throttled|clear"
+// The energy counter (DeviceState::energy_j) is the reported power (640 W; slow: 410 W) times
+// the seconds since the device was created: a board drawing that power all the time.
 // A slow device also reports the clock and temperature of a throttling card, so the
 // health check's report can be seen to carry the device state.
 #include <chrono>
@@ -133,6 +135,7 @@ class FakeDevice final : public Device {
     s.mem_clock_mhz = 2619.0;
     s.temperature_c = slow_ ? 91.0 : 62.0 + index_;
     s.power_w = slow_ ? 410.0 : 640.0;
+    s.energy_j = *s.power_w * std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
     ++state_reads_;
     const auto every = static_cast<long>(env_double("SUANLI_FAKE_THROTTLE_EVERY", 0));
     const bool throttled = slow_ || (every > 0 && state_reads_ % every == 0);
@@ -160,6 +163,7 @@ class FakeDevice final : public Device {
   bool slow_;
   double sleep_ms_ = 0;
   long state_reads_ = 0;
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point t0_;
 };
 
