@@ -65,8 +65,15 @@ std::string results_table(const nlohmann::json& doc) {
   std::vector<std::vector<std::string>> rows;
   // A stream case's rate is a bandwidth: the rate column says which unit a row is in.
   bool any_stream = false;
-  for (const auto& c : doc.at("cases")) any_stream = any_stream || c.value("workload", "") == "stream";
+  // The average board power, as a column only where some row has one (an energy counter and
+  // a window of 1 s or more): most runs (OpenCL, short loops) would show a column of dashes.
+  bool any_power = false;
+  for (const auto& c : doc.at("cases")) {
+    any_stream = any_stream || c.value("workload", "") == "stream";
+    any_power = any_power || field(field(c, "energy"), "avg_power_w").is_number();
+  }
   rows.push_back({"device", "tier", "dtype", "shape", "kernel", "median ms", any_stream ? "rate" : "TFLOPS", "% peak", "cv %", "n", "status"});
+  if (any_power) rows.back().insert(rows.back().end() - 1, "avg W");
   for (const auto& c : doc.at("cases")) {
     const auto& st = stats_of(c);
     std::string status = c.value("status", "?");
@@ -82,6 +89,7 @@ std::string results_table(const nlohmann::json& doc) {
     rows.push_back({c.value("device", "-"), c.value("tier", "-"), c.value("dtype", "-"), case_shape_text(c), kernel_text(c),
                     num(field(st, "median_s"), "%.3f", 1e3), rate, num(field(c, stream ? "pct_of_peak_bw" : "pct_of_peak"), "%.1f"),
                     num(field(st, "cv"), "%.1f", 100.0), num(field(st, "n"), "%.0f"), status});
+    if (any_power) rows.back().insert(rows.back().end() - 1, num(field(field(c, "energy"), "avg_power_w"), "%.0f"));
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)

@@ -118,6 +118,8 @@ TEST(MultiDevice, EnergyCounterGivesTheAveragePowerOverTheTimedLoop) {
   };
   const auto long_run = run_suanli(args("long", {"--min-time", "1.2"}), env);
   ASSERT_EQ(long_run.exit_code, 0) << long_run.err;
+  EXPECT_NE(long_run.out.find("avg W"), std::string::npos) << long_run.out;  // the table's power column
+  EXPECT_NE(long_run.out.find(" 640 "), std::string::npos) << long_run.out;
   const auto doc = read_json(dir / "long.json");
   EXPECT_GE(doc["schema_minor"], 4);
   const auto& c = doc["cases"][0];
@@ -139,6 +141,7 @@ TEST(MultiDevice, EnergyCounterGivesTheAveragePowerOverTheTimedLoop) {
 
   const auto short_run = run_suanli(args("short", {"--max-samples", "3"}), env);
   ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
+  EXPECT_EQ(short_run.out.find("avg W"), std::string::npos) << short_run.out;  // no power in any row: no column
   const auto short_doc = read_json(dir / "short.json");
   const auto& s = short_doc["cases"][0];
   ASSERT_TRUE(s["energy"].is_object()) << s.dump();
