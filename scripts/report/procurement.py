@@ -87,6 +87,30 @@ def _best_index(values):
     return max(present)[1] if len(present) >= 1 else None
 
 
+def power_table(data):
+    """Per device and dtype with a measured power: the best GEMM, the board's average power
+    while it ran and the rate per watt. None when no case has a power (no energy counter,
+    or every timed loop under 1 s)."""
+    t = Table("power", "Best GEMM per watt (average board power over the timed loop)",
+              [Column("device"), Column("dtype"), Column("best GEMM TFLOPS", RATE), Column("shape"),
+               Column("average board power W", RATE, "avg W"), Column("TFLOPS per W", RATE),
+               Column("power limit W", RATE, "limit W")])
+    for d in data.devices:
+        mine = [c for c in data.cases if c.device is d and c.workload == "gemm"]
+        for dtype in sorted({c.dtype for c in mine}, key=dtype_order):
+            best = best_case(mine, dtype=dtype)
+            if best is None or best.avg_power_w is None:
+                continue
+            t.rows.append([d.label, dtype + (f" ({peak_unit(dtype)})" if dtype == "int8" else ""), best.tflops,
+                           best.shape_text(), best.avg_power_w, best.tflops_per_w, d.power_limit_w])
+    if not t.rows:
+        return None
+    t.notes = ["The fastest verified GEMM per dtype and the board's average power over its timed loop (the energy "
+               "counter's difference: NVML, ROCm SMI), cache flushes between samples included; rows only where the "
+               "loop ran 1 s or more (`suanli run --min-time`)."]
+    return t
+
+
 def price_table(data, price_by_device):
     """Per priced device and dtype: the best GEMM and what one unit of price buys of it."""
     t = Table("price", "Best GEMM per unit of price",

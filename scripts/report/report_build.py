@@ -39,6 +39,9 @@ def build_report(data, chips, options, price_by_device):
                          tables=[procurement.comparison_table(data, price_by_device)])
     if price_by_device:
         comparison.tables.append(procurement.price_table(data, price_by_device))
+    power = procurement.power_table(data)
+    if power:
+        comparison.tables.append(power)
 
     curve = curve_table(chips, data)
     unplaced = sorted({row[6] for row in curve.rows if row[0] != "datasheet" and row[-1] != "yes"})

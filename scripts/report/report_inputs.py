@@ -24,6 +24,7 @@ class Device:
     run_peaks: dict = field(default_factory=dict)  # dtype -> TFLOPS the run used, or None
     run_peak_basis: dict = field(default_factory=dict)  # dtype -> "datasheet" | "computed" | ...
     driver: str = ""
+    power_limit_w: float = None  # the enforced power limit the run recorded (schema_minor 3), or None
 
     def peak(self, dtype):
         """The peak of dtype: the run's own figure (datasheet or computed for a CPU),
@@ -62,6 +63,8 @@ class Case:
     gbps: float         # stream, None unless ok
     pct_of_peak_bw: float
     peak_bw_gbps: float  # stream: the bandwidth the run judged against
+    avg_power_w: float = None   # the board's average power over the timed loop (schema_minor 4), None unless ok
+    tflops_per_w: float = None  # the rate over that power, None unless ok
 
     @property
     def ok(self):
@@ -174,13 +177,15 @@ def load_report_data(paths, chips):
                 known = by_key[key]
                 if path not in known.sources:
                     known.sources.append(path)
+                if known.power_limit_w is None:
+                    known.power_limit_w = _number(info.get("power_limit_w"))
                 for dt, value in peaks.items():
                     if value and not known.run_peaks.get(dt):
                         known.run_peaks[dt], known.run_peak_basis[dt] = value, bases.get(dt)
                 continue
             device = Device(key=key, label="", name=name, backend=entry.get("backend", "?"),
                             device_id=entry.get("id", "?"), host=host, sources=[path], chip=chip, run_peaks=peaks,
-                            run_peak_basis=bases, driver=driver)
+                            run_peak_basis=bases, driver=driver, power_limit_w=_number(info.get("power_limit_w")))
             by_key[key] = device
             devices.append(device)
         for record in doc.get("cases") or []:
@@ -211,7 +216,9 @@ def _case(device, r):
                 op=r.get("op") or shape.get("op"), bytes=_number(r.get("bytes", shape.get("bytes"))),
                 gbps=_number(r.get("gbps")) if ok else None,
                 pct_of_peak_bw=_number(r.get("pct_of_peak_bw")) if ok else None,
-                peak_bw_gbps=_number(r.get("peak_bw_gbps")))
+                peak_bw_gbps=_number(r.get("peak_bw_gbps")),
+                avg_power_w=_number((r.get("energy") or {}).get("avg_power_w")) if ok and isinstance(r.get("energy"), dict) else None,
+                tflops_per_w=_number(r.get("tflops_per_w")) if ok else None)
 
 
 def best_case(cases, **match):

@@ -97,6 +97,29 @@ class ComparisonTest(unittest.TestCase):
             resolve_prices(data.devices, parse_prices(["MI300X=1"]))
 
 
+class PowerTest(unittest.TestCase):
+    def test_the_best_gemm_with_its_power_and_rate_per_watt(self):
+        power = lambda w, rate: {"energy": {"joules": 2.0 * w, "window_s": 2.0, "avg_power_w": w}, "tflops_per_w": rate / w}
+        cases = [gemm("x", "bf16", 4096, 700.0, **power(690.0, 700.0)), gemm("x", "bf16", 8192, 740.0, **power(700.0, 740.0)),
+                 gemm("x", "fp32", 4096, 50.0, energy={"joules": 0.3, "window_s": 0.5, "avg_power_w": None})]
+        doc = document("NVIDIA H100 80GB HBM3", "H100 SXM", cases)
+        doc["devices"][0]["info"]["power_limit_w"] = 700.0
+        data, _ = load(doc)
+        table = procurement.power_table(data)
+        got = rows(table)
+        # bf16: the fastest case (8192) with its own power, not the best per watt; fp32's loop was
+        # too short for a power: no row.
+        self.assertEqual(len(got), 1)
+        self.assertEqual((got[0]["dtype"], got[0]["best GEMM TFLOPS"], got[0]["shape"]), ("bf16", 740.0, "8192x8192x8192"))
+        self.assertEqual(got[0]["average board power W"], 700.0)
+        self.assertAlmostEqual(got[0]["TFLOPS per W"], 740.0 / 700.0)
+        self.assertEqual(got[0]["power limit W"], 700.0)
+
+    def test_no_power_anywhere_is_no_table(self):
+        data, _ = two_devices()
+        self.assertIsNone(procurement.power_table(data))
+
+
 class LabelTest(unittest.TestCase):
     def test_same_chip_on_two_hosts_gets_the_host(self):
         data, _ = load(document("NVIDIA H100 80GB HBM3", "H100 SXM", H100_CASES, host="node1"),
