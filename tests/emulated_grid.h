@@ -1,7 +1,8 @@
-// Runs a kernel compiled as host C++ (tests/test_gemm_mma_emulated.cpp,
-// tests/test_gemm_mfma_emulated.cpp) over its grid: blocks one after another, every thread of
+// Runs a kernel compiled as host C++ over its grid: blocks one after another, every thread of
 // a block its own std::thread, with the barriers a block needs — one for __syncthreads and
-// one per warp / wavefront for the collective instructions the emulation models.
+// one per warp / wavefront for the collective instructions the emulation models. The HIP
+// models (tests/hip_gemm_emulated_run.h) run whole grids; the CUDA models' run_block
+// (tests/mma_sync_emulation.h) one block at a time.
 #pragma once
 
 #include <barrier>
@@ -31,18 +32,21 @@ struct Block {
 // barrier pointers), then body(block, thread index) on `threads` threads at once, then
 // finish(block) after they all returned.
 // prepare takes Block& (it may hand out the block's barriers), body and finish const Block&.
+// run_one: the same for the one block (bx, by).
+template <typename Prepare, typename Body, typename Finish>
+void run_one(unsigned bx, unsigned by, unsigned threads, unsigned group_size, Prepare prepare, Body body, Finish finish) {
+  Block block(bx, by, threads, group_size);
+  prepare(block);
+  std::vector<std::thread> workers;
+  for (unsigned tid = 0; tid < threads; ++tid) workers.emplace_back([&block, &body, tid] { body(block, tid); });
+  for (auto& w : workers) w.join();
+  finish(block);
+}
+
 template <typename Prepare, typename Body, typename Finish>
 void run(unsigned grid_x, unsigned grid_y, unsigned threads, unsigned group_size, Prepare prepare, Body body, Finish finish) {
-  for (unsigned by = 0; by < grid_y; ++by) {
-    for (unsigned bx = 0; bx < grid_x; ++bx) {
-      Block block(bx, by, threads, group_size);
-      prepare(block);
-      std::vector<std::thread> workers;
-      for (unsigned tid = 0; tid < threads; ++tid) workers.emplace_back([&block, &body, tid] { body(block, tid); });
-      for (auto& w : workers) w.join();
-      finish(block);
-    }
-  }
+  for (unsigned by = 0; by < grid_y; ++by)
+    for (unsigned bx = 0; bx < grid_x; ++bx) run_one(bx, by, threads, group_size, prepare, body, finish);
 }
 
 }  // namespace emulated_grid

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "harness/fragment_layouts.h"
+#include "tests/emulated_grid.h"
 #include "harness/host_data.h"
 
 #define MMA_SYNC_HOST_EMULATION 1
@@ -145,28 +146,23 @@ template <class Fn>
 void run_block(unsigned threads, Dim3 block, Dim3 grid, unsigned char* smem, std::size_t smem_bytes, const Fn& fn) {
   std::memset(smem, 0x7f, smem_bytes);
   machine.smem = smem;
-  std::barrier<> block_barrier(threads);
-  std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
-  machine.warp_barriers.clear();
-  for (unsigned w = 0; w < threads / 32; ++w) {
-    warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
-    machine.warp_barriers.push_back(warp_barriers.back().get());
-  }
-  machine.block_barrier = &block_barrier;
   machine.warps.assign(threads / 32, {});
-  std::vector<std::thread> running;
-  for (unsigned tid = 0; tid < threads; ++tid) {
-    running.emplace_back([&, tid] {
-      self = {};
-      self.thread = {tid, 0, 0};
-      self.block = block;
-      self.grid = grid;
-      self.lane = static_cast<int>(tid % 32);
-      self.warp = static_cast<int>(tid / 32);
-      fn();
-    });
-  }
-  for (auto& t : running) t.join();
+  emulated_grid::run_one(
+      block.x, block.y, threads, 32,
+      [](emulated_grid::Block& b) {
+        machine.block_barrier = &b.block_barrier;
+        machine.warp_barriers = b.group_barrier_pointers();
+      },
+      [&](const emulated_grid::Block&, unsigned tid) {
+        self = {};
+        self.thread = {tid, 0, 0};
+        self.block = block;
+        self.grid = grid;
+        self.lane = static_cast<int>(tid % 32);
+        self.warp = static_cast<int>(tid / 32);
+        fn();
+      },
+      [](const emulated_grid::Block&) {});
 }
 
 }  // namespace mma_sync_emulation
