@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -72,11 +73,18 @@ void write_gbench_json(const nlohmann::json& doc, const std::filesystem::path& t
     // The work per run: FLOPs, or bytes moved for workload stream (a bandwidth).
     const bool bytes = !c.contains("flops") && c.contains("bytes");
     const double work = c.at(bytes ? "bytes" : "flops").get<double>();
+    // The average board power over the case's timed loop, where the run had one: a plain
+    // counter, the same in every repetition (it describes the loop, not a sample).
+    const auto e = c.find("energy");
+    const std::optional<double> watts = e != c.end() && e->is_object() && e->contains("avg_power_w") && (*e)["avg_power_w"].is_number()
+                                            ? std::optional<double>((*e)["avg_power_w"].get<double>())
+                                            : std::nullopt;
     benchmark::RegisterBenchmark(benchmark_name(c).c_str(),
-                                 [samples, next, work, bytes](benchmark::State& state) {
+                                 [samples, next, work, bytes, watts](benchmark::State& state) {
                                    for (auto _ : state) state.SetIterationTime((*samples)[(*next)++ % samples->size()]);
                                    state.counters[bytes ? "bytes_per_second" : "FLOPS"] =
                                        benchmark::Counter(work, benchmark::Counter::kIsIterationInvariantRate);
+                                   if (watts) state.counters["avg_power_w"] = benchmark::Counter(*watts);
                                  })
         ->UseManualTime()
         ->Iterations(1)

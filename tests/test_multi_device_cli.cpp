@@ -116,7 +116,7 @@ TEST(MultiDevice, EnergyCounterGivesTheAveragePowerOverTheTimedLoop) {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
-  const auto long_run = run_suanli(args("long", {"--min-time", "1.2"}), env);
+  const auto long_run = run_suanli(args("long", {"--min-time", "1.2", "--gbench-out", (dir / "gb.json").string()}), env);
   ASSERT_EQ(long_run.exit_code, 0) << long_run.err;
   EXPECT_NE(long_run.out.find("avg W"), std::string::npos) << long_run.out;  // the table's power column
   EXPECT_NE(long_run.out.find(" 640 "), std::string::npos) << long_run.out;
@@ -138,6 +138,9 @@ TEST(MultiDevice, EnergyCounterGivesTheAveragePowerOverTheTimedLoop) {
   csv_text << csv_in.rdbuf();
   const std::string csv = csv_text.str();
   EXPECT_NE(csv.find(",avg_power_w,tflops_per_w\n"), std::string::npos) << csv;
+  const auto gb = read_json(dir / "gb.json");  // Google Benchmark JSON: the power as a counter
+  ASSERT_FALSE(gb["benchmarks"].empty());
+  EXPECT_DOUBLE_EQ(gb["benchmarks"][0]["avg_power_w"].get<double>(), e["avg_power_w"].get<double>());
 
   const auto short_run = run_suanli(args("short", {"--max-samples", "3"}), env);
   ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
