@@ -18,7 +18,9 @@ namespace {
 
 // PRAGMA application_id "SULI": tells our database from any other SQLite file.
 constexpr int kApplicationId = 0x53554c49;
-constexpr int kHistorySchema = 1;  // PRAGMA user_version
+// PRAGMA user_version. 2: cases.avg_power_w. A schema-1 file is upgraded when opened for
+// writing (ALTER TABLE: its runs keep a null power) and read as it is otherwise.
+constexpr int kHistorySchema = 2;
 
 const char* const kCreateSchema = R"(
 CREATE TABLE runs(
@@ -39,7 +41,8 @@ CREATE TABLE cases(
   median_s REAL,                      -- null unless ok
   tflops REAL,                        -- null unless ok and verified
   samples INTEGER NOT NULL,
-  samples_s TEXT NOT NULL);           -- JSON array of the timed samples (seconds)
+  samples_s TEXT NOT NULL,            -- JSON array of the timed samples (seconds)
+  avg_power_w REAL);                  -- the loop's average board power; null unless ok and measured
 CREATE INDEX cases_by_key ON cases(case_key);
 )";
 
@@ -169,10 +172,17 @@ HistoryDb::HistoryDb(const std::string& path, Mode mode) : path_(path) {
     } else if (app_id != kApplicationId) {
       throw UsageError(path + ": an SQLite database, but not a suanli history");
     }
-    const long long version = pragma_value(db_, "PRAGMA user_version", path_);
-    if (version > kHistorySchema)
-      throw UsageError(path + ": history schema " + std::to_string(version) + " is newer than this build reads (" +
+    schema_ = pragma_value(db_, "PRAGMA user_version", path_);
+    if (schema_ > kHistorySchema)
+      throw UsageError(path + ": history schema " + std::to_string(schema_) + " is newer than this build reads (" +
                        std::to_string(kHistorySchema) + ")");
+    if (schema_ < 2 && mode != Mode::read_only) {
+      Transaction t(db_, path_);
+      exec(db_, "ALTER TABLE cases ADD COLUMN avg_power_w REAL", path_);
+      exec(db_, ("PRAGMA user_version = " + std::to_string(kHistorySchema)).c_str(), path_);
+      t.commit();
+      schema_ = kHistorySchema;
+    }
     exec(db_, "PRAGMA foreign_keys = ON", path_);
   } catch (...) {
     sqlite3_close(db_);
@@ -207,7 +217,7 @@ AddOutcome HistoryDb::add(const ResultFile& file) {
     const long long run_id = sqlite3_last_insert_rowid(db_);
     Statement insert_case(db_,
                           "INSERT INTO cases(run_id, case_key, case_label, device, status, median_s, tflops, "
-                          "samples, samples_s) VALUES(?,?,?,?,?,?,?,?,?)",
+                          "samples, samples_s, avg_power_w) VALUES(?,?,?,?,?,?,?,?,?,?)",
                           path_);
     for (const nlohmann::json* c : run.cases) {
       const std::vector<double> samples = case_samples(*c);
@@ -224,6 +234,9 @@ AddOutcome HistoryDb::add(const ResultFile& file) {
       insert_case.bind(7, status == "ok" ? number_at(*c, "tflops") : std::nullopt);
       insert_case.bind(8, static_cast<long long>(samples.size()));
       insert_case.bind(9, nlohmann::json(samples).dump());
+      const auto energy = c->find("energy");
+      insert_case.bind(10, status == "ok" && energy != c->end() && energy->is_object() ? number_at(*energy, "avg_power_w")
+                                                                                     : std::nullopt);
       insert_case.step();
       insert_case.reset();
       ++out.cases_added;
@@ -235,11 +248,13 @@ AddOutcome HistoryDb::add(const ResultFile& file) {
 }
 
 std::vector<HistorySeries> HistoryDb::series(const std::string& filter, std::size_t last) const {
-  Statement q(db_,
-              "SELECT c.case_key, c.case_label, r.host, c.device, r.created_utc, r.git_revision, r.source_path, "
-              "c.status, c.median_s, c.tflops, c.samples FROM cases c JOIN runs r ON r.id = c.run_id "
-              "ORDER BY c.case_label, c.case_key, r.host, c.device, r.created_utc, r.id",
-              path_);
+  // A schema-1 file opened read-only has no power column: its runs read as null.
+  const std::string power = schema_ >= 2 ? "c.avg_power_w" : "NULL";
+  const std::string sql =
+      "SELECT c.case_key, c.case_label, r.host, c.device, r.created_utc, r.git_revision, r.source_path, "
+      "c.status, c.median_s, c.tflops, c.samples, " +
+      power + " FROM cases c JOIN runs r ON r.id = c.run_id ORDER BY c.case_label, c.case_key, r.host, c.device, r.created_utc, r.id";
+  Statement q(db_, sql.c_str(), path_);
   const std::string needle = lower(filter);
   std::vector<HistorySeries> out;
   while (q.step()) {
@@ -257,6 +272,7 @@ std::vector<HistorySeries> HistoryDb::series(const std::string& filter, std::siz
     p.median_s = q.real(8);
     p.tflops = q.real(9);
     p.samples = static_cast<int>(q.integer(10));
+    p.avg_power_w = q.real(11);
     out.back().points.push_back(std::move(p));
   }
   if (last > 0)

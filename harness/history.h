@@ -26,6 +26,7 @@ struct HistoryPoint {
   std::string created_utc, git_revision, host, source_path;
   std::string status;
   std::optional<double> median_s, tflops;
+  std::optional<double> avg_power_w;  // the run's average board power (result schema_minor 4), where it had one
   int samples = 0;
 };
 
@@ -60,6 +61,7 @@ class HistoryDb {
  private:
   std::string path_;
   sqlite3* db_ = nullptr;
+  long long schema_ = 0;  // the file's user_version after open (a read-only schema-1 file stays 1)
 };
 
 }  // namespace suanli

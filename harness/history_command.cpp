@@ -53,11 +53,16 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 // One line per run; "vs prev" compares throughput with the previous ok run (+ is faster).
+// "avg W" (the run's average board power) only where some run of the series has one.
 void print_trend(std::ostream& out, const HistorySeries& s) {
   std::size_t rev_width = 8;
-  for (const HistoryPoint& p : s.points) rev_width = std::max(rev_width, p.git_revision.size());
+  bool any_power = false;
+  for (const HistoryPoint& p : s.points) {
+    rev_width = std::max(rev_width, p.git_revision.size());
+    any_power = any_power || p.avg_power_w.has_value();
+  }
   out << "  " << pad("run (UTC)", 20) << pad("revision", rev_width) << pad("median", 12) << pad("TFLOPS", 10)
-      << "vs prev\n";
+      << (any_power ? pad("avg W", 7) : "") << "vs prev\n";
   std::optional<double> previous;
   for (const HistoryPoint& p : s.points) {
     out << "  " << pad(p.created_utc, 20) << pad(p.git_revision.empty() ? "?" : p.git_revision, rev_width);
@@ -68,6 +73,11 @@ void print_trend(std::ostream& out, const HistorySeries& s) {
     char tflops[32] = "-";
     if (p.tflops) std::snprintf(tflops, sizeof tflops, "%.4g", *p.tflops);
     out << pad(format_seconds(*p.median_s), 12) << pad(tflops, 10);
+    if (any_power) {
+      char watts[32] = "-";
+      if (p.avg_power_w) std::snprintf(watts, sizeof watts, "%.0f", *p.avg_power_w);
+      out << pad(watts, 7);
+    }
     if (previous) out << format_percent(*previous / *p.median_s - 1);
     out << "\n";
     previous = p.median_s;

@@ -94,6 +94,47 @@ TEST(History, StoredFieldsReadBackPerCase) {
   }
 }
 
+// History schema 2 stores the run's average board power; a schema-1 file is read as it is
+// (powers null) and upgraded in place when opened for writing, its old runs kept.
+TEST(History, AveragePowerIsStoredAndASchemaOneFileIsUpgraded) {
+  TempDb t;
+  {
+    HistoryDb db(t.path(), HistoryDb::Mode::create);
+    db.add(nightly("2026-11-20T02:00:00Z", 1.0));
+  }
+  sqlite3* raw = nullptr;  // the file as a schema-1 build wrote it
+  ASSERT_EQ(sqlite3_open(t.path().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE cases DROP COLUMN avg_power_w; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  {
+    const HistoryDb old(t.path(), HistoryDb::Mode::read_only);
+    const auto all = old.series("", 0);
+    ASSERT_EQ(all.size(), 2u);
+    for (const auto& s : all) EXPECT_FALSE(s.points.at(0).avg_power_w.has_value());
+  }
+  ResultFile with_power = nightly("2026-11-21T02:00:00Z", 1.0);
+  for (auto& c : with_power.document["cases"]) c["energy"] = {{"joules", 1300.0}, {"window_s", 2.0}, {"avg_power_w", 650.0}};
+  {
+    HistoryDb db(t.path(), HistoryDb::Mode::create);
+    EXPECT_EQ(db.add(with_power).runs_added, 1);
+  }
+  ASSERT_EQ(sqlite3_open(t.path().c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* version = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &version, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(version), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(version, 0), 2);
+  sqlite3_finalize(version);
+  sqlite3_close(raw);
+  const HistoryDb db(t.path(), HistoryDb::Mode::read_only);
+  for (const auto& s : db.series("", 0)) {
+    ASSERT_EQ(s.points.size(), 2u);
+    EXPECT_FALSE(s.points[0].avg_power_w.has_value());  // stored before the upgrade
+    ASSERT_TRUE(s.points[1].avg_power_w.has_value());
+    EXPECT_DOUBLE_EQ(*s.points[1].avg_power_w, 650.0);
+  }
+}
+
 TEST(History, SeriesAreOrderedByDateFilteredAndCutToTheLastRuns) {
   TempDb t;
   HistoryDb db(t.path(), HistoryDb::Mode::create);

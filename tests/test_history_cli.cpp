@@ -71,6 +71,7 @@ TEST(HistoryCli, AddsRunsOnceAndShowsTheTrend) {
   EXPECT_LT(show.out.find("2026-12-01"), show.out.find("2026-12-04"));
   EXPECT_EQ(count_of(show.out, "too few ok runs"), 2u) << show.out;
   EXPECT_NE(show.out.find("rev3"), std::string::npos);
+  EXPECT_EQ(show.out.find("avg W"), std::string::npos) << show.out;  // no run recorded a power
 
   const auto last = run_suanli({"history", "show", "--db", db, "--last", "2", "--case", "32X32"});
   ASSERT_EQ(last.exit_code, 0) << last.err;
@@ -81,6 +82,21 @@ TEST(HistoryCli, AddsRunsOnceAndShowsTheTrend) {
   const auto env = run_suanli({"history", "show"}, {{"SUANLI_HISTORY_DB", db}});
   EXPECT_EQ(env.exit_code, 0) << env.err;
   EXPECT_EQ(env.out, show.out);
+}
+
+// Runs that recorded an average board power show it beside their TFLOPS.
+TEST(HistoryCli, ShowsTheAveragePowerOfRunsThatHadOne) {
+  TempDir t;
+  const auto db = (t / "h.sqlite").string();
+  const auto files = write_nightlies(t, 2, [](int) { return 1.0; });
+  nlohmann::json doc = read_json(files[1]);
+  doc["cases"][0]["energy"] = {{"joules", 1234.0}, {"window_s", 2.0}, {"avg_power_w", 617.0}};
+  std::ofstream(files[1]) << doc.dump(2);
+  ASSERT_EQ(run_suanli(add_args(db, files)).exit_code, 0);
+  const auto show = run_suanli({"history", "show", "--db", db});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("avg W"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(" 617 "), std::string::npos) << show.out;
 }
 
 TEST(HistoryCli, FlagsAStepAtTheRunWhereItHappened) {
