@@ -133,10 +133,12 @@ void record_energy(nlohmann::json& rec, const std::optional<EnergyWindow>& energ
     const double watts = energy->joules / energy->seconds;
     out["avg_power_w"] = watts;
     if (const auto t = rec.find("tflops"); t != rec.end() && t->is_number()) rec["tflops_per_w"] = t->get<double>() / watts;
-  } else {
+  } else if (energy->seconds < kEnergyMinWindowSeconds) {
     char note[96];
     std::snprintf(note, sizeof note, "no average power: a window under %.0f s (--min-time lengthens it)", kEnergyMinWindowSeconds);
     out["note"] = note;
+  } else {
+    out["note"] = "no average power: the energy counter did not advance over the window";
   }
   rec["energy"] = std::move(out);
 }

@@ -792,7 +792,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--target-ci", ro.target_ci, "Stop when the median's 95% CI half-width is below this fraction")->capture_default_str();
   run->add_option("--max-time", ro.max_time, "Seconds of timed sampling per case before stopping anyway")->capture_default_str();
   run->add_option("--min-time", ro.min_time,
-                  "Seconds of timed sampling per case at least, converged or not (a longer window for the average power)")
+                  "Seconds of timed sampling per case at least, converged or not (a longer window for the average power; "
+                  "--max-samples still caps it, so raise that for sub-millisecond kernels)")
       ->capture_default_str();
   run->add_option("--warmup", ro.warmup, "Untimed runs before sampling")->capture_default_str();
   run->add_option("--timeout", ro.timeout, "Watchdog: seconds a case may take before its worker is killed")->capture_default_str();

@@ -91,10 +91,11 @@ else
 fi
 echo "== suite: fp32 tf32 bf16 fp16 fp8 at 4096^3 and 8192^3, portable + vendor"
 # Per case at least 1 s of sampling (a window the energy counter can give an average power
-# for: the rows' avg_power_w and tflops_per_w) and at most 2 s once 10 samples are in; the
+# for: the rows' avg_power_w and tflops_per_w; up to 5000 samples, so a 4096^3 fp8 GEMM of a
+# fraction of a millisecond still fills it) and at most 2 s once 10 samples are in; the
 # watchdog bounds a hang.
 suanli_run --backend cuda --device 0 --tier portable,vendor --dtype fp32,tf32,bf16,fp16,fp8 \
-  --shape 4096x4096x4096 --shape 8192x8192x8192 --min-time 1 --max-time 2 --timeout 60 \
+  --shape 4096x4096x4096 --shape 8192x8192x8192 --min-time 1 --max-samples 5000 --max-time 2 --timeout 60 \
   --out "$dir/device-check.json" --csv "$dir/device-check.csv" | tee "$dir/summary.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1; runs=$((runs + 1))
 

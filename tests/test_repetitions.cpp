@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "harness/case_record.h"
 #include "harness/repetitions.h"
 
 namespace suanli {
@@ -97,6 +98,41 @@ TEST(Repetitions, OneRunIsLeftAlone) {
   const std::vector<nlohmann::json> records = {ok_record(0, {1.0, 2.0})};
   EXPECT_EQ(fold_repetitions(records, 1), records);
   EXPECT_TRUE(repetition_medians(records[0]).empty());
+}
+
+// The energy fields: a window under 1 s keeps its joules but gives no power; runs folded add
+// their windows; one run without a counter makes the fold unknown; a counter that did not
+// move over a long window says so instead of reporting 0 W.
+TEST(Repetitions, EnergyWindowsAddUpAndShortOnesGiveNoPower) {
+  nlohmann::json a = {{"tflops", 2.0}}, b = {{"tflops", 2.0}};
+  record_energy(a, EnergyWindow{300.0, 0.6});
+  record_energy(b, EnergyWindow{360.0, 0.6});
+  EXPECT_TRUE(a["energy"]["avg_power_w"].is_null());
+  EXPECT_NE(a["energy"].value("note", "").find("under 1 s"), std::string::npos);
+  EXPECT_FALSE(a.contains("tflops_per_w"));
+
+  nlohmann::json folded = {{"tflops", 2.0}};
+  fold_energy(folded, {&a, &b});
+  EXPECT_DOUBLE_EQ(folded["energy"]["joules"].get<double>(), 660.0);
+  EXPECT_DOUBLE_EQ(folded["energy"]["window_s"].get<double>(), 1.2);
+  EXPECT_DOUBLE_EQ(folded["energy"]["avg_power_w"].get<double>(), 550.0);
+  EXPECT_DOUBLE_EQ(folded["tflops_per_w"].get<double>(), 2.0 / 550.0);
+
+  nlohmann::json none = {{"tflops", 2.0}};
+  record_energy(none, std::nullopt);
+  nlohmann::json unknown = {{"tflops", 2.0}, {"tflops_per_w", 1.0}};
+  fold_energy(unknown, {&a, &none});
+  EXPECT_TRUE(unknown["energy"].is_null());
+  EXPECT_FALSE(unknown.contains("tflops_per_w"));
+
+  nlohmann::json old = {{"tflops", 2.0}}, old_out = {{"tflops", 2.0}};  // measured before schema_minor 4
+  fold_energy(old_out, {&old, &old});
+  EXPECT_FALSE(old_out.contains("energy"));
+
+  nlohmann::json stuck = {{"tflops", 2.0}};
+  record_energy(stuck, EnergyWindow{0.0, 2.0});
+  EXPECT_TRUE(stuck["energy"]["avg_power_w"].is_null());
+  EXPECT_NE(stuck["energy"].value("note", "").find("did not advance"), std::string::npos);
 }
 
 }  // namespace
