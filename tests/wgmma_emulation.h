@@ -296,8 +296,14 @@ inline void named_barrier(unsigned id, unsigned count, bool wait) {
     model.changed.notify_all();
   }
 }
-inline void named_barrier_sync(unsigned id, unsigned count) { named_barrier(id, count, true); }
-inline void named_barrier_arrive(unsigned id, unsigned count) { named_barrier(id, count, false); }
+template <unsigned id, unsigned count>
+void named_barrier_sync() {
+  named_barrier(id, count, true);
+}
+template <unsigned id, unsigned count>
+void named_barrier_arrive() {
+  named_barrier(id, count, false);
+}
 // After a block: a named barrier with arrivals still pending is a turn passed to no one.
 inline void named_barriers_settled() {
   using namespace wgmma_emulation;

@@ -128,14 +128,16 @@ static_assert(!ATTN_WGMMA_PINGPONG || ATTN_WGMMA_CONSUMERS == 2, "ping-pong take
 // arrival is waited for and no barrier is left half full when the block ends.
 __device__ __forceinline__ void attention_wgmma_take_turn(int consumer) {
 #if ATTN_WGMMA_PINGPONG
-  named_barrier_sync(1u + static_cast<unsigned>(consumer), 256);
+  if (consumer == 0) named_barrier_sync<1, 256>();
+  else named_barrier_sync<2, 256>();
 #else
   (void)consumer;
 #endif
 }
 __device__ __forceinline__ void attention_wgmma_pass_turn(int consumer) {
 #if ATTN_WGMMA_PINGPONG
-  named_barrier_arrive(2u - static_cast<unsigned>(consumer), 256);
+  if (consumer == 0) named_barrier_arrive<2, 256>();
+  else named_barrier_arrive<1, 256>();
 #else
   (void)consumer;
 #endif

@@ -112,12 +112,18 @@ __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.
 // ---- Named barriers (bar.sync / bar.arrive with an id and a thread count) ----
 // Barrier `id` (1 .. 15; 0 is __syncthreads') completes when `count` threads (a multiple of
 // 32) have arrived: named_barrier_sync arrives and waits for that, named_barrier_arrive
-// arrives and goes on. The attention kernel's consumers pass a turn with them.
-__device__ __forceinline__ void named_barrier_sync(unsigned id, unsigned count) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+// arrives and goes on. The attention kernel's consumers pass a turn with them. Id and count
+// are immediates: with an id in a register ptxas cannot tell which barriers a kernel uses
+// and reserves all 16.
+template <unsigned id, unsigned count>
+__device__ __forceinline__ void named_barrier_sync() {
+  static_assert(id >= 1 && id <= 15 && count % 32 == 0, "barrier 1 .. 15, whole warps");
+  asm volatile("bar.sync %0, %1;\n" ::"n"(id), "n"(count) : "memory");
 }
-__device__ __forceinline__ void named_barrier_arrive(unsigned id, unsigned count) {
-  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+template <unsigned id, unsigned count>
+__device__ __forceinline__ void named_barrier_arrive() {
+  static_assert(id >= 1 && id <= 15 && count % 32 == 0, "barrier 1 .. 15, whole warps");
+  asm volatile("bar.arrive %0, %1;\n" ::"n"(id), "n"(count) : "memory");
 }
 
 // ---- wgmma ----
