@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -50,8 +51,20 @@ CommandResult run_suanli(const std::vector<std::string>& args, const std::map<st
     return s.str();
   };
   r.out = slurp(out);
-  r.err = slurp(err);
+  r.err = without_sanitizer_notes(slurp(err));
   return r;
+}
+
+std::string without_sanitizer_notes(const std::string& text) {
+  static const std::regex kNote(R"(==\d+==Unable to get registers from thread \d+\.)");
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_match(line, kNote)) continue;
+    out += line;
+    if (!in.eof()) out += '\n';
+  }
+  return out;
 }
 
 TempDir::TempDir() {
