@@ -75,10 +75,9 @@ void write_gbench_json(const nlohmann::json& doc, const std::filesystem::path& t
     const double work = c.at(bytes ? "bytes" : "flops").get<double>();
     // The average board power over the case's timed loop, where the run had one: a plain
     // counter, the same in every repetition (it describes the loop, not a sample).
-    const auto e = c.find("energy");
-    const std::optional<double> watts = e != c.end() && e->is_object() && e->contains("avg_power_w") && (*e)["avg_power_w"].is_number()
-                                            ? std::optional<double>((*e)["avg_power_w"].get<double>())
-                                            : std::nullopt;
+    std::optional<double> watts;
+    if (const auto e = c.find("energy"); e != c.end() && e->is_object())
+      if (const auto w = e->find("avg_power_w"); w != e->end() && w->is_number()) watts = w->get<double>();
     benchmark::RegisterBenchmark(benchmark_name(c).c_str(),
                                  [samples, next, work, bytes, watts](benchmark::State& state) {
                                    for (auto _ : state) state.SetIterationTime((*samples)[(*next)++ % samples->size()]);

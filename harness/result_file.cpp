@@ -18,6 +18,13 @@ namespace {
 
 const char* const kIdentityFields[] = {"workload", "backend", "device_name", "tier", "dtype", "shape", "status"};
 
+// Whether v is a JSON integer from 0 to max (a float, a negative or a larger value is not).
+bool integer_up_to(const nlohmann::json& v, std::uint64_t max) {
+  if (!v.is_number_integer()) return false;
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= max;
+  return v.get<std::int64_t>() >= 0 && static_cast<std::uint64_t>(v.get<std::int64_t>()) <= max;
+}
+
 // Why a case's "shape" cannot be read as one, or "": every member a size (an integer from 0
 // to 2^63 - 1; JSON numbers past that, or with a fraction, are not sizes), except "causal"
 // (true or false) and "op" (a stream operation's name). Labels, keys and tables read these
@@ -29,9 +36,7 @@ std::string shape_problem(const nlohmann::json& shape) {
       if (!v.is_boolean()) return what + " (want true or false)";
     } else if (key == "op") {
       if (!v.is_string()) return what + " (want an operation's name)";
-    } else if (!v.is_number_integer() ||
-               (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
-                                       : v.get<std::int64_t>() < 0)) {
+    } else if (!integer_up_to(v, static_cast<std::uint64_t>(INT64_MAX))) {
       return what + " (want a size: an integer from 0 to 2^63 - 1)";
     }
   }
@@ -41,9 +46,7 @@ std::string shape_problem(const nlohmann::json& shape) {
 // Why a case's counter (a number of samples or of state reads) is not a count, or "": an
 // integer from 0 to 2^31 - 1. The run-set fold adds them up as integers.
 std::string count_problem(const std::string& key, const nlohmann::json& v) {
-  if (v.is_number_integer() && (v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT32_MAX)
-                                                       : v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= INT32_MAX))
-    return "";
+  if (integer_up_to(v, static_cast<std::uint64_t>(INT32_MAX))) return "";
   return "\"" + key + "\" is " + v.dump() + " (want a count: an integer from 0 to 2^31 - 1)";
 }
 
